@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Boot the nvsvm kernel in QEMU, load nvsvm.ko and run one command in the guest.
+#
+#   scripts/vm-run.sh [options] [--] COMMAND...
+#
+#   -p PROFILE   kernel profile: test (default, debug kernel) or bench
+#   -t SECONDS   time limit for the whole VM run (default 600)
+#   -m PARAMS    nvsvm.ko module parameters (default "num_devices=2")
+#   -N           do not load nvsvm.ko
+#   -o DIR       run directory (default build/vm); it receives status, dmesg,
+#                kmemleak and console.log
+#
+# The guest sees the host's / read-only, so COMMAND runs from the host tree,
+# in the top directory of the repository. Its output goes to stdout. The exit
+# status is COMMAND's, unless the run timed out (124), the module failed to
+# load or unload (125, 126), or the guest's dmesg holds a kernel splat or the
+# kmemleak report a leak (100).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+profile=test timeout=600 modparams="num_devices=2" load=1 rundir=$NVSVM_TOP/build/vm
+while getopts "p:t:m:No:" opt; do
+	case $opt in
+	p) profile=$OPTARG ;;
+	t) timeout=$OPTARG ;;
+	m) modparams=$OPTARG ;;
+	N) load=0 ;;
+	o) rundir=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || die "usage: scripts/vm-run.sh [-p PROFILE] [-t SECONDS] [-m PARAMS] [-N] [-o DIR] -- COMMAND..."
+
+kdir=$("$NVSVM_TOP/scripts/kernel-build.sh" "$profile")
+module=$NVSVM_TOP/drivers/gpu/drm/nvsvm/nvsvm.ko
+if [ "$load" = 1 ]; then
+	[ -f "$module" ] || die "$module is not built (run: make modules)"
+	# A module built against another kernel would fail to load anyway;
+	# say why up front.
+	modvermagic=$(modinfo -F vermagic "$module")
+	kvermagic=$(cat "$kdir/include/config/kernel.release")
+	[ "${modvermagic%% *}" = "$kvermagic" ] ||
+		die "nvsvm.ko was built for ${modvermagic%% *}, the $profile kernel is $kvermagic (run: make modules PROFILE=$profile)"
+else
+	module=
+fi
+
+mkdir -p "$rundir"
+rundir=$(cd "$rundir" && pwd)
+rm -f "$rundir"/{status,dmesg,kmemleak,console.log,job.env}
+{
+	printf 'NVSVM_TOP=%q\n' "$NVSVM_TOP"
+	printf 'NVSVM_KDIR=%q\n' "$kdir"
+	printf 'NVSVM_MODULE=%q\n' "$module"
+	printf 'NVSVM_MODPARAMS=%q\n' "$modparams"
+	printf 'NVSVM_PRELOAD=%q\n' "${NVSVM_PRELOAD:-}"
+	printf 'NVSVM_CMD=%q\n' "$*"
+	printf 'export NVSVM_TOP NVSVM_KDIR\n'
+} >"$rundir/job.env"
+
+# acpi=off: under TCG, ACPI's AML interpreter is slow enough to stall RCU.
+# -no-reboot turns the guest's final reboot into QEMU's exit.
+cmdline="console=ttyS0 acpi=off panic=-1 oops=panic"
+cmdline+=" root=nvsvm-root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
+cmdline+=" init=$NVSVM_TOP/scripts/vm-init.sh"
+cmdline+=" transparent_hugepage=always kasan.fault=report"
+
+set +e
+timeout -k 10 "$timeout" qemu-system-x86_64 \
+	-machine pc,accel=tcg -cpu max -smp 2 -m "${NVSVM_VM_MEM:-4G}" \
+	-nodefaults -no-user-config -display none -no-reboot \
+	-kernel "$kdir/arch/x86/boot/bzImage" -append "$cmdline" \
+	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=root,mount_tag=nvsvm-root \
+	-fsdev local,id=run,path="$rundir",security_model=none,multidevs=remap \
+	-device virtio-9p-pci,fsdev=run,mount_tag=nvsvm-run \
+	-serial file:"$rundir/console.log" -serial stdio </dev/null
+qemu_status=$?
+set -e
+
+if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
+	echo "nvsvm: VM timed out after ${timeout}s; console in $rundir/console.log" >&2
+	tail -n 30 "$rundir/console.log" >&2
+	exit 124
+fi
+if [ ! -f "$rundir/status" ]; then
+	echo "nvsvm: the guest died before the command finished (QEMU exit $qemu_status); console:" >&2
+	tail -n 50 "$rundir/console.log" >&2
+	exit 125
+fi
+status=$(cat "$rundir/status")
+
+if ! "$NVSVM_TOP/scripts/dmesg-check.sh" "$rundir/dmesg" "$rundir/kmemleak"; then
+	echo "nvsvm: kernel reports found; the full dmesg is in $rundir/dmesg" >&2
+	exit 100
+fi
+exit "$status"
