@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright 2026 The nvsvm authors
+ */
+
+#include <linux/bits.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_ioctl.h>
+#include <kunit/visibility.h>
+
+#include <uapi/drm/nvsvm_drm.h>
+
+#include "nvsvm_drv.h"
+
+/**
+ * DOC: Overview
+ *
+ * nvsvm registers one or more virtual GPUs, each a DRM device with a render
+ * node only. A device is a platform device created by the module itself,
+ * since there is no hardware to probe: the GPU behind it is emulated in the
+ * module (see hw/).
+ *
+ * The driver is split into layers that call each other through typed C
+ * functions: drv (this file: devices, ioctls, per-file state), svm (process
+ * address-space mirroring), dmem (device-private VRAM and migration), vmm
+ * (GPU page tables) and hw (the GPU behind one ops table).
+ */
+
+static unsigned int num_devices = 1;
+module_param(num_devices, uint, 0444);
+MODULE_PARM_DESC(num_devices,
+		 "Number of GPUs to register (1-" __stringify(NVSVM_MAX_DEVICES) ", default 1)");
+
+static unsigned int vram_size_mb = 64;
+module_param(vram_size_mb, uint, 0444);
+MODULE_PARM_DESC(vram_size_mb, "VRAM size of each GPU in MiB (2-4096, multiple of 2, default 64)");
+
+static bool debug_inject_warn;
+module_param(debug_inject_warn, bool, 0600);
+MODULE_PARM_DESC(debug_inject_warn,
+		 "Debug: GETPARAM raises a WARN while set, to prove that the test harness catches kernel splats (default false)");
+
+static struct nvsvm_device *nvsvm_devices[NVSVM_MAX_DEVICES];
+
+static int nvsvm_getparam_string(const char *str,
+				 struct drm_nvsvm_getparam *args)
+{
+	size_t len = strlen(str) + 1;
+
+	if (args->size && !args->ptr)
+		return -EINVAL;
+	if (args->size && args->size < len)
+		return -ENOSPC;
+	if (args->size && copy_to_user(u64_to_user_ptr(args->ptr), str, len))
+		return -EFAULT;
+
+	args->value = len;
+	return 0;
+}
+
+/**
+ * nvsvm_getparam() - Validate a parameter query and answer it.
+ * @ndev: The device queried.
+ * @args: The query, as copied in from userspace; @args->value is set.
+ *
+ * Context: Process context; may fault in the user buffer of string
+ * parameters.
+ *
+ * Return: 0 on success; -EINVAL for an unknown parameter, nonzero padding,
+ * or a buffer given to a parameter that takes none; -ENOSPC when a string
+ * does not fit the user's buffer; -EFAULT when the buffer cannot be written.
+ */
+VISIBLE_IF_KUNIT int nvsvm_getparam(struct nvsvm_device *ndev,
+				    struct drm_nvsvm_getparam *args)
+{
+	if (args->pad)
+		return -EINVAL;
+
+	if (args->param == DRM_NVSVM_PARAM_CHIPSET_NAME)
+		return nvsvm_getparam_string(NVSVM_CHIPSET_NAME, args);
+
+	if (args->ptr || args->size)
+		return -EINVAL;
+
+	switch (args->param) {
+	case DRM_NVSVM_PARAM_DRIVER_VERSION:
+		args->value = (u64)NVSVM_DRIVER_MAJOR << 32 |
+			      NVSVM_DRIVER_MINOR << 16 | NVSVM_DRIVER_PATCHLEVEL;
+		break;
+	case DRM_NVSVM_PARAM_UAPI_VERSION:
+		args->value = NVSVM_UAPI_VERSION;
+		break;
+	case DRM_NVSVM_PARAM_CHIPSET:
+		args->value = NVSVM_CHIPSET_GP100;
+		break;
+	case DRM_NVSVM_PARAM_VRAM_SIZE:
+		args->value = ndev->vram_size;
+		break;
+	case DRM_NVSVM_PARAM_PAGE_SIZES:
+		args->value = SZ_4K | SZ_64K | SZ_2M;
+		break;
+	case DRM_NVSVM_PARAM_DEVICE_INDEX:
+		args->value = ndev->index;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_getparam);
+
+static int nvsvm_getparam_ioctl(struct drm_device *drm, void *data,
+				struct drm_file *file)
+{
+	WARN(READ_ONCE(debug_inject_warn),
+	     "nvsvm: debug_inject_warn is set\n");
+
+	return nvsvm_getparam(to_nvsvm_device(drm), data);
+}
+
+static const struct drm_ioctl_desc nvsvm_ioctls[] = {
+	DRM_IOCTL_DEF_DRV(NVSVM_GETPARAM, nvsvm_getparam_ioctl, DRM_RENDER_ALLOW),
+};
+
+static const struct file_operations nvsvm_fops = {
+	.owner		= THIS_MODULE,
+	.open		= drm_open,
+	.release	= drm_release,
+	.unlocked_ioctl	= drm_ioctl,
+	.compat_ioctl	= drm_compat_ioctl,
+	.poll		= drm_poll,
+	.read		= drm_read,
+	.llseek		= noop_llseek,
+	.fop_flags	= FOP_UNSIGNED_OFFSET,
+};
+
+static const struct drm_driver nvsvm_drm_driver = {
+	.driver_features	= DRIVER_RENDER,
+	.ioctls			= nvsvm_ioctls,
+	.num_ioctls		= ARRAY_SIZE(nvsvm_ioctls),
+	.fops			= &nvsvm_fops,
+	.name			= NVSVM_DRIVER_NAME,
+	.desc			= NVSVM_DRIVER_DESC,
+	.date			= NVSVM_DRIVER_DATE,
+	.major			= NVSVM_DRIVER_MAJOR,
+	.minor			= NVSVM_DRIVER_MINOR,
+	.patchlevel		= NVSVM_DRIVER_PATCHLEVEL,
+};
+
+static struct nvsvm_device *nvsvm_device_create(unsigned int index)
+{
+	struct platform_device *pdev;
+	struct nvsvm_device *ndev;
+	char name[16];
+	int ret;
+
+	/*
+	 * One platform device name per GPU: libdrm tells devices apart by
+	 * their modalias ("platform:<name>"), so "nvsvm.0" and "nvsvm.1"
+	 * would be merged into one device by drmGetDevices2().
+	 */
+	snprintf(name, sizeof(name), NVSVM_DRIVER_NAME "%u", index);
+	pdev = platform_device_register_simple(name, PLATFORM_DEVID_NONE,
+					       NULL, 0);
+	if (IS_ERR(pdev))
+		return ERR_CAST(pdev);
+
+	if (!devres_open_group(&pdev->dev, NULL, GFP_KERNEL)) {
+		ret = -ENOMEM;
+		goto err_unregister_pdev;
+	}
+
+	ndev = devm_drm_dev_alloc(&pdev->dev, &nvsvm_drm_driver,
+				  struct nvsvm_device, drm);
+	if (IS_ERR(ndev)) {
+		ret = PTR_ERR(ndev);
+		goto err_release_devres;
+	}
+	ndev->pdev = pdev;
+	ndev->index = index;
+	ndev->vram_size = (u64)vram_size_mb * SZ_1M;
+
+	ret = drm_dev_register(&ndev->drm, 0);
+	if (ret)
+		goto err_release_devres;
+
+	return ndev;
+
+err_release_devres:
+	devres_release_group(&pdev->dev, NULL);
+err_unregister_pdev:
+	platform_device_unregister(pdev);
+	return ERR_PTR(ret);
+}
+
+static void nvsvm_device_destroy(struct nvsvm_device *ndev)
+{
+	struct platform_device *pdev = ndev->pdev;
+
+	drm_dev_unregister(&ndev->drm);
+	devres_release_group(&pdev->dev, NULL);
+	platform_device_unregister(pdev);
+}
+
+static void nvsvm_devices_destroy(void)
+{
+	unsigned int i;
+
+	for (i = ARRAY_SIZE(nvsvm_devices); i-- > 0;) {
+		if (nvsvm_devices[i])
+			nvsvm_device_destroy(nvsvm_devices[i]);
+		nvsvm_devices[i] = NULL;
+	}
+}
+
+static int __init nvsvm_init(void)
+{
+	unsigned int i;
+
+	if (!num_devices || num_devices > NVSVM_MAX_DEVICES) {
+		pr_err("nvsvm: num_devices=%u is out of range 1-%u\n",
+		       num_devices, NVSVM_MAX_DEVICES);
+		return -EINVAL;
+	}
+	if (vram_size_mb < 2 || vram_size_mb > 4096 || vram_size_mb % 2) {
+		pr_err("nvsvm: vram_size_mb=%u must be an even number in 2-4096\n",
+		       vram_size_mb);
+		return -EINVAL;
+	}
+
+	for (i = 0; i < num_devices; i++) {
+		struct nvsvm_device *ndev = nvsvm_device_create(i);
+
+		if (IS_ERR(ndev)) {
+			nvsvm_devices_destroy();
+			return PTR_ERR(ndev);
+		}
+		nvsvm_devices[i] = ndev;
+	}
+
+	return 0;
+}
+
+static void __exit nvsvm_exit(void)
+{
+	nvsvm_devices_destroy();
+}
+
+module_init(nvsvm_init);
+module_exit(nvsvm_exit);
+
+MODULE_DESCRIPTION(NVSVM_DRIVER_DESC);
+MODULE_LICENSE("Dual MIT/GPL");
