@@ -7,7 +7,8 @@
 #
 #   -p PROFILE   kernel profile: test (default, debug kernel) or bench
 #   -t SECONDS   time limit for the whole VM run (default 600)
-#   -m PARAMS    nvsvm.ko module parameters (default "num_devices=2")
+#   -m PARAMS    nvsvm.ko module parameters (default "num_devices=2", plus
+#                $NVSVM_MODPARAMS)
 #   -N           do not load nvsvm.ko
 #   -o DIR       run directory (default build/vm); it receives status, dmesg,
 #                kmemleak and console.log
@@ -20,7 +21,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-profile=test timeout=600 modparams="num_devices=2" load=1 rundir=$NVSVM_TOP/build/vm
+profile=test timeout=600 modparams="num_devices=2 ${NVSVM_MODPARAMS:-}" load=1 rundir=$NVSVM_TOP/build/vm
 while getopts "p:t:m:No:" opt; do
 	case $opt in
 	p) profile=$OPTARG ;;

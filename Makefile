@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0-only OR MIT
+#
+# nvsvm: top-level build. `make help` lists the targets.
+
+PROFILE ?= test
+BUILD := $(CURDIR)/build
+
+# The kernel to build the module against: the cached build of $(PROFILE)
+# unless KDIR is given.
+KDIR ?= $(shell scripts/kernel-build.sh --dir $(PROFILE))
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+USER_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wmissing-prototypes \
+	-Iinclude/uapi/drm -Iuserspace/lib $(shell pkg-config --cflags libdrm)
+DRM_LIBS = $(shell pkg-config --libs libdrm)
+
+# IGT: our declaration header, unless real IGT headers are given.
+IGT_INCLUDE ?=
+IGT_CFLAGS = $(if $(IGT_INCLUDE),-I$(IGT_INCLUDE)) -Iigt-tests/include
+IGT_LIBS ?= -l:libigt.so.0
+
+# Quote $(1) for the shell, so that CMD='a; b' runs both in the guest.
+shquote = '$(subst ','\'',$(1))'
+
+LIBNVSVM := $(BUILD)/userspace/libnvsvm.a
+IGT_TESTS := $(patsubst igt-tests/%.c,$(BUILD)/igt/%,$(wildcard igt-tests/*.c))
+APP := $(BUILD)/userspace/nvsvm-demo
+
+.PHONY: all deps kernel modules userspace igt test demo vm-run check clean help
+
+all: modules userspace igt
+
+help:
+	@echo "make test         build everything, run KUnit + IGT in the VM"
+	@echo "make demo         run the sample app in the VM"
+	@echo "make vm-run CMD=  run a command in the VM with nvsvm.ko loaded"
+	@echo "make check        checkpatch --strict, sparse and kernel-doc"
+	@echo "make modules      build nvsvm.ko (W=1) against the cached kernel"
+	@echo "make kernel       build the $(PROFILE) kernel into the cache"
+	@echo "make deps         install the Debian packages needed"
+
+deps:
+	@scripts/deps.sh
+
+kernel: deps
+	@scripts/kernel-build.sh $(PROFILE) >/dev/null
+
+modules: kernel
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+$(BUILD)/userspace/%.o: userspace/lib/%.c userspace/lib/nvsvm.h include/uapi/drm/nvsvm_drm.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(USER_CFLAGS) -c $< -o $@
+
+$(LIBNVSVM): $(BUILD)/userspace/nvsvm.o
+	$(AR) rcs $@ $^
+
+$(APP): userspace/app/nvsvm-demo.c $(LIBNVSVM)
+	$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(LIBNVSVM) $(DRM_LIBS) -o $@
+
+$(BUILD)/igt/%: igt-tests/%.c $(LIBNVSVM) $(wildcard igt-tests/*.h igt-tests/include/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(USER_CFLAGS) $(IGT_CFLAGS) $< $(LIBNVSVM) \
+		$(IGT_LIBS) $(DRM_LIBS) -o $@
+
+userspace: deps $(APP)
+
+igt: deps $(IGT_TESTS)
+
+test: deps all
+	@scripts/run-tests.sh
+
+demo: deps all
+	@scripts/vm-run.sh -- $(APP)
+
+vm-run: deps all
+	$(if $(CMD),,$(error usage: make vm-run CMD='command'))
+	@scripts/vm-run.sh -- $(call shquote,$(CMD))
+
+check: modules
+	scripts/check.sh $(KDIR)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(BUILD)
