@@ -51,6 +51,12 @@ finish() {
 # Reports from before the job are the kernel's own, not ours.
 [ -w $kmemleak ] && echo scan >$kmemleak && echo clear >$kmemleak
 
+# The tmpfs on /tmp hides a tree that lives under /tmp; vm-run.sh exports
+# the tree on its own for that case.
+if [ ! -d "$NVSVM_TOP" ]; then
+	mkdir -p "$NVSVM_TOP"
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro nvsvm-top "$NVSVM_TOP"
+fi
 cd "$NVSVM_TOP" || finish 125
 for mod in $NVSVM_PRELOAD; do
 	insmod "$mod" || finish 125

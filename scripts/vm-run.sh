@@ -76,6 +76,8 @@ timeout -k 10 "$timeout" qemu-system-x86_64 \
 	-kernel "$kdir/arch/x86/boot/bzImage" -append "$cmdline" \
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=root,mount_tag=nvsvm-root \
+	-fsdev local,id=top,path="$NVSVM_TOP",security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=top,mount_tag=nvsvm-top \
 	-fsdev local,id=run,path="$rundir",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=run,mount_tag=nvsvm-run \
 	-serial file:"$rundir/console.log" -serial stdio </dev/null
