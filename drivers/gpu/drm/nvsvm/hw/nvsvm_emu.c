@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright 2026 The nvsvm authors
+ */
+
+#include <linux/export.h>
+#include <linux/dma-fence.h>
+#include <linux/err.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include <kunit/visibility.h>
+
+#include "nvsvm_emu.h"
+
+/**
+ * DOC: Emulated GPU
+ *
+ * hw/ is a GP100 in software, behind &struct nvsvm_hw_ops. It is meant to
+ * be strict rather than forgiving, so that a driver bug shows up as wrong
+ * data or a visible fault:
+ *
+ * - VRAM is a vmalloc() arena; every VRAM access is bounds-checked.
+ * - Engines translate through TLBs that hold only what
+ *   nvsvm_emu_tlb_invalidate() has not dropped, so a missing invalidate
+ *   reads stale data.
+ * - System-aperture addresses must be backed by a struct page
+ *   (pfn_valid()); otherwise the access fails the job or batch with -EIO
+ *   instead of touching arbitrary memory.
+ * - Programs and batches are bounded (nvsvm_hw_ops_validate(),
+ *   nvsvm_hw_copies_validate()).
+ */
+
+/**
+ * nvsvm_emu_vram_ptr() - Map a VRAM range for the CPU side of the emulator.
+ * @emu: The GPU.
+ * @offset: VRAM offset.
+ * @len: Length of the range in bytes.
+ *
+ * Context: Any context.
+ * Return: The kernel address of @offset, or %NULL if the range is not
+ * entirely inside VRAM.
+ */
+void *nvsvm_emu_vram_ptr(struct nvsvm_emu *emu, u64 offset, u64 len)
+{
+	u64 end;
+
+	if (check_add_overflow(offset, len, &end) || end > emu->hw.vram_size)
+		return NULL;
+	return emu->vram + offset;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_vram_ptr);
+
+/**
+ * nvsvm_emu_vram_read() - Read a VRAM word, as the MMU does.
+ * @emu: The GPU.
+ * @offset: VRAM offset.
+ * @value: Where the word goes.
+ *
+ * Context: Any context.
+ * Return: 0, or -EIO if @offset is misaligned or outside VRAM.
+ */
+int nvsvm_emu_vram_read(struct nvsvm_emu *emu, u64 offset, u64 *value)
+{
+	u64 *p;
+
+	if (!IS_ALIGNED(offset, sizeof(u64)))
+		return -EIO;
+	p = nvsvm_emu_vram_ptr(emu, offset, sizeof(u64));
+	if (!p)
+		return -EIO;
+	*value = READ_ONCE(*p);
+	return 0;
+}
+
+static u64 nvsvm_emu_vram_rd64(struct nvsvm_hw *hw, u64 offset)
+{
+	u64 value;
+
+	if (WARN_ON_ONCE(nvsvm_emu_vram_read(to_nvsvm_emu(hw), offset, &value)))
+		return 0;
+	return value;
+}
+
+static void nvsvm_emu_vram_wr64(struct nvsvm_hw *hw, u64 offset, u64 value)
+{
+	struct nvsvm_emu *emu = to_nvsvm_emu(hw);
+	u64 *p;
+
+	if (WARN_ON_ONCE(!IS_ALIGNED(offset, sizeof(u64))))
+		return;
+	p = nvsvm_emu_vram_ptr(emu, offset, sizeof(u64));
+	if (WARN_ON_ONCE(!p))
+		return;
+	WRITE_ONCE(*p, value);
+}
+
+static void nvsvm_emu_destroy(struct nvsvm_hw *hw)
+{
+	struct nvsvm_emu *emu = to_nvsvm_emu(hw);
+
+	WARN_ON(atomic_read(&emu->chans));
+	nvsvm_emu_fault_fini(emu);
+	destroy_workqueue(emu->ce_wq);
+	destroy_workqueue(emu->exec_wq);
+	WARN_ON(!list_empty(&emu->tlbs));
+	vfree(emu->vram);
+	kfree(emu);
+}
+
+static const struct nvsvm_hw_ops nvsvm_emu_ops = {
+	.destroy	= nvsvm_emu_destroy,
+	.vram_rd64	= nvsvm_emu_vram_rd64,
+	.vram_wr64	= nvsvm_emu_vram_wr64,
+	.tlb_invalidate	= nvsvm_emu_tlb_invalidate,
+	.fault_buffer	= nvsvm_emu_fault_buffer,
+	.fault_get	= nvsvm_emu_fault_get,
+	.fault_put	= nvsvm_emu_fault_put,
+	.fault_set_get	= nvsvm_emu_fault_set_get,
+	.fault_overflow	= nvsvm_emu_fault_overflow,
+	.fault_intr_set	= nvsvm_emu_fault_intr_set,
+	.fault_replay	= nvsvm_emu_fault_replay,
+	.fault_cancel	= nvsvm_emu_fault_cancel,
+	.ce_copy	= nvsvm_emu_ce_copy,
+	.chan_create	= nvsvm_emu_chan_create,
+	.chan_destroy	= nvsvm_emu_chan_destroy,
+	.chan_id	= nvsvm_emu_chan_id,
+	.job_submit	= nvsvm_emu_job_submit,
+};
+
+/**
+ * nvsvm_hw_emu_create() - Create an emulated GP100.
+ * @dev: The device the GPU belongs to, or %NULL (as in KUnit).
+ * @vram_size: VRAM size in bytes, a nonzero multiple of 4 KiB.
+ *
+ * VRAM starts zeroed. Free the GPU with nvsvm_hw_destroy().
+ *
+ * Context: Process context, may sleep.
+ * Return: The GPU, or an ERR_PTR(): -EINVAL for a bad size, -ENOMEM.
+ */
+struct nvsvm_hw *nvsvm_hw_emu_create(struct device *dev, u64 vram_size)
+{
+	struct nvsvm_emu *emu;
+	int ret;
+
+	emu = kzalloc(sizeof(*emu), GFP_KERNEL);
+	if (!emu)
+		return ERR_PTR(-ENOMEM);
+
+	ret = nvsvm_hw_init(&emu->hw, &nvsvm_emu_ops, dev, vram_size);
+	if (ret)
+		goto err_free_emu;
+
+	ret = -ENOMEM;
+	emu->vram = vzalloc(vram_size);
+	if (!emu->vram)
+		goto err_free_emu;
+
+	spin_lock_init(&emu->tlb_lock);
+	INIT_LIST_HEAD(&emu->tlbs);
+	atomic_set(&emu->next_chid, 0);
+	atomic_set(&emu->chans, 0);
+	spin_lock_init(&emu->ce_submit_lock);
+	emu->ce_context = dma_fence_context_alloc(1);
+
+	emu->exec_wq = alloc_workqueue("nvsvm-exec", WQ_UNBOUND, 0);
+	if (!emu->exec_wq)
+		goto err_free_vram;
+	emu->ce_wq = alloc_ordered_workqueue("nvsvm-ce", 0);
+	if (!emu->ce_wq)
+		goto err_destroy_exec_wq;
+
+	ret = nvsvm_emu_fault_init(emu);
+	if (ret)
+		goto err_destroy_ce_wq;
+
+	return &emu->hw;
+
+err_destroy_ce_wq:
+	destroy_workqueue(emu->ce_wq);
+err_destroy_exec_wq:
+	destroy_workqueue(emu->exec_wq);
+err_free_vram:
+	vfree(emu->vram);
+err_free_emu:
+	kfree(emu);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_hw_emu_create);

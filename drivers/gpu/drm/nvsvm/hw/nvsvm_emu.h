@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * Copyright 2026 The nvsvm authors
+ */
+#ifndef __NVSVM_EMU_H__
+#define __NVSVM_EMU_H__
+
+/*
+ * Private to the emulated GPU in hw/ (and its KUnit tests). The rest of the
+ * driver includes nvsvm_hw.h only.
+ */
+
+#include <linux/dma-fence.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "../nvsvm_hw.h"
+
+/** define NVSVM_EMU_TLB_ENTRIES - Entries of each TLB, fully associative. */
+#define NVSVM_EMU_TLB_ENTRIES	32
+
+/**
+ * struct nvsvm_emu_xlat - A translation, as a TLB caches it.
+ * @pdb: Page directory the translation belongs to.
+ * @va: Virtual address of the page, aligned to its size.
+ * @addr: Physical address of the page: VRAM offset or system DMA address.
+ * @shift: log2 of the page size.
+ * @aperture: NV_MMU_VER2_PTE_APERTURE_* of the page.
+ * @read_only: Writes and atomics fault.
+ * @atomic_disable: Atomics fault.
+ */
+struct nvsvm_emu_xlat {
+	u64 pdb;
+	u64 va;
+	u64 addr;
+	u8 shift;
+	u8 aperture;
+	bool read_only;
+	bool atomic_disable;
+};
+
+/**
+ * struct nvsvm_emu_tlb - The TLB of one engine or channel.
+ * @node: Entry in &nvsvm_emu.tlbs.
+ * @lock: Protects the fields below.
+ * @entries: Cached translations.
+ * @used: Which of @entries hold a translation.
+ * @next: Entry the next miss replaces (round robin).
+ * @gen: Bumped by every invalidate that dropped an entry, so that a
+ *	caller's copy of a translation can tell it went stale.
+ * @hits: Lookups served from the TLB.
+ * @misses: Lookups that walked the page tables.
+ */
+struct nvsvm_emu_tlb {
+	struct list_head node;
+	spinlock_t lock; /* protects what follows */
+	struct nvsvm_emu_xlat entries[NVSVM_EMU_TLB_ENTRIES];
+	DECLARE_BITMAP(used, NVSVM_EMU_TLB_ENTRIES);
+	unsigned int next;
+	u64 gen;
+	u64 hits;
+	u64 misses;
+};
+
+/**
+ * struct nvsvm_emu_stall - An access waiting for a replay or a cancel.
+ * @node: Entry in &nvsvm_emu_fault_unit.stalled.
+ * @inst: Instance of the fault.
+ * @va: Page of the fault.
+ * @result: 0 while waiting; -EFAULT once cancelled.
+ */
+struct nvsvm_emu_stall {
+	struct list_head node;
+	u64 inst;
+	u64 va;
+	int result;
+};
+
+/**
+ * struct nvsvm_emu_fault_unit - The replayable fault buffer.
+ * @lock: Protects everything below but @waitq.
+ * @ring: %NVSVM_HW_FAULT_ENTRIES entries.
+ * @get: GET pointer, written by the driver.
+ * @put: PUT pointer, written by the GPU.
+ * @overflow: A fault found the ring full.
+ * @intr: Work item queued on a new entry, or %NULL.
+ * @replay_seq: Bumped by every replay.
+ * @stalled: Accesses that wait, &struct nvsvm_emu_stall.
+ * @waitq: Where they wait.
+ */
+struct nvsvm_emu_fault_unit {
+	spinlock_t lock; /* protects all but waitq */
+	struct nvsvm_hw_fault *ring;
+	u32 get;
+	u32 put;
+	bool overflow;
+	struct work_struct *intr;
+	u64 replay_seq;
+	struct list_head stalled;
+	wait_queue_head_t waitq;
+};
+
+/**
+ * struct nvsvm_emu - The emulated GP100.
+ * @hw: The interface the driver sees.
+ * @vram: The VRAM arena, @hw.vram_size bytes.
+ * @exec_wq: Runs the channels, several at once.
+ * @ce_wq: Runs copy-engine batches, one at a time and in order.
+ * @tlb_lock: Protects @tlbs; nests outside each &nvsvm_emu_tlb.lock.
+ * @tlbs: Every TLB, so that an invalidate reaches all of them.
+ * @fault: The fault buffer.
+ * @ce_submit_lock: Protects @ce_seqno; keeps seqnos in queueing order.
+ * @ce_context: Fence context of the copy engine.
+ * @ce_seqno: Last fence seqno of the copy engine.
+ * @next_chid: Id of the last channel created.
+ * @chans: Channels alive, to check at destroy.
+ */
+struct nvsvm_emu {
+	struct nvsvm_hw hw;
+	void *vram;
+	struct workqueue_struct *exec_wq;
+	struct workqueue_struct *ce_wq;
+	spinlock_t tlb_lock; /* protects tlbs */
+	struct list_head tlbs;
+	struct nvsvm_emu_fault_unit fault;
+	spinlock_t ce_submit_lock; /* protects ce_seqno */
+	u64 ce_context;
+	u64 ce_seqno;
+	atomic_t next_chid;
+	atomic_t chans;
+};
+
+/**
+ * struct nvsvm_hw_chan - An exec-engine channel of the emulated GPU.
+ * @emu: The GPU.
+ * @pdb: Page directory its accesses translate through.
+ * @id: Channel id.
+ * @tlb: The channel's TLB.
+ * @lock: Protects @jobs.
+ * @jobs: Jobs not started yet.
+ * @work: Runs the jobs.
+ * @dead: Set by chan_destroy(); stops the channel.
+ * @fence_context: Fence context of the channel's jobs.
+ * @seqno: Last fence seqno.
+ */
+struct nvsvm_hw_chan {
+	struct nvsvm_emu *emu;
+	u64 pdb;
+	u32 id;
+	struct nvsvm_emu_tlb tlb;
+	spinlock_t lock; /* protects jobs and seqno */
+	struct list_head jobs;
+	struct work_struct work;
+	bool dead;
+	u64 fence_context;
+	u64 seqno;
+};
+
+static inline struct nvsvm_emu *to_nvsvm_emu(struct nvsvm_hw *hw)
+{
+	return container_of(hw, struct nvsvm_emu, hw);
+}
+
+/* nvsvm_emu.c */
+int nvsvm_emu_vram_read(struct nvsvm_emu *emu, u64 offset, u64 *value);
+void *nvsvm_emu_vram_ptr(struct nvsvm_emu *emu, u64 offset, u64 len);
+
+/* nvsvm_emu_mmu.c */
+void nvsvm_emu_tlb_init(struct nvsvm_emu *emu, struct nvsvm_emu_tlb *tlb);
+void nvsvm_emu_tlb_fini(struct nvsvm_emu *emu, struct nvsvm_emu_tlb *tlb);
+void nvsvm_emu_tlb_invalidate(struct nvsvm_hw *hw, u64 pdb, u64 va, u64 size);
+int nvsvm_emu_walk(struct nvsvm_emu *emu, u64 pdb, u64 va,
+		   struct nvsvm_emu_xlat *xlat, u8 *reason);
+int nvsvm_emu_translate(struct nvsvm_emu *emu, struct nvsvm_emu_tlb *tlb,
+			u64 pdb, u64 va, enum nvsvm_hw_access access,
+			struct nvsvm_emu_xlat *xlat, u8 *reason);
+int nvsvm_emu_phys_access(struct nvsvm_emu *emu, const struct nvsvm_emu_xlat *xlat,
+			  u64 va, enum nvsvm_hw_access access, u64 *value);
+
+/* nvsvm_emu_fault.c */
+int nvsvm_emu_fault_init(struct nvsvm_emu *emu);
+void nvsvm_emu_fault_fini(struct nvsvm_emu *emu);
+int nvsvm_emu_fault_stall(struct nvsvm_emu *emu, const struct nvsvm_hw_fault *fault,
+			  const bool *abort);
+void nvsvm_emu_fault_kick(struct nvsvm_emu *emu);
+struct nvsvm_hw_fault *nvsvm_emu_fault_buffer(struct nvsvm_hw *hw);
+u32 nvsvm_emu_fault_get(struct nvsvm_hw *hw);
+u32 nvsvm_emu_fault_put(struct nvsvm_hw *hw);
+void nvsvm_emu_fault_set_get(struct nvsvm_hw *hw, u32 get);
+bool nvsvm_emu_fault_overflow(struct nvsvm_hw *hw);
+void nvsvm_emu_fault_intr_set(struct nvsvm_hw *hw, struct work_struct *work);
+void nvsvm_emu_fault_replay(struct nvsvm_hw *hw);
+void nvsvm_emu_fault_cancel(struct nvsvm_hw *hw, u64 inst, u64 va);
+
+/* nvsvm_emu_ce.c */
+struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
+				    const struct nvsvm_hw_copy *copies,
+				    unsigned int count);
+
+/* nvsvm_emu_exec.c */
+struct nvsvm_hw_chan *nvsvm_emu_chan_create(struct nvsvm_hw *hw, u64 pdb);
+void nvsvm_emu_chan_destroy(struct nvsvm_hw_chan *chan);
+u32 nvsvm_emu_chan_id(struct nvsvm_hw_chan *chan);
+struct dma_fence *nvsvm_emu_job_submit(struct nvsvm_hw_chan *chan,
+				       const struct nvsvm_hw_op *ops,
+				       unsigned int count);
+
+#endif /* __NVSVM_EMU_H__ */

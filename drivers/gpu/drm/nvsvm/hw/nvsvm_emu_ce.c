@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright 2026 The nvsvm authors
+ */
+
+#include <linux/dma-fence.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "nvsvm_emu.h"
+
+/**
+ * DOC: Emulated copy engine
+ *
+ * A batch runs on an ordered workqueue, so batches complete in submission
+ * order, like the single copy engine of the GPU. Copies work on physical
+ * addresses: VRAM offsets, and system DMA addresses, which are physical
+ * addresses since the GPU has no IOMMU. A system address is accessed one
+ * page at a time through kmap_local_page(), and only if pfn_valid().
+ */
+
+/**
+ * struct nvsvm_emu_ce_batch - A batch of copies in flight.
+ * @fence: Signalled at the end of the batch.
+ * @lock: The fence's lock.
+ * @work: Runs the batch.
+ * @emu: The GPU.
+ * @count: Number of @copies.
+ * @copies: The copies.
+ */
+struct nvsvm_emu_ce_batch {
+	struct dma_fence fence;
+	spinlock_t lock; /* the fence's */
+	struct work_struct work;
+	struct nvsvm_emu *emu;
+	unsigned int count;
+	struct nvsvm_hw_copy copies[] __counted_by(count);
+};
+
+static const char *nvsvm_emu_ce_driver_name(struct dma_fence *fence)
+{
+	return "nvsvm";
+}
+
+static const char *nvsvm_emu_ce_timeline_name(struct dma_fence *fence)
+{
+	return "nvsvm-ce";
+}
+
+static void nvsvm_emu_ce_release(struct dma_fence *fence)
+{
+	struct nvsvm_emu_ce_batch *batch =
+		container_of(fence, struct nvsvm_emu_ce_batch, fence);
+
+	kfree_rcu(batch, fence.rcu);
+}
+
+static const struct dma_fence_ops nvsvm_emu_ce_fence_ops = {
+	.get_driver_name = nvsvm_emu_ce_driver_name,
+	.get_timeline_name = nvsvm_emu_ce_timeline_name,
+	.release = nvsvm_emu_ce_release,
+};
+
+static bool nvsvm_emu_aperture_is_sys(u32 aperture)
+{
+	return aperture == NVSVM_HW_APERTURE_SYS_COHERENT ||
+	       aperture == NVSVM_HW_APERTURE_SYS_NONCOHERENT;
+}
+
+/* Bytes from @addr to the end of what one mapping of it can cover. */
+static u64 nvsvm_emu_ce_span(u32 aperture, u64 addr, u64 len)
+{
+	if (nvsvm_emu_aperture_is_sys(aperture))
+		return min_t(u64, len, PAGE_SIZE - offset_in_page(addr));
+	return len;
+}
+
+static void *nvsvm_emu_ce_map(struct nvsvm_emu *emu, u32 aperture, u64 addr,
+			      u64 len)
+{
+	unsigned long pfn;
+
+	if (!nvsvm_emu_aperture_is_sys(aperture))
+		return nvsvm_emu_vram_ptr(emu, addr, len);
+
+	pfn = addr >> PAGE_SHIFT;
+	if (!pfn_valid(pfn))
+		return NULL;
+	return kmap_local_page(pfn_to_page(pfn)) + offset_in_page(addr);
+}
+
+static void nvsvm_emu_ce_unmap(u32 aperture, void *ptr)
+{
+	if (nvsvm_emu_aperture_is_sys(aperture))
+		kunmap_local(ptr);
+}
+
+static int nvsvm_emu_ce_run(struct nvsvm_emu *emu, const struct nvsvm_hw_copy *c)
+{
+	u64 done = 0;
+
+	while (done < c->len) {
+		u64 src = c->src + done, dst = c->dst + done, len;
+		void *s, *d;
+
+		len = nvsvm_emu_ce_span(c->src_aperture, src, c->len - done);
+		len = nvsvm_emu_ce_span(c->dst_aperture, dst, len);
+
+		s = nvsvm_emu_ce_map(emu, c->src_aperture, src, len);
+		if (!s)
+			return -EIO;
+		d = nvsvm_emu_ce_map(emu, c->dst_aperture, dst, len);
+		if (!d) {
+			nvsvm_emu_ce_unmap(c->src_aperture, s);
+			return -EIO;
+		}
+		memmove(d, s, len);
+		/* Local mappings unwind in reverse order. */
+		nvsvm_emu_ce_unmap(c->dst_aperture, d);
+		nvsvm_emu_ce_unmap(c->src_aperture, s);
+		done += len;
+		cond_resched();
+	}
+	return 0;
+}
+
+static void nvsvm_emu_ce_work(struct work_struct *work)
+{
+	struct nvsvm_emu_ce_batch *batch =
+		container_of(work, struct nvsvm_emu_ce_batch, work);
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < batch->count && !ret; i++)
+		ret = nvsvm_emu_ce_run(batch->emu, &batch->copies[i]);
+	if (ret)
+		dma_fence_set_error(&batch->fence, ret);
+	dma_fence_signal(&batch->fence);
+	dma_fence_put(&batch->fence);
+}
+
+/**
+ * nvsvm_emu_ce_copy() - The ce_copy operation.
+ * @hw: The GPU.
+ * @copies: The copies.
+ * @count: Number of @copies.
+ *
+ * Context: Process context.
+ * Return: The batch's fence, or an ERR_PTR().
+ */
+struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
+				    const struct nvsvm_hw_copy *copies,
+				    unsigned int count)
+{
+	struct nvsvm_emu *emu = to_nvsvm_emu(hw);
+	struct nvsvm_emu_ce_batch *batch;
+	int ret;
+
+	ret = nvsvm_hw_copies_validate(hw, copies, count);
+	if (ret)
+		return ERR_PTR(ret);
+
+	batch = kzalloc(struct_size(batch, copies, count), GFP_KERNEL);
+	if (!batch)
+		return ERR_PTR(-ENOMEM);
+	batch->emu = emu;
+	batch->count = count;
+	memcpy(batch->copies, copies, flex_array_size(batch, copies, count));
+	spin_lock_init(&batch->lock);
+	INIT_WORK(&batch->work, nvsvm_emu_ce_work);
+
+	/* One reference for the caller, one for the work. */
+	spin_lock(&emu->ce_submit_lock);
+	dma_fence_init(&batch->fence, &nvsvm_emu_ce_fence_ops, &batch->lock,
+		       emu->ce_context, ++emu->ce_seqno);
+	dma_fence_get(&batch->fence);
+	queue_work(emu->ce_wq, &batch->work);
+	spin_unlock(&emu->ce_submit_lock);
+	return &batch->fence;
+}

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright 2026 The nvsvm authors
+ */
+
+#include <linux/export.h>
+#include <linux/atomic.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+
+#include <kunit/visibility.h>
+
+#include "../nvsvm_gp100_mmu.h"
+#include "nvsvm_emu.h"
+
+/**
+ * DOC: Emulated MMU
+ *
+ * nvsvm_emu_walk() reads the GP100 page tables out of VRAM, from the page
+ * directory base (PDB) down: PD3, PD2 and PD1 entries must point at tables
+ * in video memory. A PD0 entry with %NV_MMU_VER2_DUAL_PDE_IS_PTE set maps a
+ * 2 MiB page; otherwise its big half is looked up first, and a valid 64 KiB
+ * PTE there wins over the small page table, whose 4 KiB PTE is used
+ * otherwise. Any table pointer outside VRAM, or outside video memory, is a
+ * hardware error (-EIO), never an access elsewhere.
+ *
+ * Each engine (each exec channel) owns a TLB of valid translations. A walk
+ * fills it, nothing but nvsvm_emu_tlb_invalidate() empties it, and a
+ * permission fault leaves the entry in place: a driver that upgrades a PTE
+ * and forgets the invalidate keeps faulting, and one that moves a page and
+ * forgets it keeps reading the old page.
+ */
+
+/**
+ * nvsvm_emu_tlb_init() - Create an empty TLB and make invalidates reach it.
+ * @emu: The GPU.
+ * @tlb: The TLB.
+ *
+ * Context: Any context.
+ */
+void nvsvm_emu_tlb_init(struct nvsvm_emu *emu, struct nvsvm_emu_tlb *tlb)
+{
+	spin_lock_init(&tlb->lock);
+	bitmap_zero(tlb->used, NVSVM_EMU_TLB_ENTRIES);
+	tlb->next = 0;
+	tlb->gen = 0;
+	tlb->hits = 0;
+	tlb->misses = 0;
+
+	spin_lock(&emu->tlb_lock);
+	list_add_tail(&tlb->node, &emu->tlbs);
+	spin_unlock(&emu->tlb_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_tlb_init);
+
+/**
+ * nvsvm_emu_tlb_fini() - Detach a TLB from the GPU.
+ * @emu: The GPU.
+ * @tlb: The TLB.
+ *
+ * Context: Any context.
+ */
+void nvsvm_emu_tlb_fini(struct nvsvm_emu *emu, struct nvsvm_emu_tlb *tlb)
+{
+	spin_lock(&emu->tlb_lock);
+	list_del(&tlb->node);
+	spin_unlock(&emu->tlb_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_tlb_fini);
+
+/**
+ * nvsvm_emu_tlb_invalidate() - The tlb_invalidate operation.
+ * @hw: The GPU.
+ * @pdb: Page directory whose translations to drop.
+ * @va: Start of the range.
+ * @size: Size of the range in bytes; everything from @va up if it wraps.
+ *
+ * Context: Any context.
+ */
+void nvsvm_emu_tlb_invalidate(struct nvsvm_hw *hw, u64 pdb, u64 va, u64 size)
+{
+	struct nvsvm_emu *emu = to_nvsvm_emu(hw);
+	struct nvsvm_emu_tlb *tlb;
+	u64 last = va + size - 1;
+	unsigned int i;
+
+	if (!size)
+		return;
+	if (last < va)
+		last = U64_MAX;
+
+	spin_lock(&emu->tlb_lock);
+	list_for_each_entry(tlb, &emu->tlbs, node) {
+		bool dropped = false;
+
+		spin_lock(&tlb->lock);
+		for_each_set_bit(i, tlb->used, NVSVM_EMU_TLB_ENTRIES) {
+			const struct nvsvm_emu_xlat *e = &tlb->entries[i];
+			u64 e_last = e->va + BIT_ULL(e->shift) - 1;
+
+			if (e->pdb != pdb || e_last < va || e->va > last)
+				continue;
+			__clear_bit(i, tlb->used);
+			dropped = true;
+		}
+		if (dropped)
+			WRITE_ONCE(tlb->gen, tlb->gen + 1);
+		spin_unlock(&tlb->lock);
+	}
+	spin_unlock(&emu->tlb_lock);
+}
+
+static int nvsvm_emu_walk_pde(struct nvsvm_emu *emu, u64 table,
+			      unsigned int shift, unsigned int bits, u64 va,
+			      u64 *next, u8 *reason)
+{
+	u64 index = (va >> shift) & GENMASK_ULL(bits - 1, 0);
+	struct nvsvm_gp100_pde pde;
+	u64 data;
+	int ret;
+
+	ret = nvsvm_emu_vram_read(emu, table + index * NV_MMU_VER2_PDE__SIZE,
+				  &data);
+	if (ret)
+		return ret;
+	nvsvm_gp100_pde_decode(data, &pde);
+	if (pde.aperture == NV_MMU_VER2_PDE_APERTURE_INVALID) {
+		*reason = NVSVM_HW_FAULT_PDE;
+		return -ENOENT;
+	}
+	if (pde.aperture != NV_MMU_VER2_PDE_APERTURE_VIDEO_MEMORY)
+		return -EIO;
+	*next = pde.addr;
+	return 0;
+}
+
+static int nvsvm_emu_walk_pte(struct nvsvm_emu *emu, u64 data, u64 va,
+			      unsigned int shift, struct nvsvm_emu_xlat *xlat)
+{
+	struct nvsvm_gp100_pte pte;
+
+	nvsvm_gp100_pte_decode(data, &pte);
+	if (!pte.valid)
+		return -ENOENT;
+	if (pte.aperture == NV_MMU_VER2_PTE_APERTURE_PEER_MEMORY)
+		return -EIO;
+
+	xlat->va = va & ~(BIT_ULL(shift) - 1);
+	xlat->addr = pte.addr & ~(BIT_ULL(shift) - 1);
+	xlat->shift = shift;
+	xlat->aperture = pte.aperture;
+	xlat->read_only = pte.read_only;
+	xlat->atomic_disable = pte.atomic_disable;
+	return 0;
+}
+
+static int nvsvm_emu_walk_pt(struct nvsvm_emu *emu,
+			     const struct nvsvm_gp100_pde *pde,
+			     unsigned int shift, unsigned int bits, u64 va,
+			     struct nvsvm_emu_xlat *xlat)
+{
+	u64 index = (va >> shift) & GENMASK_ULL(bits - 1, 0);
+	u64 data;
+	int ret;
+
+	if (pde->aperture != NV_MMU_VER2_PDE_APERTURE_VIDEO_MEMORY)
+		return -EIO;
+	ret = nvsvm_emu_vram_read(emu, pde->addr + index * NV_MMU_VER2_PTE__SIZE,
+				  &data);
+	if (ret)
+		return ret;
+	return nvsvm_emu_walk_pte(emu, data, va, shift, xlat);
+}
+
+/**
+ * nvsvm_emu_walk() - Translate a virtual address by walking the page tables.
+ * @emu: The GPU.
+ * @pdb: VRAM offset of the page directory (PD3).
+ * @va: The virtual address.
+ * @xlat: Where the translation goes; @xlat->pdb is set too.
+ * @reason: Where the &enum nvsvm_hw_fault_reason of a fault goes.
+ *
+ * Permissions are not checked here, see nvsvm_emu_translate().
+ *
+ * Context: Any context.
+ * Return: 0; -ENOENT if the address is not mapped (a fault); -EIO if the
+ * tables point outside video memory.
+ */
+int nvsvm_emu_walk(struct nvsvm_emu *emu, u64 pdb, u64 va,
+		   struct nvsvm_emu_xlat *xlat, u8 *reason)
+{
+	static const u8 pd_geometry[][2] = {
+		{ NVSVM_GP100_PD3_SHIFT, NVSVM_GP100_PD3_BITS },
+		{ NVSVM_GP100_PD2_SHIFT, NVSVM_GP100_PD2_BITS },
+		{ NVSVM_GP100_PD1_SHIFT, NVSVM_GP100_PD1_BITS },
+	};
+	struct nvsvm_gp100_pde big, small;
+	u64 table = pdb, index, data[2];
+	unsigned int level;
+	int ret;
+
+	xlat->pdb = pdb;
+	if (va >= BIT_ULL(NVSVM_GP100_VA_BITS)) {
+		*reason = NVSVM_HW_FAULT_VA_LIMIT;
+		return -ENOENT;
+	}
+
+	for (level = 0; level < ARRAY_SIZE(pd_geometry); level++) {
+		ret = nvsvm_emu_walk_pde(emu, table, pd_geometry[level][0],
+					 pd_geometry[level][1], va, &table,
+					 reason);
+		if (ret)
+			return ret;
+	}
+
+	index = (va >> NVSVM_GP100_PD0_SHIFT) &
+		GENMASK_ULL(NVSVM_GP100_PD0_BITS - 1, 0);
+	table += index * NV_MMU_VER2_DUAL_PDE__SIZE;
+	ret = nvsvm_emu_vram_read(emu, table, &data[0]);
+	if (!ret)
+		ret = nvsvm_emu_vram_read(emu, table + sizeof(u64), &data[1]);
+	if (ret)
+		return ret;
+
+	*reason = NVSVM_HW_FAULT_PTE;
+	if (data[0] & NV_MMU_VER2_DUAL_PDE_IS_PTE)
+		return nvsvm_emu_walk_pte(emu, data[0], va,
+					  NVSVM_GP100_PAGE_SHIFT_2M, xlat);
+
+	nvsvm_gp100_dual_pde_decode(data, &big, &small);
+	if (big.aperture == NV_MMU_VER2_PDE_APERTURE_INVALID &&
+	    small.aperture == NV_MMU_VER2_PDE_APERTURE_INVALID) {
+		*reason = NVSVM_HW_FAULT_PDE;
+		return -ENOENT;
+	}
+	if (big.aperture != NV_MMU_VER2_PDE_APERTURE_INVALID) {
+		ret = nvsvm_emu_walk_pt(emu, &big, NVSVM_GP100_LPT_SHIFT,
+					NVSVM_GP100_LPT_BITS, va, xlat);
+		if (ret != -ENOENT)
+			return ret;
+	}
+	if (small.aperture == NV_MMU_VER2_PDE_APERTURE_INVALID)
+		return -ENOENT;
+	return nvsvm_emu_walk_pt(emu, &small, NVSVM_GP100_SPT_SHIFT,
+				 NVSVM_GP100_SPT_BITS, va, xlat);
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_walk);
+
+static bool nvsvm_emu_tlb_lookup(struct nvsvm_emu_tlb *tlb, u64 pdb, u64 va,
+				 struct nvsvm_emu_xlat *xlat)
+{
+	unsigned int i;
+
+	for_each_set_bit(i, tlb->used, NVSVM_EMU_TLB_ENTRIES) {
+		const struct nvsvm_emu_xlat *e = &tlb->entries[i];
+
+		if (e->pdb == pdb && (va >> e->shift) == (e->va >> e->shift)) {
+			*xlat = *e;
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * nvsvm_emu_translate() - Translate an access through a TLB.
+ * @emu: The GPU.
+ * @tlb: The engine's TLB.
+ * @pdb: VRAM offset of the page directory.
+ * @va: The virtual address.
+ * @access: What the engine wants to do at @va.
+ * @xlat: Where the translation goes.
+ * @reason: Where the &enum nvsvm_hw_fault_reason of a fault goes.
+ *
+ * A TLB hit is used as is, however the page tables have changed since.
+ * A miss walks the tables and caches a valid translation.
+ *
+ * Context: Any context.
+ * Return: 0; -ENOENT for a fault (not mapped, or @access not allowed);
+ * -EIO if the tables point outside video memory.
+ */
+int nvsvm_emu_translate(struct nvsvm_emu *emu, struct nvsvm_emu_tlb *tlb,
+			u64 pdb, u64 va, enum nvsvm_hw_access access,
+			struct nvsvm_emu_xlat *xlat, u8 *reason)
+{
+	bool hit;
+	int ret;
+
+	spin_lock(&tlb->lock);
+	hit = nvsvm_emu_tlb_lookup(tlb, pdb, va, xlat);
+	if (hit)
+		tlb->hits++;
+	else
+		tlb->misses++;
+	spin_unlock(&tlb->lock);
+
+	if (!hit) {
+		ret = nvsvm_emu_walk(emu, pdb, va, xlat, reason);
+		if (ret)
+			return ret;
+
+		spin_lock(&tlb->lock);
+		tlb->entries[tlb->next] = *xlat;
+		__set_bit(tlb->next, tlb->used);
+		tlb->next = (tlb->next + 1) % NVSVM_EMU_TLB_ENTRIES;
+		spin_unlock(&tlb->lock);
+	}
+
+	if (access != NVSVM_HW_ACCESS_READ && xlat->read_only) {
+		*reason = NVSVM_HW_FAULT_RO;
+		return -ENOENT;
+	}
+	if (access == NVSVM_HW_ACCESS_ATOMIC && xlat->atomic_disable) {
+		*reason = NVSVM_HW_FAULT_ATOMIC;
+		return -ENOENT;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_translate);
+
+/**
+ * nvsvm_emu_phys_access() - Perform a translated 64-bit access.
+ * @emu: The GPU.
+ * @xlat: Translation of the page that holds @va.
+ * @va: The virtual address, 8-byte aligned.
+ * @access: Read, write, or atomic add.
+ * @value: For a read, receives the word. For a write, the word to store.
+ *	For an atomic, the addend in, the old value out.
+ *
+ * An atomic on VRAM is atomic. An atomic on system memory is a read followed
+ * by a write, as atomics over PCIe are not: that is why the driver maps
+ * system memory with atomics disabled.
+ *
+ * Context: Any context.
+ * Return: 0, or -EIO if the address is outside VRAM or not backed by a
+ * struct page.
+ */
+int nvsvm_emu_phys_access(struct nvsvm_emu *emu,
+			  const struct nvsvm_emu_xlat *xlat, u64 va,
+			  enum nvsvm_hw_access access, u64 *value)
+{
+	u64 addr = xlat->addr + (va & (BIT_ULL(xlat->shift) - 1));
+	unsigned long pfn;
+	u64 *p, old;
+	void *kaddr;
+
+	if (!IS_ALIGNED(addr, sizeof(u64)))
+		return -EIO;
+
+	if (xlat->aperture == NV_MMU_VER2_PTE_APERTURE_VIDEO_MEMORY) {
+		p = nvsvm_emu_vram_ptr(emu, addr, sizeof(u64));
+		if (!p)
+			return -EIO;
+		switch (access) {
+		case NVSVM_HW_ACCESS_READ:
+			*value = READ_ONCE(*p);
+			break;
+		case NVSVM_HW_ACCESS_WRITE:
+			WRITE_ONCE(*p, *value);
+			break;
+		case NVSVM_HW_ACCESS_ATOMIC:
+			*value = atomic64_fetch_add(*value, (atomic64_t *)p);
+			break;
+		}
+		return 0;
+	}
+
+	pfn = addr >> PAGE_SHIFT;
+	if (!pfn_valid(pfn))
+		return -EIO;
+	kaddr = kmap_local_page(pfn_to_page(pfn));
+	p = kaddr + offset_in_page(addr);
+	switch (access) {
+	case NVSVM_HW_ACCESS_READ:
+		*value = READ_ONCE(*p);
+		break;
+	case NVSVM_HW_ACCESS_WRITE:
+		WRITE_ONCE(*p, *value);
+		break;
+	case NVSVM_HW_ACCESS_ATOMIC:
+		old = READ_ONCE(*p);
+		WRITE_ONCE(*p, old + *value);
+		*value = old;
+		break;
+	}
+	kunmap_local(kaddr);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_phys_access);
