@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright 2026 The nvsvm authors
+ */
+
+#include <linux/export.h>
+#include <linux/err.h>
+#include <linux/lockdep.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+
+#include <kunit/visibility.h>
+
+#include "nvsvm_gp100_mmu.h"
+#include "nvsvm_hw.h"
+#include "nvsvm_vmm.h"
+#include "nvsvm_vram.h"
+
+/**
+ * DOC: Overview
+ *
+ * A vmm is one GPU virtual address space: GP100 page tables in VRAM,
+ * rooted at a page directory whose VRAM offset (nvsvm_vmm_pdb()) is the
+ * instance that channels and faults name. The vmm keeps a shadow tree of
+ * &struct nvsvm_vmm_pt, one per table, that records where each table is
+ * and how many live entries it has; tables are allocated when a mapping
+ * first needs them and freed when their last entry goes.
+ *
+ * - nvsvm_vmm_pfn_map() writes PTEs from an array of PFN-map entries (see
+ *   DOC: PFN map input). A 2 MiB-aligned run of 512 valid entries with the
+ *   same flags and contiguous, 2 MiB-aligned addresses becomes one PTE in
+ *   PD0; everything else is mapped with 4 KiB PTEs. An invalid entry is
+ *   skipped and its PTE stays as it was; the next entry still goes to the
+ *   next PTE. A 2 MiB PTE that a 4 KiB write or unmap lands in is first split
+ *   into 512 PTEs that map exactly what it mapped.
+ * - nvsvm_vmm_unmap() clears PTEs and frees tables that become empty.
+ * - Neither touches the GPU's TLBs: the caller batches its changes, then
+ *   calls nvsvm_vmm_flush(). Until then the GPU may use the old PTEs.
+ */
+
+/**
+ * DOC: Locking
+ *
+ * &nvsvm_vmm.mutex protects the page tables of the vmm, both the words in
+ * VRAM and the shadow tree. Every exported function takes it itself; the
+ * helpers that walk or change the tree assert that it is held. It is a
+ * leaf lock in the driver, except for the VRAM allocator's spinlock taken
+ * under it, so callers (svm) may hold their own locks around these calls.
+ * The GPU reads the tables without any lock, which is why the vmm fills a
+ * new table before it writes the entry that points to it.
+ */
+
+/**
+ * struct nvsvm_vmm_pt - Shadow of one table in VRAM.
+ * @addr: VRAM offset of the table.
+ * @refs: Live entries: valid PTEs, or entries pointing to a table.
+ * @child: For page directories, the table each entry points to.
+ */
+struct nvsvm_vmm_pt {
+	u64 addr;
+	unsigned int refs;
+	struct nvsvm_vmm_pt *child[];
+};
+
+#define NVSVM_VMM_VA_END	BIT_ULL(NVSVM_GP100_VA_BITS)
+#define NVSVM_VMM_PAGE_4K	BIT_ULL(NVSVM_GP100_PAGE_SHIFT_4K)
+#define NVSVM_VMM_PAGE_2M	BIT_ULL(NVSVM_GP100_PAGE_SHIFT_2M)
+#define NVSVM_VMM_PTES_PER_2M	(NVSVM_VMM_PAGE_2M / NVSVM_VMM_PAGE_4K)
+
+static const struct nvsvm_vmm_level *nvsvm_vmm_level(unsigned int level)
+{
+	return &nvsvm_vmm_gp100_levels[level];
+}
+
+static unsigned int nvsvm_vmm_entries(unsigned int level)
+{
+	return 1u << nvsvm_vmm_level(level)->bits;
+}
+
+static unsigned int nvsvm_vmm_index(unsigned int level, u64 va)
+{
+	const struct nvsvm_vmm_level *l = nvsvm_vmm_level(level);
+
+	return (va >> l->shift) & (BIT(l->bits) - 1);
+}
+
+static u64 nvsvm_vmm_entry(struct nvsvm_vmm_pt *pt, unsigned int level,
+			   unsigned int index)
+{
+	return pt->addr + (u64)index * nvsvm_vmm_level(level)->entry_size;
+}
+
+static struct nvsvm_vmm_pt *nvsvm_vmm_pt_alloc(struct nvsvm_vmm *vmm,
+					       unsigned int level)
+{
+	unsigned int children = level < NVSVM_VMM_SPT ?
+				nvsvm_vmm_entries(level) : 0;
+	struct nvsvm_vmm_pt *pt;
+	u64 off;
+	int ret;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	pt = kzalloc(struct_size(pt, child, children), GFP_KERNEL);
+	if (!pt)
+		return NULL;
+	ret = nvsvm_vram_alloc(vmm->vram, NVSVM_GP100_TABLE_SIZE, &pt->addr);
+	if (ret) {
+		kfree(pt);
+		return NULL;
+	}
+	for (off = 0; off < NVSVM_GP100_TABLE_SIZE; off += sizeof(u64))
+		nvsvm_hw_vram_wr64(vmm->hw, pt->addr + off, 0);
+	vmm->tables++;
+	return pt;
+}
+
+static void nvsvm_vmm_pt_free(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pt)
+{
+	lockdep_assert_held(&vmm->mutex);
+
+	nvsvm_vram_free(vmm->vram, pt->addr, NVSVM_GP100_TABLE_SIZE);
+	kfree(pt);
+	vmm->tables--;
+}
+
+/* Free @pt and every table below it, without touching entries above. */
+static void nvsvm_vmm_pt_free_tree(struct nvsvm_vmm *vmm,
+				   struct nvsvm_vmm_pt *pt, unsigned int level)
+{
+	unsigned int i;
+
+	if (level < NVSVM_VMM_SPT) {
+		for (i = 0; i < nvsvm_vmm_entries(level); i++)
+			if (pt->child[i])
+				nvsvm_vmm_pt_free_tree(vmm, pt->child[i],
+						       level + 1);
+	}
+	nvsvm_vmm_pt_free(vmm, pt);
+}
+
+static void nvsvm_vmm_pd0_write(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
+				unsigned int index, u64 lo, u64 hi)
+{
+	u64 entry = nvsvm_vmm_entry(pd0, NVSVM_VMM_PD0, index);
+
+	lockdep_assert_held(&vmm->mutex);
+
+	/* The low word says what the entry is; the walker reads it first. */
+	nvsvm_hw_vram_wr64(vmm->hw, entry + sizeof(u64), hi);
+	nvsvm_hw_vram_wr64(vmm->hw, entry, lo);
+}
+
+static u64 nvsvm_vmm_pd0_lo(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
+			    unsigned int index)
+{
+	return nvsvm_hw_vram_rd64(vmm->hw,
+				  nvsvm_vmm_entry(pd0, NVSVM_VMM_PD0, index));
+}
+
+/* Return the PD0 covering @va, allocating the directories on the way. */
+static struct nvsvm_vmm_pt *nvsvm_vmm_get_pd0(struct nvsvm_vmm *vmm, u64 va,
+					      bool alloc)
+{
+	struct nvsvm_vmm_pt *pt = vmm->pd, *child;
+	unsigned int level, index;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	for (level = NVSVM_VMM_PD3; level < NVSVM_VMM_PD0; level++) {
+		index = nvsvm_vmm_index(level, va);
+		child = pt->child[index];
+		if (!child) {
+			if (!alloc)
+				return NULL;
+			child = nvsvm_vmm_pt_alloc(vmm, level + 1);
+			if (!child)
+				return NULL;
+			nvsvm_hw_vram_wr64(vmm->hw,
+					   nvsvm_vmm_entry(pt, level, index),
+					   nvsvm_vmm_gp100_pde(child->addr));
+			pt->child[index] = child;
+			pt->refs++;
+		}
+		pt = child;
+	}
+	return pt;
+}
+
+/*
+ * Return the small page table of PD0 entry @index, creating it. A 2 MiB
+ * PTE in the entry is split into the new table first.
+ */
+static struct nvsvm_vmm_pt *nvsvm_vmm_get_spt(struct nvsvm_vmm *vmm,
+					      struct nvsvm_vmm_pt *pd0,
+					      unsigned int index)
+{
+	struct nvsvm_vmm_pt *spt = pd0->child[index];
+	u64 lo, data[2];
+	unsigned int i;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	if (spt)
+		return spt;
+	spt = nvsvm_vmm_pt_alloc(vmm, NVSVM_VMM_SPT);
+	if (!spt)
+		return NULL;
+
+	lo = nvsvm_vmm_pd0_lo(vmm, pd0, index);
+	if (lo & NV_MMU_VER2_DUAL_PDE_IS_PTE) {
+		for (i = 0; i < NVSVM_VMM_PTES_PER_2M; i++)
+			nvsvm_hw_vram_wr64(vmm->hw,
+					   nvsvm_vmm_entry(spt, NVSVM_VMM_SPT, i),
+					   nvsvm_vmm_gp100_pte_split(lo, i));
+		spt->refs = NVSVM_VMM_PTES_PER_2M;
+	} else {
+		pd0->refs++;
+	}
+
+	nvsvm_vmm_gp100_dual_pde(spt->addr, data);
+	nvsvm_vmm_pd0_write(vmm, pd0, index, data[0], data[1]);
+	pd0->child[index] = spt;
+	return spt;
+}
+
+/* Whether pfns[0..511] can be one 2 MiB PTE at @va. */
+static bool nvsvm_vmm_pfns_huge(u64 va, const u64 *pfns, u64 npages)
+{
+	u64 first = pfns[0], i;
+
+	if (!IS_ALIGNED(va, NVSVM_VMM_PAGE_2M) || npages < NVSVM_VMM_PTES_PER_2M)
+		return false;
+	if (!(first & NVSVM_VMM_PFN_VALID) ||
+	    !IS_ALIGNED(first & NVSVM_VMM_PFN_ADDR, NVSVM_VMM_PAGE_2M))
+		return false;
+	for (i = 1; i < NVSVM_VMM_PTES_PER_2M; i++) {
+		if (pfns[i] != first + i * NVSVM_VMM_PAGE_4K)
+			return false;
+	}
+	return true;
+}
+
+static int nvsvm_vmm_map_huge(struct nvsvm_vmm *vmm, u64 va, u64 pfn)
+{
+	unsigned int index = nvsvm_vmm_index(NVSVM_VMM_PD0, va);
+	struct nvsvm_vmm_pt *pd0;
+	u64 lo;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	pd0 = nvsvm_vmm_get_pd0(vmm, va, true);
+	if (!pd0)
+		return -ENOMEM;
+
+	lo = nvsvm_vmm_pd0_lo(vmm, pd0, index);
+	nvsvm_vmm_pd0_write(vmm, pd0, index, nvsvm_vmm_gp100_pte(pfn), 0);
+	if (pd0->child[index]) {
+		/* The whole small table is replaced by the one PTE. */
+		nvsvm_vmm_pt_free(vmm, pd0->child[index]);
+		pd0->child[index] = NULL;
+	} else if (!(lo & NV_MMU_VER2_DUAL_PDE_IS_PTE)) {
+		pd0->refs++;
+	}
+	return 0;
+}
+
+/* Map up to the end of one small page table; return the pages consumed. */
+static int nvsvm_vmm_map_small(struct nvsvm_vmm *vmm, u64 va, const u64 *pfns,
+			       u64 npages, u64 *done)
+{
+	unsigned int index = nvsvm_vmm_index(NVSVM_VMM_SPT, va);
+	struct nvsvm_vmm_pt *pd0, *spt;
+	u64 n, i, entry, old;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	n = min_t(u64, npages, nvsvm_vmm_entries(NVSVM_VMM_SPT) - index);
+	*done = n;
+	for (i = 0; i < n; i++)
+		if (pfns[i] & NVSVM_VMM_PFN_VALID)
+			break;
+	if (i == n)
+		return 0;
+
+	pd0 = nvsvm_vmm_get_pd0(vmm, va, true);
+	if (!pd0)
+		return -ENOMEM;
+	spt = nvsvm_vmm_get_spt(vmm, pd0, nvsvm_vmm_index(NVSVM_VMM_PD0, va));
+	if (!spt)
+		return -ENOMEM;
+
+	for (i = 0; i < n; i++, index++) {
+		/* Not valid: this page keeps whatever its PTE maps now. */
+		if (!(pfns[i] & NVSVM_VMM_PFN_VALID))
+			continue;
+		entry = nvsvm_vmm_entry(spt, NVSVM_VMM_SPT, index);
+		old = nvsvm_hw_vram_rd64(vmm->hw, entry);
+		if (!(old & NV_MMU_VER2_PTE_VALID))
+			spt->refs++;
+		nvsvm_hw_vram_wr64(vmm->hw, entry, nvsvm_vmm_gp100_pte(pfns[i]));
+	}
+	return 0;
+}
+
+static bool nvsvm_vmm_range_ok(u64 va, u64 size)
+{
+	u64 end;
+
+	if (!IS_ALIGNED(va, NVSVM_VMM_PAGE_4K) ||
+	    !IS_ALIGNED(size, NVSVM_VMM_PAGE_4K) || !size)
+		return false;
+	return !check_add_overflow(va, size, &end) && end <= NVSVM_VMM_VA_END;
+}
+
+/**
+ * nvsvm_vmm_pfn_map() - Map pages from a PFN-map array.
+ * @vmm: The address space.
+ * @va: First virtual address, 4 KiB aligned.
+ * @npages: Number of 4 KiB pages, and of entries in @pfns.
+ * @pfns: One entry per page, see DOC: PFN map input.
+ *
+ * Entries without %NVSVM_VMM_PFN_VALID leave their PTE untouched. The GPU
+ * may keep using old translations until nvsvm_vmm_flush().
+ *
+ * Context: Process context; takes &nvsvm_vmm.mutex.
+ * Return: 0; -EINVAL for a bad range, or a VRAM entry beyond VRAM (nothing
+ * is written then); -ENOMEM if a table could not be allocated (the pages
+ * before it are mapped).
+ */
+int nvsvm_vmm_pfn_map(struct nvsvm_vmm *vmm, u64 va, u64 npages,
+		      const u64 *pfns)
+{
+	u64 i, done, size;
+	int ret = 0;
+
+	if (check_mul_overflow(npages, NVSVM_VMM_PAGE_4K, &size) ||
+	    !nvsvm_vmm_range_ok(va, size))
+		return -EINVAL;
+	for (i = 0; i < npages; i++) {
+		if ((pfns[i] & (NVSVM_VMM_PFN_VALID | NVSVM_VMM_PFN_VRAM)) ==
+		    (NVSVM_VMM_PFN_VALID | NVSVM_VMM_PFN_VRAM) &&
+		    (pfns[i] & NVSVM_VMM_PFN_ADDR) >= vmm->hw->vram_size)
+			return -EINVAL;
+	}
+
+	mutex_lock(&vmm->mutex);
+	for (i = 0; i < npages && !ret; i += done) {
+		u64 cur = va + i * NVSVM_VMM_PAGE_4K;
+
+		if (nvsvm_vmm_pfns_huge(cur, &pfns[i], npages - i)) {
+			ret = nvsvm_vmm_map_huge(vmm, cur, pfns[i]);
+			done = NVSVM_VMM_PTES_PER_2M;
+		} else {
+			ret = nvsvm_vmm_map_small(vmm, cur, &pfns[i], npages - i,
+						  &done);
+		}
+	}
+	mutex_unlock(&vmm->mutex);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_pfn_map);
+
+static void nvsvm_vmm_unmap_spt(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *spt,
+				u64 base, u64 start, u64 end)
+{
+	unsigned int first = (start - base) >> NVSVM_GP100_SPT_SHIFT;
+	unsigned int last = (end - 1 - base) >> NVSVM_GP100_SPT_SHIFT;
+	unsigned int i;
+	u64 entry;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	for (i = first; i <= last; i++) {
+		entry = nvsvm_vmm_entry(spt, NVSVM_VMM_SPT, i);
+		if (!(nvsvm_hw_vram_rd64(vmm->hw, entry) & NV_MMU_VER2_PTE_VALID))
+			continue;
+		nvsvm_hw_vram_wr64(vmm->hw, entry, 0);
+		spt->refs--;
+	}
+}
+
+static void nvsvm_vmm_unmap_pd0(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
+				unsigned int index, u64 base, u64 start, u64 end)
+{
+	struct nvsvm_vmm_pt *spt = pd0->child[index];
+	bool whole = start == base && end == base + NVSVM_VMM_PAGE_2M;
+	u64 lo;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	if (!spt) {
+		lo = nvsvm_vmm_pd0_lo(vmm, pd0, index);
+		if (!(lo & NV_MMU_VER2_DUAL_PDE_IS_PTE))
+			return;
+		if (!whole)
+			spt = nvsvm_vmm_get_spt(vmm, pd0, index);
+		if (!spt) {
+			/* Whole, or no memory to split: unmap all 2 MiB. */
+			nvsvm_vmm_pd0_write(vmm, pd0, index, 0, 0);
+			pd0->refs--;
+			return;
+		}
+	}
+
+	nvsvm_vmm_unmap_spt(vmm, spt, base, start, end);
+	if (spt->refs)
+		return;
+	nvsvm_vmm_pd0_write(vmm, pd0, index, 0, 0);
+	pd0->child[index] = NULL;
+	pd0->refs--;
+	nvsvm_vmm_pt_free(vmm, spt);
+}
+
+/* Unmap [start, end) below @pt, the table at @level that starts at @base. */
+static void nvsvm_vmm_unmap_level(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pt,
+				  unsigned int level, u64 base, u64 start,
+				  u64 end)
+{
+	const struct nvsvm_vmm_level *l = nvsvm_vmm_level(level);
+	unsigned int first = (start - base) >> l->shift;
+	unsigned int last = (end - 1 - base) >> l->shift;
+	unsigned int i;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	for (i = first; i <= last; i++) {
+		u64 e_base = base + ((u64)i << l->shift);
+		u64 e_start = max(start, e_base);
+		u64 e_end = min(end, e_base + BIT_ULL(l->shift));
+		struct nvsvm_vmm_pt *child = pt->child[i];
+
+		if (level == NVSVM_VMM_PD0) {
+			nvsvm_vmm_unmap_pd0(vmm, pt, i, e_base, e_start, e_end);
+			continue;
+		}
+		if (!child)
+			continue;
+		nvsvm_vmm_unmap_level(vmm, child, level + 1, e_base, e_start,
+				      e_end);
+		if (child->refs)
+			continue;
+		nvsvm_hw_vram_wr64(vmm->hw, nvsvm_vmm_entry(pt, level, i), 0);
+		pt->child[i] = NULL;
+		pt->refs--;
+		nvsvm_vmm_pt_free(vmm, child);
+	}
+}
+
+/**
+ * nvsvm_vmm_unmap() - Unmap a range and free the tables that empty.
+ * @vmm: The address space.
+ * @va: Start, 4 KiB aligned.
+ * @size: Bytes, a multiple of 4 KiB.
+ *
+ * A 2 MiB page the range covers in part is split first, so that the rest of
+ * it stays mapped (or, if memory is short, unmapped whole). The GPU may keep
+ * using old translations until nvsvm_vmm_flush().
+ *
+ * Context: Process context; takes &nvsvm_vmm.mutex.
+ */
+void nvsvm_vmm_unmap(struct nvsvm_vmm *vmm, u64 va, u64 size)
+{
+	if (WARN_ON(!nvsvm_vmm_range_ok(va, size)))
+		return;
+
+	mutex_lock(&vmm->mutex);
+	nvsvm_vmm_unmap_level(vmm, vmm->pd, NVSVM_VMM_PD3, 0, va, va + size);
+	mutex_unlock(&vmm->mutex);
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_unmap);
+
+/**
+ * nvsvm_vmm_flush() - Make the GPU see the current PTEs of a range.
+ * @vmm: The address space.
+ * @va: Start of the range.
+ * @size: Bytes.
+ *
+ * Context: Any context that may call the GPU's tlb_invalidate.
+ */
+void nvsvm_vmm_flush(struct nvsvm_vmm *vmm, u64 va, u64 size)
+{
+	nvsvm_hw_tlb_invalidate(vmm->hw, nvsvm_vmm_pdb(vmm), va, size);
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_flush);
+
+/**
+ * nvsvm_vmm_flush_all() - Make the GPU see all current PTEs.
+ * @vmm: The address space.
+ *
+ * Context: Any context that may call the GPU's tlb_invalidate.
+ */
+void nvsvm_vmm_flush_all(struct nvsvm_vmm *vmm)
+{
+	nvsvm_vmm_flush(vmm, 0, NVSVM_VMM_VA_END);
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_flush_all);
+
+/**
+ * nvsvm_vmm_pdb() - The instance of the address space.
+ * @vmm: The address space.
+ *
+ * Context: Any context.
+ * Return: VRAM offset of its page directory (PD3).
+ */
+u64 nvsvm_vmm_pdb(const struct nvsvm_vmm *vmm)
+{
+	return vmm->pd->addr;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_pdb);
+
+/**
+ * nvsvm_vmm_tables() - Number of tables the address space holds.
+ * @vmm: The address space.
+ *
+ * Context: Process context; takes &nvsvm_vmm.mutex.
+ * Return: Tables allocated, the page directory included.
+ */
+unsigned int nvsvm_vmm_tables(struct nvsvm_vmm *vmm)
+{
+	unsigned int tables;
+
+	mutex_lock(&vmm->mutex);
+	tables = vmm->tables;
+	mutex_unlock(&vmm->mutex);
+	return tables;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_tables);
+
+/**
+ * nvsvm_vmm_create() - Create an empty GPU address space.
+ * @hw: The GPU.
+ * @vram: The VRAM allocator for its tables.
+ *
+ * Context: Process context.
+ * Return: The address space, or ERR_PTR(-ENOMEM).
+ */
+struct nvsvm_vmm *nvsvm_vmm_create(struct nvsvm_hw *hw, struct nvsvm_vram *vram)
+{
+	struct nvsvm_vmm *vmm;
+
+	vmm = kzalloc(sizeof(*vmm), GFP_KERNEL);
+	if (!vmm)
+		return ERR_PTR(-ENOMEM);
+	vmm->hw = hw;
+	vmm->vram = vram;
+	mutex_init(&vmm->mutex);
+
+	mutex_lock(&vmm->mutex);
+	vmm->pd = nvsvm_vmm_pt_alloc(vmm, NVSVM_VMM_PD3);
+	mutex_unlock(&vmm->mutex);
+	if (!vmm->pd) {
+		mutex_destroy(&vmm->mutex);
+		kfree(vmm);
+		return ERR_PTR(-ENOMEM);
+	}
+	return vmm;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_create);
+
+/**
+ * nvsvm_vmm_destroy() - Free an address space and all its tables.
+ * @vmm: The address space; no channel may use it any more.
+ *
+ * Drops the GPU's cached translations of it, so that a later address space
+ * whose page directory lands at the same VRAM offset starts clean.
+ *
+ * Context: Process context.
+ */
+void nvsvm_vmm_destroy(struct nvsvm_vmm *vmm)
+{
+	nvsvm_vmm_flush_all(vmm);
+	mutex_lock(&vmm->mutex);
+	nvsvm_vmm_pt_free_tree(vmm, vmm->pd, NVSVM_VMM_PD3);
+	WARN_ON(vmm->tables);
+	mutex_unlock(&vmm->mutex);
+	mutex_destroy(&vmm->mutex);
+	kfree(vmm);
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_destroy);

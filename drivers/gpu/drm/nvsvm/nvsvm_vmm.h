@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * Copyright 2026 The nvsvm authors
+ */
+#ifndef __NVSVM_VMM_H__
+#define __NVSVM_VMM_H__
+
+#include <linux/bits.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+struct nvsvm_hw;
+struct nvsvm_vram;
+struct nvsvm_vmm_pt;
+
+/**
+ * DOC: PFN map input
+ *
+ * nvsvm_vmm_pfn_map() takes one u64 per 4 KiB page of the range, much like
+ * nouveau's NVIF_VMM_PFNMAP_V0 entries or HMM's hmm_pfns:
+ *
+ * - %NVSVM_VMM_PFN_VALID: map this page. An entry without it is skipped and
+ *   its PTE left exactly as it was (possibly mapping an older page), while
+ *   the writer still moves on to the next PTE.
+ * - %NVSVM_VMM_PFN_WRITE: map it writable; read-only otherwise.
+ * - %NVSVM_VMM_PFN_ATOMIC: allow GPU atomics; they fault otherwise.
+ * - %NVSVM_VMM_PFN_VRAM: the address is a VRAM offset; otherwise it is the
+ *   DMA address of a system page (mapped system-coherent and volatile).
+ * - %NVSVM_VMM_PFN_ADDR: the 4 KiB-aligned address itself, in place.
+ *
+ * Build entries with nvsvm_vmm_pfn_sys() and nvsvm_vmm_pfn_vram().
+ */
+#define NVSVM_VMM_PFN_VALID		BIT_ULL(0)
+#define NVSVM_VMM_PFN_WRITE		BIT_ULL(1)
+#define NVSVM_VMM_PFN_ATOMIC		BIT_ULL(2)
+#define NVSVM_VMM_PFN_VRAM		BIT_ULL(3)
+#define NVSVM_VMM_PFN_FLAGS		GENMASK_ULL(3, 0)
+#define NVSVM_VMM_PFN_ADDR		GENMASK_ULL(63, 12)
+
+/**
+ * nvsvm_vmm_pfn_sys() - PFN-map entry of a system page.
+ * @dma_addr: DMA address of the page, 4 KiB aligned.
+ * @flags: NVSVM_VMM_PFN_WRITE and NVSVM_VMM_PFN_ATOMIC, or 0.
+ *
+ * Return: A valid entry.
+ */
+static inline u64 nvsvm_vmm_pfn_sys(u64 dma_addr, u64 flags)
+{
+	return (dma_addr & NVSVM_VMM_PFN_ADDR) | flags | NVSVM_VMM_PFN_VALID;
+}
+
+/**
+ * nvsvm_vmm_pfn_vram() - PFN-map entry of a VRAM page.
+ * @offset: VRAM offset of the page, 4 KiB aligned.
+ * @flags: NVSVM_VMM_PFN_WRITE and NVSVM_VMM_PFN_ATOMIC, or 0.
+ *
+ * Return: A valid entry.
+ */
+static inline u64 nvsvm_vmm_pfn_vram(u64 offset, u64 flags)
+{
+	return (offset & NVSVM_VMM_PFN_ADDR) | flags | NVSVM_VMM_PFN_VRAM |
+	       NVSVM_VMM_PFN_VALID;
+}
+
+/**
+ * struct nvsvm_vmm - A GPU virtual address space.
+ * @hw: The GPU.
+ * @vram: Where page tables are allocated.
+ * @mutex: Protects the page tables, in VRAM and in @pd; see DOC: Locking.
+ * @pd: The page directory (PD3) and, below it, the tables in use.
+ * @tables: Number of tables allocated, @pd included.
+ */
+struct nvsvm_vmm {
+	struct nvsvm_hw *hw;
+	struct nvsvm_vram *vram;
+	struct mutex mutex; /* protects the page tables */
+	struct nvsvm_vmm_pt *pd;
+	unsigned int tables;
+};
+
+struct nvsvm_vmm *nvsvm_vmm_create(struct nvsvm_hw *hw, struct nvsvm_vram *vram);
+void nvsvm_vmm_destroy(struct nvsvm_vmm *vmm);
+u64 nvsvm_vmm_pdb(const struct nvsvm_vmm *vmm);
+int nvsvm_vmm_pfn_map(struct nvsvm_vmm *vmm, u64 va, u64 npages,
+		      const u64 *pfns);
+void nvsvm_vmm_unmap(struct nvsvm_vmm *vmm, u64 va, u64 size);
+void nvsvm_vmm_flush(struct nvsvm_vmm *vmm, u64 va, u64 size);
+void nvsvm_vmm_flush_all(struct nvsvm_vmm *vmm);
+unsigned int nvsvm_vmm_tables(struct nvsvm_vmm *vmm);
+
+/* The GP100 format, nvsvm_vmm_gp100.c. */
+
+/**
+ * enum nvsvm_vmm_level_id - Levels of the page-table tree, root first.
+ * @NVSVM_VMM_PD3: Page directory 3, the root.
+ * @NVSVM_VMM_PD2: Page directory 2.
+ * @NVSVM_VMM_PD1: Page directory 1.
+ * @NVSVM_VMM_PD0: Page directory 0, of dual PDEs or 2 MiB PTEs.
+ * @NVSVM_VMM_SPT: Small page table, of 4 KiB PTEs.
+ * @NVSVM_VMM_LEVELS: Number of levels.
+ */
+enum nvsvm_vmm_level_id {
+	NVSVM_VMM_PD3,
+	NVSVM_VMM_PD2,
+	NVSVM_VMM_PD1,
+	NVSVM_VMM_PD0,
+	NVSVM_VMM_SPT,
+	NVSVM_VMM_LEVELS,
+};
+
+/**
+ * struct nvsvm_vmm_level - Geometry of one level.
+ * @shift: Lowest VA bit the level indexes.
+ * @bits: Number of VA bits the level indexes.
+ * @entry_size: Bytes per entry.
+ */
+struct nvsvm_vmm_level {
+	u8 shift;
+	u8 bits;
+	u8 entry_size;
+};
+
+extern const struct nvsvm_vmm_level nvsvm_vmm_gp100_levels[NVSVM_VMM_LEVELS];
+
+u64 nvsvm_vmm_gp100_pte(u64 pfn);
+u64 nvsvm_vmm_gp100_pte_split(u64 huge_pte, unsigned int index);
+u64 nvsvm_vmm_gp100_pde(u64 table);
+void nvsvm_vmm_gp100_dual_pde(u64 small_table, u64 data[2]);
+
+#endif /* __NVSVM_VMM_H__ */
