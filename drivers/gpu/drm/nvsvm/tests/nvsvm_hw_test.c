@@ -1,0 +1,1048 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * KUnit tests for the GP100 format, the vmm and the emulated GPU.
+ *
+ * Copyright 2026 The nvsvm authors
+ */
+
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/dma-fence.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/pfn.h>
+#include <linux/sizes.h>
+
+#include "hw/nvsvm_emu.h"
+#include "nvsvm_gp100_mmu.h"
+#include "nvsvm_hw.h"
+#include "nvsvm_vmm.h"
+#include "nvsvm_vram.h"
+
+#define NVSVM_TEST_VRAM_SIZE	SZ_16M
+#define NVSVM_TEST_TIMEOUT_MS	30000
+/* A GPU VA with nonzero indices at every level. */
+#define NVSVM_TEST_VA		0x0000a5a5a0000000ULL
+
+/* ------------------------------------------------------------------ */
+/* GP100 format: encode/decode, against raw values from dev_mmu.ref.txt */
+
+struct nvsvm_pte_case {
+	const char *name;
+	struct nvsvm_gp100_pte pte;
+	u64 raw;
+};
+
+static const struct nvsvm_pte_case nvsvm_pte_cases[] = {
+	{ "vid-rw", { .addr = 0x123000, .valid = true,
+		      .aperture = NV_MMU_VER2_PTE_APERTURE_VIDEO_MEMORY },
+	  0x12301 },
+	{ "sys-vol-ro-noatomic", { .addr = 0xabcdef000, .valid = true,
+		.aperture = NV_MMU_VER2_PTE_APERTURE_SYSTEM_COHERENT_MEMORY,
+		.vol = true, .read_only = true, .atomic_disable = true },
+	  0xabcdefcd },
+	{ "sys-noncoh", { .addr = 0x1000,  .valid = true,
+		.aperture = NV_MMU_VER2_PTE_APERTURE_SYSTEM_NON_COHERENT_MEMORY },
+	  0x107 },
+	{ "vid-max", { .addr = BIT_ULL(37) - SZ_4K, .valid = true,
+		       .aperture = NV_MMU_VER2_PTE_APERTURE_VIDEO_MEMORY },
+	  GENMASK_ULL(32, 8) | 1 },
+	{ "sys-max", { .addr = BIT_ULL(58) - SZ_4K, .valid = true,
+		.aperture = NV_MMU_VER2_PTE_APERTURE_SYSTEM_COHERENT_MEMORY },
+	  GENMASK_ULL(53, 8) | 0x5 },
+	{ "kind-priv-encrypted-invalid", { .addr = 0x2000, .kind = 0x06,
+		.privilege = true, .encrypted = true,
+		.aperture = NV_MMU_VER2_PTE_APERTURE_VIDEO_MEMORY },
+	  0x0600000000000230ULL },
+};
+
+static void nvsvm_pte_case_desc(const struct nvsvm_pte_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(nvsvm_pte, nvsvm_pte_cases, nvsvm_pte_case_desc);
+
+static void nvsvm_test_pte_roundtrip(struct kunit *test)
+{
+	const struct nvsvm_pte_case *c = test->param_value;
+	struct nvsvm_gp100_pte out;
+	u64 raw = nvsvm_gp100_pte_encode(&c->pte);
+
+	KUNIT_EXPECT_EQ(test, raw, c->raw);
+	nvsvm_gp100_pte_decode(c->raw, &out);
+	KUNIT_EXPECT_EQ(test, out.addr, c->pte.addr);
+	KUNIT_EXPECT_EQ(test, out.aperture, c->pte.aperture);
+	KUNIT_EXPECT_EQ(test, out.kind, c->pte.kind);
+	KUNIT_EXPECT_EQ(test, out.valid, c->pte.valid);
+	KUNIT_EXPECT_EQ(test, out.vol, c->pte.vol);
+	KUNIT_EXPECT_EQ(test, out.encrypted, c->pte.encrypted);
+	KUNIT_EXPECT_EQ(test, out.privilege, c->pte.privilege);
+	KUNIT_EXPECT_EQ(test, out.read_only, c->pte.read_only);
+	KUNIT_EXPECT_EQ(test, out.atomic_disable, c->pte.atomic_disable);
+}
+
+static void nvsvm_test_pde_roundtrip(struct kunit *test)
+{
+	struct nvsvm_gp100_pde pde = {
+		.addr = 0x5000,
+		.aperture = NV_MMU_VER2_PDE_APERTURE_VIDEO_MEMORY,
+	}, big = {
+		.addr = 0x456700,
+		.aperture = NV_MMU_VER2_PDE_APERTURE_VIDEO_MEMORY,
+		.vol = true,
+	}, small = {
+		.addr = 0x123000,
+		.aperture = NV_MMU_VER2_PDE_APERTURE_VIDEO_MEMORY,
+	}, out, out_big, out_small;
+	struct nvsvm_gp100_pde sys = {
+		.addr = 0x3456789000ULL,
+		.aperture = NV_MMU_VER2_PDE_APERTURE_SYSTEM_COHERENT_MEMORY,
+		.vol = true,
+	};
+	u64 data[2];
+
+	KUNIT_EXPECT_EQ(test, nvsvm_gp100_pde_encode(&pde), 0x502);
+	nvsvm_gp100_pde_decode(0x502, &out);
+	KUNIT_EXPECT_EQ(test, out.addr, pde.addr);
+	KUNIT_EXPECT_EQ(test, out.aperture, pde.aperture);
+	KUNIT_EXPECT_FALSE(test, out.vol);
+
+	KUNIT_EXPECT_EQ(test, nvsvm_gp100_pde_encode(&sys), 0x34567890cULL);
+	nvsvm_gp100_pde_decode(0x34567890cULL, &out);
+	KUNIT_EXPECT_EQ(test, out.addr, sys.addr);
+	KUNIT_EXPECT_TRUE(test, out.vol);
+
+	/* The big half addresses 256-byte units at bit 4, the small 4 KiB. */
+	nvsvm_gp100_dual_pde_encode(&big, &small, data);
+	KUNIT_EXPECT_EQ(test, data[0], 0x4567aULL);
+	KUNIT_EXPECT_EQ(test, data[1], 0x12302ULL);
+	KUNIT_EXPECT_FALSE(test, data[0] & NV_MMU_VER2_DUAL_PDE_IS_PTE);
+	nvsvm_gp100_dual_pde_decode(data, &out_big, &out_small);
+	KUNIT_EXPECT_EQ(test, out_big.addr, big.addr);
+	KUNIT_EXPECT_EQ(test, out_big.aperture, big.aperture);
+	KUNIT_EXPECT_TRUE(test, out_big.vol);
+	KUNIT_EXPECT_EQ(test, out_small.addr, small.addr);
+	KUNIT_EXPECT_EQ(test, out_small.aperture, small.aperture);
+}
+
+/* The vmm's PFN-map entries become the PTEs nouveau would write. */
+static void nvsvm_test_pfn_to_pte(struct kunit *test)
+{
+	u64 vram = nvsvm_vmm_pfn_vram(0x123000, NVSVM_VMM_PFN_WRITE |
+				      NVSVM_VMM_PFN_ATOMIC);
+	u64 sys = nvsvm_vmm_pfn_sys(0xabcdef000, 0);
+
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_gp100_pte(vram), 0x12301ULL);
+	/* System: coherent, volatile; read-only and atomics off. */
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_gp100_pte(sys), 0xabcdefcdULL);
+}
+
+static struct kunit_case nvsvm_gp100_cases[] = {
+	KUNIT_CASE_PARAM(nvsvm_test_pte_roundtrip, nvsvm_pte_gen_params),
+	KUNIT_CASE(nvsvm_test_pde_roundtrip),
+	KUNIT_CASE(nvsvm_test_pfn_to_pte),
+	{}
+};
+
+static struct kunit_suite nvsvm_gp100_suite = {
+	.name = "nvsvm_gp100",
+	.test_cases = nvsvm_gp100_cases,
+};
+
+/* ------------------------------------------------------------------ */
+/* A standalone GPU, VRAM allocator and vmm, without a DRM device. */
+
+struct nvsvm_fixture {
+	struct nvsvm_hw *hw;
+	struct nvsvm_emu *emu;
+	struct nvsvm_vram *vram;
+	struct nvsvm_vmm *vmm;
+	struct nvsvm_hw_chan *chan;
+	struct nvsvm_emu_tlb tlb;
+	bool tlb_live;
+	/* Two 2 MiB data regions of VRAM, @data_nr of them allocated. */
+	u64 data[2];
+	unsigned int data_nr;
+	struct page *pages;
+};
+
+#define NVSVM_TEST_SYS_ORDER	2
+
+static int nvsvm_fixture_init(struct kunit *test)
+{
+	struct nvsvm_fixture *fx;
+	int i;
+
+	fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fx);
+	test->priv = fx;
+
+	fx->hw = nvsvm_hw_emu_create(NULL, NVSVM_TEST_VRAM_SIZE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->hw));
+	fx->emu = to_nvsvm_emu(fx->hw);
+	fx->vram = nvsvm_vram_create(NVSVM_TEST_VRAM_SIZE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->vram));
+	for (i = 0; i < ARRAY_SIZE(fx->data); i++, fx->data_nr++)
+		KUNIT_ASSERT_EQ(test, nvsvm_vram_alloc(fx->vram, SZ_2M,
+						       &fx->data[i]), 0);
+	fx->vmm = nvsvm_vmm_create(fx->hw, fx->vram);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->vmm));
+	fx->pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, NVSVM_TEST_SYS_ORDER);
+	KUNIT_ASSERT_NOT_NULL(test, fx->pages);
+	return 0;
+}
+
+static void nvsvm_fixture_exit(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	int i;
+
+	if (!fx)
+		return;
+	if (fx->chan)
+		nvsvm_hw_chan_destroy(fx->hw, fx->chan);
+	if (fx->tlb_live)
+		nvsvm_emu_tlb_fini(fx->emu, &fx->tlb);
+	if (fx->pages)
+		__free_pages(fx->pages, NVSVM_TEST_SYS_ORDER);
+	if (!IS_ERR_OR_NULL(fx->vmm))
+		nvsvm_vmm_destroy(fx->vmm);
+	if (!IS_ERR_OR_NULL(fx->vram)) {
+		for (i = 0; i < fx->data_nr; i++)
+			nvsvm_vram_free(fx->vram, fx->data[i], SZ_2M);
+		nvsvm_vram_destroy(fx->vram);
+	}
+	if (!IS_ERR_OR_NULL(fx->hw))
+		nvsvm_hw_destroy(fx->hw);
+}
+
+static u64 nvsvm_sys_addr(struct nvsvm_fixture *fx, unsigned int page)
+{
+	return PFN_PHYS(page_to_pfn(fx->pages + page));
+}
+
+static u64 *nvsvm_sys_ptr(struct nvsvm_fixture *fx, unsigned int page)
+{
+	return page_address(fx->pages + page);
+}
+
+/* A read by the GPU, through the fixture's TLB. */
+static int nvsvm_gpu_read(struct nvsvm_fixture *fx, u64 va, u64 *value)
+{
+	struct nvsvm_emu_xlat xlat;
+	u8 reason;
+	int ret;
+
+	if (!fx->tlb_live) {
+		nvsvm_emu_tlb_init(fx->emu, &fx->tlb);
+		fx->tlb_live = true;
+	}
+	ret = nvsvm_emu_translate(fx->emu, &fx->tlb, nvsvm_vmm_pdb(fx->vmm), va,
+				  NVSVM_HW_ACCESS_READ, &xlat, &reason);
+	if (ret)
+		return ret;
+	return nvsvm_emu_phys_access(fx->emu, &xlat, va, NVSVM_HW_ACCESS_READ,
+				     value);
+}
+
+/* ------------------------------------------------------------------ */
+/* Walker */
+
+struct nvsvm_walk_case {
+	const char *name;
+	unsigned int shift;
+	u64 va;
+};
+
+static const struct nvsvm_walk_case nvsvm_walk_cases[] = {
+	{ "4k", NVSVM_GP100_PAGE_SHIFT_4K, NVSVM_TEST_VA + 0x3000 },
+	{ "64k", NVSVM_GP100_PAGE_SHIFT_64K, NVSVM_TEST_VA + 0x50000 },
+	{ "2m", NVSVM_GP100_PAGE_SHIFT_2M, NVSVM_TEST_VA + 0x600000 },
+};
+
+static void nvsvm_walk_case_desc(const struct nvsvm_walk_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(nvsvm_walk, nvsvm_walk_cases, nvsvm_walk_case_desc);
+
+/*
+ * Build the tables by hand in VRAM, PD3 at 0 and the rest in the next
+ * pages, and map one page of the case's size, plus 4 KiB pages around it in
+ * the same PD0 entry to check that the walker picks the right table.
+ */
+static void nvsvm_test_walk(struct kunit *test)
+{
+	const struct nvsvm_walk_case *c = test->param_value;
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_hw *hw = fx->hw;
+	u64 pd3 = fx->data[1], pd2 = pd3 + SZ_4K, pd1 = pd2 + SZ_4K;
+	u64 pd0 = pd1 + SZ_4K, spt = pd0 + SZ_4K, lpt = spt + SZ_4K + 0x300;
+	u64 page = fx->data[0], size = BIT_ULL(c->shift), off, data[2];
+	struct nvsvm_gp100_pde pde = {
+		.aperture = NV_MMU_VER2_PDE_APERTURE_VIDEO_MEMORY,
+	}, big = pde, small = pde, none = {};
+	struct nvsvm_gp100_pte pte = {
+		.valid = true, .read_only = true,
+		.aperture = NV_MMU_VER2_PTE_APERTURE_VIDEO_MEMORY,
+	};
+	struct nvsvm_emu_xlat xlat;
+	unsigned int pd0i, i;
+	u8 reason;
+
+	pde.addr = pd2;
+	hw->ops->vram_wr64(hw, pd3 + 8 * ((c->va >> 47) & 3),
+			   nvsvm_gp100_pde_encode(&pde));
+	pde.addr = pd1;
+	hw->ops->vram_wr64(hw, pd2 + 8 * ((c->va >> 38) & 511),
+			   nvsvm_gp100_pde_encode(&pde));
+	pde.addr = pd0;
+	hw->ops->vram_wr64(hw, pd1 + 8 * ((c->va >> 29) & 511),
+			   nvsvm_gp100_pde_encode(&pde));
+	pd0i = (c->va >> 21) & 255;
+
+	pte.addr = page;
+	if (c->shift == NVSVM_GP100_PAGE_SHIFT_2M) {
+		hw->ops->vram_wr64(hw, pd0 + 16 * pd0i + 8, 0);
+		hw->ops->vram_wr64(hw, pd0 + 16 * pd0i,
+				   nvsvm_gp100_pte_encode(&pte));
+	} else {
+		big.addr = lpt;
+		small.addr = spt;
+		nvsvm_gp100_dual_pde_encode(c->shift == NVSVM_GP100_PAGE_SHIFT_64K ?
+					    &big : &none, &small, data);
+		hw->ops->vram_wr64(hw, pd0 + 16 * pd0i, data[0]);
+		hw->ops->vram_wr64(hw, pd0 + 16 * pd0i + 8, data[1]);
+		/* Every small PTE maps somewhere else: data[1] + index. */
+		for (i = 0; i < 512; i++) {
+			struct nvsvm_gp100_pte other = pte;
+
+			other.addr = fx->data[1] + SZ_1M + i * SZ_4K;
+			hw->ops->vram_wr64(hw, spt + 8 * i,
+					   nvsvm_gp100_pte_encode(&other));
+		}
+		if (c->shift == NVSVM_GP100_PAGE_SHIFT_64K)
+			hw->ops->vram_wr64(hw, lpt + 8 * ((c->va >> 16) & 31),
+					   nvsvm_gp100_pte_encode(&pte));
+		else
+			hw->ops->vram_wr64(hw, spt + 8 * ((c->va >> 12) & 511),
+					   nvsvm_gp100_pte_encode(&pte));
+	}
+
+	for (off = 0; off < size; off += size / 4 - 8) {
+		KUNIT_ASSERT_EQ(test, nvsvm_emu_walk(fx->emu, pd3, c->va + off,
+						     &xlat, &reason), 0);
+		KUNIT_EXPECT_EQ(test, xlat.shift, c->shift);
+		KUNIT_EXPECT_EQ(test, xlat.addr + ((c->va + off) & (size - 1)),
+				page + off);
+		KUNIT_EXPECT_TRUE(test, xlat.read_only);
+	}
+
+	if (c->shift == NVSVM_GP100_PAGE_SHIFT_64K) {
+		/* Beside the big page, the small table is used. */
+		KUNIT_ASSERT_EQ(test, nvsvm_emu_walk(fx->emu, pd3, c->va + size,
+						     &xlat, &reason), 0);
+		KUNIT_EXPECT_EQ(test, xlat.shift, NVSVM_GP100_PAGE_SHIFT_4K);
+		KUNIT_EXPECT_EQ(test, xlat.addr, fx->data[1] + SZ_1M +
+				(((c->va + size) >> 12) & 511) * SZ_4K);
+	}
+	/* The next PD0 entry is empty: a PDE fault. */
+	KUNIT_EXPECT_EQ(test, nvsvm_emu_walk(fx->emu, pd3, c->va + SZ_2M,
+					     &xlat, &reason), -ENOENT);
+	KUNIT_EXPECT_EQ(test, reason, NVSVM_HW_FAULT_PDE);
+}
+
+/* A table pointer outside VRAM is an error, not an access elsewhere. */
+static void nvsvm_test_walk_bad_pointer(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_gp100_pde pde = {
+		.aperture = NV_MMU_VER2_PDE_APERTURE_VIDEO_MEMORY,
+		.addr = BIT_ULL(36),
+	};
+	struct nvsvm_emu_xlat xlat;
+	u64 pd3 = fx->data[1];
+	u8 reason;
+
+	fx->hw->ops->vram_wr64(fx->hw, pd3, nvsvm_gp100_pde_encode(&pde));
+	KUNIT_EXPECT_EQ(test, nvsvm_emu_walk(fx->emu, pd3, 0, &xlat, &reason),
+			-EIO);
+	KUNIT_EXPECT_EQ(test, nvsvm_emu_walk(fx->emu, pd3, BIT_ULL(49), &xlat,
+					     &reason), -ENOENT);
+	KUNIT_EXPECT_EQ(test, reason, NVSVM_HW_FAULT_VA_LIMIT);
+}
+
+/* ------------------------------------------------------------------ */
+/* vmm */
+
+/* The vmm's tables walk to what was mapped, at 4 KiB and at 2 MiB. */
+static void nvsvm_test_vmm_map_walk(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	u64 pdb = nvsvm_vmm_pdb(fx->vmm), *pfns, i;
+	unsigned int n = SZ_2M / SZ_4K;
+	struct nvsvm_emu_xlat xlat;
+	u8 reason;
+
+	pfns = kunit_kcalloc(test, n + 1, sizeof(*pfns), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pfns);
+	/* 2 MiB-aligned VA: 512 contiguous VRAM pages, then one system page. */
+	for (i = 0; i < n; i++)
+		pfns[i] = nvsvm_vmm_pfn_vram(fx->data[0] + i * SZ_4K,
+					     NVSVM_VMM_PFN_WRITE);
+	pfns[n] = nvsvm_vmm_pfn_sys(nvsvm_sys_addr(fx, 1), 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA, n + 1,
+						pfns), 0);
+
+	KUNIT_ASSERT_EQ(test, nvsvm_emu_walk(fx->emu, pdb, NVSVM_TEST_VA + 0x12348,
+					     &xlat, &reason), 0);
+	KUNIT_EXPECT_EQ(test, xlat.shift, NVSVM_GP100_PAGE_SHIFT_2M);
+	KUNIT_EXPECT_EQ(test, xlat.addr, fx->data[0]);
+	KUNIT_EXPECT_EQ(test, xlat.aperture, NV_MMU_VER2_PTE_APERTURE_VIDEO_MEMORY);
+	KUNIT_EXPECT_FALSE(test, xlat.read_only);
+	KUNIT_EXPECT_TRUE(test, xlat.atomic_disable);
+
+	KUNIT_ASSERT_EQ(test, nvsvm_emu_walk(fx->emu, pdb, NVSVM_TEST_VA + SZ_2M,
+					     &xlat, &reason), 0);
+	KUNIT_EXPECT_EQ(test, xlat.shift, NVSVM_GP100_PAGE_SHIFT_4K);
+	KUNIT_EXPECT_EQ(test, xlat.addr, nvsvm_sys_addr(fx, 1));
+	KUNIT_EXPECT_EQ(test, xlat.aperture,
+			NV_MMU_VER2_PTE_APERTURE_SYSTEM_COHERENT_MEMORY);
+	KUNIT_EXPECT_TRUE(test, xlat.read_only);
+	/* PD3..PD1, PD0 and one small page table. */
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 5);
+
+	/* A 4 KiB remap inside the 2 MiB page splits it, keeping the rest. */
+	pfns[0] = nvsvm_vmm_pfn_sys(nvsvm_sys_addr(fx, 2), NVSVM_VMM_PFN_WRITE);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA + SZ_1M, 1,
+						pfns), 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_emu_walk(fx->emu, pdb, NVSVM_TEST_VA + SZ_1M,
+					     &xlat, &reason), 0);
+	KUNIT_EXPECT_EQ(test, xlat.addr, nvsvm_sys_addr(fx, 2));
+	KUNIT_ASSERT_EQ(test, nvsvm_emu_walk(fx->emu, pdb,
+					     NVSVM_TEST_VA + SZ_1M + SZ_4K,
+					     &xlat, &reason), 0);
+	KUNIT_EXPECT_EQ(test, xlat.shift, NVSVM_GP100_PAGE_SHIFT_4K);
+	KUNIT_EXPECT_EQ(test, xlat.addr, fx->data[0] + SZ_1M + SZ_4K);
+	KUNIT_EXPECT_FALSE(test, xlat.read_only);
+}
+
+struct nvsvm_skip_case {
+	const char *name;
+	/* Bit i set: entry i of the second map is valid. */
+	u32 valid;
+};
+
+static const struct nvsvm_skip_case nvsvm_skip_cases[] = {
+	{ "alternate", 0x55555555 },
+	{ "holes", 0xf0f0ff0f },
+	{ "first-invalid", 0xfffffffe },
+	{ "last-invalid", 0x7fffffff },
+	{ "one-valid", 0x00010000 },
+	{ "none-valid", 0 },
+};
+
+static void nvsvm_skip_case_desc(const struct nvsvm_skip_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(nvsvm_skip, nvsvm_skip_cases, nvsvm_skip_case_desc);
+
+/*
+ * "nouveau: fix storing invalid ptes": map 32 pages to old pages, then map
+ * again from an array where some entries are not valid. Those keep the old
+ * page; the valid ones get the new page of their own index. Invalid entries
+ * carry garbage that would map somewhere if written.
+ */
+static void nvsvm_test_pfn_map_skip(struct kunit *test)
+{
+	const struct nvsvm_skip_case *c = test->param_value;
+	struct nvsvm_fixture *fx = test->priv;
+	u64 pdb = nvsvm_vmm_pdb(fx->vmm), va = NVSVM_TEST_VA + SZ_2M - 16 * SZ_4K;
+	u64 pfns[32], old, new;
+	struct nvsvm_emu_xlat xlat;
+	unsigned int i;
+	u8 reason;
+
+	/* The run straddles a PD0 boundary: two small page tables. */
+	for (i = 0; i < 32; i++)
+		pfns[i] = nvsvm_vmm_pfn_vram(fx->data[0] + i * SZ_4K, 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, va, 32, pfns), 0);
+
+	for (i = 0; i < 32; i++) {
+		new = nvsvm_vmm_pfn_vram(fx->data[1] + i * SZ_4K,
+					 NVSVM_VMM_PFN_WRITE);
+		pfns[i] = c->valid & BIT(i) ? new : new & ~NVSVM_VMM_PFN_VALID;
+	}
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, va, 32, pfns), 0);
+
+	for (i = 0; i < 32; i++) {
+		old = fx->data[0] + i * SZ_4K;
+		new = fx->data[1] + i * SZ_4K;
+		KUNIT_ASSERT_EQ(test, nvsvm_emu_walk(fx->emu, pdb, va + i * SZ_4K,
+						     &xlat, &reason), 0);
+		KUNIT_EXPECT_EQ_MSG(test, xlat.addr,
+				    c->valid & BIT(i) ? new : old, "page %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, xlat.read_only, !(c->valid & BIT(i)),
+				    "page %u", i);
+	}
+}
+
+/* Entries that are all invalid neither map nor allocate anything. */
+static void nvsvm_test_pfn_map_all_invalid(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_emu_xlat xlat;
+	u64 pfns[8] = { 0, NVSVM_VMM_PFN_WRITE | 0x7000, 0, NVSVM_VMM_PFN_VRAM };
+	u8 reason;
+
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA, 8, pfns),
+			0);
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 1);
+	KUNIT_EXPECT_EQ(test, nvsvm_emu_walk(fx->emu, nvsvm_vmm_pdb(fx->vmm),
+					     NVSVM_TEST_VA, &xlat, &reason),
+			-ENOENT);
+
+	/* A VRAM entry beyond VRAM is refused, and nothing is written. */
+	pfns[0] = nvsvm_vmm_pfn_sys(nvsvm_sys_addr(fx, 0), 0);
+	pfns[1] = nvsvm_vmm_pfn_vram(NVSVM_TEST_VRAM_SIZE, 0);
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA, 8, pfns),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 1);
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, BIT_ULL(49) - SZ_4K, 2,
+						pfns), -EINVAL);
+}
+
+/* Tables are freed when their last entry is unmapped. */
+static void nvsvm_test_vmm_unmap_frees(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	u64 base = nvsvm_vram_used(fx->vram), *pfns, i;
+	unsigned int n = SZ_2M / SZ_4K;
+	struct nvsvm_emu_xlat xlat;
+	u8 reason;
+
+	pfns = kunit_kcalloc(test, n, sizeof(*pfns), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pfns);
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 1);
+
+	pfns[0] = nvsvm_vmm_pfn_vram(fx->data[0], 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA, 1, pfns), 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA + SZ_4K, 1,
+						pfns), 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA + SZ_2M, 1,
+						pfns), 0);
+	/* PD3, PD2, PD1, PD0, and two small page tables. */
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 6);
+	KUNIT_EXPECT_EQ(test, nvsvm_vram_used(fx->vram), base + 5 * SZ_4K);
+
+	nvsvm_vmm_unmap(fx->vmm, NVSVM_TEST_VA, SZ_4K);
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 6);
+	nvsvm_vmm_unmap(fx->vmm, NVSVM_TEST_VA + SZ_4K, SZ_4K);
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 5);
+	KUNIT_EXPECT_EQ(test, nvsvm_emu_walk(fx->emu, nvsvm_vmm_pdb(fx->vmm),
+					     NVSVM_TEST_VA, &xlat, &reason),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, nvsvm_emu_walk(fx->emu, nvsvm_vmm_pdb(fx->vmm),
+					     NVSVM_TEST_VA + SZ_2M, &xlat, &reason),
+			0);
+	nvsvm_vmm_unmap(fx->vmm, NVSVM_TEST_VA, SZ_4M);
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 1);
+	KUNIT_EXPECT_EQ(test, nvsvm_vram_used(fx->vram), base);
+
+	/* A 2 MiB page: unmapping part of it splits it, the rest frees all. */
+	for (i = 0; i < n; i++)
+		pfns[i] = nvsvm_vmm_pfn_vram(fx->data[1] + i * SZ_4K, 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA, n, pfns), 0);
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 4);
+	nvsvm_vmm_unmap(fx->vmm, NVSVM_TEST_VA + SZ_64K, SZ_64K);
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 5);
+	KUNIT_EXPECT_EQ(test, nvsvm_emu_walk(fx->emu, nvsvm_vmm_pdb(fx->vmm),
+					     NVSVM_TEST_VA + SZ_64K, &xlat,
+					     &reason), -ENOENT);
+	KUNIT_ASSERT_EQ(test, nvsvm_emu_walk(fx->emu, nvsvm_vmm_pdb(fx->vmm),
+					     NVSVM_TEST_VA + 2 * SZ_64K, &xlat,
+					     &reason), 0);
+	KUNIT_EXPECT_EQ(test, xlat.addr, fx->data[1] + 2 * SZ_64K);
+	nvsvm_vmm_unmap(fx->vmm, NVSVM_TEST_VA, SZ_2M);
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 1);
+	KUNIT_EXPECT_EQ(test, nvsvm_vram_used(fx->vram), base);
+}
+
+static struct kunit_case nvsvm_vmm_cases[] = {
+	KUNIT_CASE_PARAM(nvsvm_test_walk, nvsvm_walk_gen_params),
+	KUNIT_CASE(nvsvm_test_walk_bad_pointer),
+	KUNIT_CASE(nvsvm_test_vmm_map_walk),
+	KUNIT_CASE_PARAM(nvsvm_test_pfn_map_skip, nvsvm_skip_gen_params),
+	KUNIT_CASE(nvsvm_test_pfn_map_all_invalid),
+	KUNIT_CASE(nvsvm_test_vmm_unmap_frees),
+	{}
+};
+
+static struct kunit_suite nvsvm_vmm_suite = {
+	.name = "nvsvm_vmm",
+	.init = nvsvm_fixture_init,
+	.exit = nvsvm_fixture_exit,
+	.test_cases = nvsvm_vmm_cases,
+};
+
+/* ------------------------------------------------------------------ */
+/* TLB, faults, copy engine, exec engine */
+
+/* Without an invalidate the GPU reads the old page; after one, the new. */
+static void nvsvm_test_tlb_stale(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	u64 pfn, value = 0;
+
+	fx->hw->ops->vram_wr64(fx->hw, fx->data[0], 0xaaaa);
+	fx->hw->ops->vram_wr64(fx->hw, fx->data[1], 0xbbbb);
+
+	pfn = nvsvm_vmm_pfn_vram(fx->data[0], 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA, 1, &pfn), 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_gpu_read(fx, NVSVM_TEST_VA, &value), 0);
+	KUNIT_EXPECT_EQ(test, value, 0xaaaa);
+
+	pfn = nvsvm_vmm_pfn_vram(fx->data[1], 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA, 1, &pfn), 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_gpu_read(fx, NVSVM_TEST_VA, &value), 0);
+	KUNIT_EXPECT_EQ_MSG(test, value, 0xaaaa, "PTE change seen without invalidate");
+
+	/* An invalidate of another range, or of another VM, changes nothing. */
+	nvsvm_vmm_flush(fx->vmm, NVSVM_TEST_VA + SZ_4K, SZ_4K);
+	nvsvm_hw_tlb_invalidate(fx->hw, nvsvm_vmm_pdb(fx->vmm) + SZ_4K, 0, U64_MAX);
+	KUNIT_ASSERT_EQ(test, nvsvm_gpu_read(fx, NVSVM_TEST_VA, &value), 0);
+	KUNIT_EXPECT_EQ(test, value, 0xaaaa);
+
+	nvsvm_vmm_flush(fx->vmm, NVSVM_TEST_VA, SZ_4K);
+	KUNIT_ASSERT_EQ(test, nvsvm_gpu_read(fx, NVSVM_TEST_VA, &value), 0);
+	KUNIT_EXPECT_EQ(test, value, 0xbbbb);
+
+	/* Unmapped but not invalidated: still readable; then a fault. */
+	nvsvm_vmm_unmap(fx->vmm, NVSVM_TEST_VA, SZ_4K);
+	KUNIT_EXPECT_EQ(test, nvsvm_gpu_read(fx, NVSVM_TEST_VA, &value), 0);
+	nvsvm_vmm_flush_all(fx->vmm);
+	KUNIT_EXPECT_EQ(test, nvsvm_gpu_read(fx, NVSVM_TEST_VA, &value), -ENOENT);
+}
+
+static int nvsvm_wait_put(struct nvsvm_fixture *fx, u32 put)
+{
+	unsigned long timeout = jiffies + msecs_to_jiffies(NVSVM_TEST_TIMEOUT_MS);
+
+	while (nvsvm_hw_fault_put(fx->hw) == put) {
+		if (time_after(jiffies, timeout))
+			return -ETIMEDOUT;
+		usleep_range(200, 1000);
+	}
+	return 0;
+}
+
+static int nvsvm_fence_wait(struct dma_fence *fence)
+{
+	long ret = dma_fence_wait_timeout(fence, false,
+					  msecs_to_jiffies(NVSVM_TEST_TIMEOUT_MS));
+	int err = ret > 0 ? fence->error : -ETIMEDOUT;
+
+	dma_fence_put(fence);
+	return err;
+}
+
+static struct dma_fence *nvsvm_submit(struct kunit *test,
+				      struct nvsvm_fixture *fx,
+				      const struct nvsvm_hw_op *op)
+{
+	struct dma_fence *fence;
+
+	if (!fx->chan) {
+		fx->chan = nvsvm_hw_chan_create(fx->hw, nvsvm_vmm_pdb(fx->vmm));
+		KUNIT_ASSERT_FALSE(test, IS_ERR(fx->chan));
+	}
+	fence = nvsvm_hw_job_submit(fx->hw, fx->chan, op, 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fence));
+	return fence;
+}
+
+/* Where the fault tests put their result word and their target page. */
+#define NVSVM_TEST_RESULT_VA	NVSVM_TEST_VA
+#define NVSVM_TEST_TARGET_VA	(NVSVM_TEST_VA + SZ_64K)
+
+struct nvsvm_fault_case {
+	const char *name;
+	struct nvsvm_hw_op op;
+	/* PFN flags the target page is mapped with, or 0 for unmapped. */
+	u64 target_flags;
+	enum nvsvm_hw_access access;
+	enum nvsvm_hw_fault_reason reason;
+};
+
+static const struct nvsvm_fault_case nvsvm_fault_cases[] = {
+	{ "read-miss", { .opcode = NVSVM_HW_OP_CHECKSUM,
+			 .dst = NVSVM_TEST_RESULT_VA,
+			 .src0 = NVSVM_TEST_TARGET_VA + 8, .len = 8 },
+	  0, NVSVM_HW_ACCESS_READ, NVSVM_HW_FAULT_PTE },
+	{ "write-miss", { .opcode = NVSVM_HW_OP_FILL,
+			  .dst = NVSVM_TEST_TARGET_VA + 16, .len = 8, .imm = 7 },
+	  0, NVSVM_HW_ACCESS_WRITE, NVSVM_HW_FAULT_PTE },
+	{ "atomic-miss", { .opcode = NVSVM_HW_OP_ATOMIC_ADD,
+			   .dst = NVSVM_TEST_TARGET_VA, .len = 8, .imm = 7 },
+	  0, NVSVM_HW_ACCESS_ATOMIC, NVSVM_HW_FAULT_PTE },
+	{ "write-read-only", { .opcode = NVSVM_HW_OP_FILL,
+			       .dst = NVSVM_TEST_TARGET_VA, .len = 8, .imm = 7 },
+	  NVSVM_VMM_PFN_VALID, NVSVM_HW_ACCESS_WRITE, NVSVM_HW_FAULT_RO },
+	{ "atomic-disabled", { .opcode = NVSVM_HW_OP_ATOMIC_ADD,
+			       .dst = NVSVM_TEST_TARGET_VA, .len = 8, .imm = 7 },
+	  NVSVM_VMM_PFN_VALID | NVSVM_VMM_PFN_WRITE, NVSVM_HW_ACCESS_ATOMIC,
+	  NVSVM_HW_FAULT_ATOMIC },
+};
+
+static void nvsvm_fault_case_desc(const struct nvsvm_fault_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(nvsvm_fault, nvsvm_fault_cases, nvsvm_fault_case_desc);
+
+/*
+ * A job faults: the entry says what and where, the job stalls until the
+ * driver acts. Then the driver cancels it, and the job fails with -EFAULT.
+ */
+static void nvsvm_test_fault_entry(struct kunit *test)
+{
+	const struct nvsvm_fault_case *c = test->param_value;
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_hw_fault *ring = nvsvm_hw_fault_buffer(fx->hw), e;
+	u64 pfn, before = ktime_get_ns();
+	struct dma_fence *fence;
+	u32 put = nvsvm_hw_fault_put(fx->hw);
+
+	pfn = nvsvm_vmm_pfn_vram(fx->data[0], NVSVM_VMM_PFN_WRITE);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_RESULT_VA, 1,
+						&pfn), 0);
+	if (c->target_flags) {
+		pfn = (fx->data[1] & NVSVM_VMM_PFN_ADDR) | NVSVM_VMM_PFN_VRAM |
+		      c->target_flags;
+		KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm,
+							NVSVM_TEST_TARGET_VA, 1,
+							&pfn), 0);
+	}
+
+	fence = nvsvm_submit(test, fx, &c->op);
+	KUNIT_ASSERT_EQ(test, nvsvm_wait_put(fx, put), 0);
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_fault_put(fx->hw),
+			(put + 1) % NVSVM_HW_FAULT_ENTRIES);
+	e = ring[put];
+	KUNIT_EXPECT_EQ(test, e.valid, 1);
+	KUNIT_EXPECT_EQ(test, e.inst, nvsvm_vmm_pdb(fx->vmm));
+	KUNIT_EXPECT_EQ(test, e.va, NVSVM_TEST_TARGET_VA);
+	KUNIT_EXPECT_EQ(test, e.access, c->access);
+	KUNIT_EXPECT_EQ(test, e.reason, c->reason);
+	KUNIT_EXPECT_EQ(test, e.client, NVSVM_HW_CLIENT_EXEC);
+	KUNIT_EXPECT_EQ(test, e.chid, nvsvm_hw_chan_id(fx->hw, fx->chan));
+	KUNIT_EXPECT_GE(test, e.timestamp, before);
+	KUNIT_EXPECT_LE(test, e.timestamp, ktime_get_ns());
+
+	/* The job waits for the driver. */
+	msleep(20);
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(fence));
+	ring[put].valid = 0;
+	nvsvm_hw_fault_set_get(fx->hw, put + 1);
+	nvsvm_hw_fault_cancel(fx->hw, e.inst, e.va);
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), -EFAULT);
+	KUNIT_EXPECT_FALSE(test, nvsvm_hw_fault_overflow(fx->hw));
+}
+
+/* Replay after mapping: the stalled job resumes and its data lands. */
+static void nvsvm_test_fault_replay(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_hw_op op = {
+		.opcode = NVSVM_HW_OP_FILL, .dst = NVSVM_TEST_TARGET_VA,
+		.len = 3 * SZ_4K, .imm = 0x1234,
+	};
+	u64 pfns[3], *sys = nvsvm_sys_ptr(fx, 0);
+	struct dma_fence *fence;
+	u32 put = nvsvm_hw_fault_put(fx->hw);
+	int i;
+
+	fence = nvsvm_submit(test, fx, &op);
+	KUNIT_ASSERT_EQ(test, nvsvm_wait_put(fx, put), 0);
+	for (i = 0; i < 3; i++)
+		pfns[i] = nvsvm_vmm_pfn_sys(nvsvm_sys_addr(fx, i),
+					    NVSVM_VMM_PFN_WRITE);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_TARGET_VA, 3,
+						pfns), 0);
+	nvsvm_hw_fault_set_get(fx->hw, nvsvm_hw_fault_put(fx->hw));
+	nvsvm_hw_fault_replay(fx->hw);
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), 0);
+	for (i = 0; i < 3 * SZ_4K / 8; i++)
+		KUNIT_EXPECT_EQ(test, sys[i], 0x1234);
+}
+
+/* A full ring drops faults and says so; the access faults again later. */
+static void nvsvm_test_fault_overflow(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_hw_op op = {
+		.opcode = NVSVM_HW_OP_FILL, .dst = NVSVM_TEST_TARGET_VA,
+		.len = 8, .imm = 1,
+	};
+	unsigned long timeout;
+	struct dma_fence *fence;
+	u32 get = nvsvm_hw_fault_get(fx->hw), put, i;
+
+	fence = nvsvm_submit(test, fx, &op);
+	/* Replaying without fixing anything fills the ring, one per replay. */
+	for (i = 0; i < NVSVM_HW_FAULT_ENTRIES - 1; i++) {
+		put = nvsvm_hw_fault_put(fx->hw);
+		if (i)
+			nvsvm_hw_fault_replay(fx->hw);
+		KUNIT_ASSERT_EQ(test, nvsvm_wait_put(fx, put), 0);
+	}
+	KUNIT_EXPECT_EQ(test, (nvsvm_hw_fault_put(fx->hw) + 1) %
+			NVSVM_HW_FAULT_ENTRIES, get);
+	KUNIT_EXPECT_FALSE(test, nvsvm_hw_fault_overflow(fx->hw));
+
+	nvsvm_hw_fault_replay(fx->hw);
+	timeout = jiffies + msecs_to_jiffies(NVSVM_TEST_TIMEOUT_MS);
+	while (!nvsvm_hw_fault_overflow(fx->hw)) {
+		KUNIT_ASSERT_TRUE(test, time_before(jiffies, timeout));
+		usleep_range(200, 1000);
+	}
+	KUNIT_EXPECT_EQ(test, (nvsvm_hw_fault_put(fx->hw) + 1) %
+			NVSVM_HW_FAULT_ENTRIES, get);
+
+	/* The driver drains the ring and replays: the fault is back. */
+	put = nvsvm_hw_fault_put(fx->hw);
+	nvsvm_hw_fault_set_get(fx->hw, put);
+	nvsvm_hw_fault_replay(fx->hw);
+	KUNIT_ASSERT_EQ(test, nvsvm_wait_put(fx, put), 0);
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_fault_buffer(fx->hw)[put].va,
+			NVSVM_TEST_TARGET_VA);
+	nvsvm_hw_fault_cancel(fx->hw, nvsvm_vmm_pdb(fx->vmm),
+			      NVSVM_TEST_TARGET_VA);
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), -EFAULT);
+}
+
+struct nvsvm_ce_case {
+	const char *name;
+	u32 src_aperture;
+	u32 dst_aperture;
+	/* Offsets into the source and destination; lengths cross pages. */
+	u64 src_off;
+	u64 dst_off;
+	u64 len;
+};
+
+static const struct nvsvm_ce_case nvsvm_ce_cases[] = {
+	{ "sys-to-vram", NVSVM_HW_APERTURE_SYS_COHERENT, NVSVM_HW_APERTURE_VRAM,
+	  0, 0, 2 * SZ_4K },
+	{ "vram-to-sys", NVSVM_HW_APERTURE_VRAM, NVSVM_HW_APERTURE_SYS_COHERENT,
+	  0x100, 0x2f0, SZ_4K + 0x123 },
+	{ "vram-to-vram", NVSVM_HW_APERTURE_VRAM, NVSVM_HW_APERTURE_VRAM,
+	  0x8, SZ_1M, 3 * SZ_4K },
+	{ "sys-to-sys-noncoh", NVSVM_HW_APERTURE_SYS_NONCOHERENT,
+	  NVSVM_HW_APERTURE_SYS_NONCOHERENT, 0x10, 2 * SZ_4K + 0x18, 0x1800 },
+};
+
+static void nvsvm_ce_case_desc(const struct nvsvm_ce_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(nvsvm_ce, nvsvm_ce_cases, nvsvm_ce_case_desc);
+
+static bool nvsvm_ce_is_vram(u32 aperture)
+{
+	return aperture == NVSVM_HW_APERTURE_VRAM;
+}
+
+static u8 *nvsvm_ce_ptr(struct nvsvm_fixture *fx, u32 aperture, u64 off)
+{
+	if (nvsvm_ce_is_vram(aperture))
+		return (u8 *)nvsvm_emu_vram_ptr(fx->emu, fx->data[0] + off, 1);
+	return (u8 *)nvsvm_sys_ptr(fx, 0) + off;
+}
+
+static void nvsvm_test_ce_copy(struct kunit *test)
+{
+	const struct nvsvm_ce_case *c = test->param_value;
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_hw_copy copy = {
+		.src_aperture = c->src_aperture,
+		.dst_aperture = c->dst_aperture,
+		.len = c->len,
+	};
+	u8 *src = nvsvm_ce_ptr(fx, c->src_aperture, c->src_off);
+	u8 *dst = nvsvm_ce_ptr(fx, c->dst_aperture, c->dst_off);
+	struct dma_fence *fence;
+	u64 i;
+
+	for (i = 0; i < c->len; i++)
+		src[i] = i * 7 + 3;
+	memset(dst + c->len, 0x5a, 8);
+	copy.src = nvsvm_ce_is_vram(c->src_aperture) ? fx->data[0] + c->src_off :
+		   nvsvm_sys_addr(fx, 0) + c->src_off;
+	copy.dst = nvsvm_ce_is_vram(c->dst_aperture) ? fx->data[0] + c->dst_off :
+		   nvsvm_sys_addr(fx, 0) + c->dst_off;
+
+	fence = nvsvm_hw_ce_copy(fx->hw, &copy, 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fence));
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), 0);
+	for (i = 0; i < c->len; i++)
+		if (dst[i] != (u8)(i * 7 + 3))
+			break;
+	KUNIT_EXPECT_EQ(test, i, c->len);
+	KUNIT_EXPECT_EQ(test, dst[c->len], 0x5a);
+}
+
+/* Bad copies: refused at submit, or failed by the engine, never done. */
+static void nvsvm_test_ce_bad(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_hw_copy copy = {
+		.src_aperture = NVSVM_HW_APERTURE_VRAM,
+		.dst_aperture = NVSVM_HW_APERTURE_VRAM,
+		.src = NVSVM_TEST_VRAM_SIZE - SZ_4K,
+		.len = SZ_8K,
+	};
+	struct dma_fence *fence;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(nvsvm_hw_ce_copy(fx->hw, &copy, 1)),
+			-EINVAL);
+	copy.src = 0;
+	copy.len = NVSVM_HW_COPY_MAX_LEN + 1;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(nvsvm_hw_ce_copy(fx->hw, &copy, 1)),
+			-EINVAL);
+	copy.len = SZ_4K;
+	copy.src_aperture = NVSVM_HW_APERTURE_COUNT;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(nvsvm_hw_ce_copy(fx->hw, &copy, 1)),
+			-EINVAL);
+
+	/* No memory behind this system address. */
+	copy.src_aperture = NVSVM_HW_APERTURE_SYS_COHERENT;
+	copy.src = BIT_ULL(52);
+	fence = nvsvm_hw_ce_copy(fx->hw, &copy, 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fence));
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), -EIO);
+}
+
+/* The exec engine's operations compute what they say, via the MMU. */
+static void nvsvm_test_exec_ops(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	u64 a = NVSVM_TEST_VA, b = a + SZ_8K, c = a + SZ_16K, r = a + SZ_64K;
+	u64 *sys = nvsvm_sys_ptr(fx, 0), *vram, pfns[4], csum, i;
+	unsigned int words = SZ_4K / 8;
+	struct nvsvm_hw_op ops[] = {
+		{ .opcode = NVSVM_HW_OP_FILL, .dst = b, .len = SZ_4K, .imm = 3 },
+		{ .opcode = NVSVM_HW_OP_FILL, .dst = c, .len = SZ_4K, .imm = 5 },
+		{ .opcode = NVSVM_HW_OP_TRIAD, .dst = a, .src0 = b, .src1 = c,
+		  .len = SZ_4K, .imm = 7 },
+		{ .opcode = NVSVM_HW_OP_ATOMIC_ADD, .dst = a, .len = 16,
+		  .imm = 100 },
+		{ .opcode = NVSVM_HW_OP_COPY, .dst = b, .src0 = a, .len = SZ_4K },
+		{ .opcode = NVSVM_HW_OP_CHECKSUM, .dst = r, .src0 = b,
+		  .len = SZ_4K },
+	};
+	struct dma_fence *fence;
+
+	/* a and r in VRAM (atomics on), b and c in system memory. */
+	pfns[0] = nvsvm_vmm_pfn_vram(fx->data[0], NVSVM_VMM_PFN_WRITE |
+				     NVSVM_VMM_PFN_ATOMIC);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, a, 1, pfns), 0);
+	pfns[0] = nvsvm_vmm_pfn_vram(fx->data[0] + SZ_4K, NVSVM_VMM_PFN_WRITE);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, r, 1, pfns), 0);
+	pfns[0] = nvsvm_vmm_pfn_sys(nvsvm_sys_addr(fx, 0), NVSVM_VMM_PFN_WRITE);
+	pfns[1] = 0;
+	pfns[2] = nvsvm_vmm_pfn_sys(nvsvm_sys_addr(fx, 1), NVSVM_VMM_PFN_WRITE);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, b, 3, pfns), 0);
+
+	if (!fx->chan) {
+		fx->chan = nvsvm_hw_chan_create(fx->hw, nvsvm_vmm_pdb(fx->vmm));
+		KUNIT_ASSERT_FALSE(test, IS_ERR(fx->chan));
+	}
+	fence = nvsvm_hw_job_submit(fx->hw, fx->chan, ops, ARRAY_SIZE(ops));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fence));
+	KUNIT_ASSERT_EQ(test, nvsvm_fence_wait(fence), 0);
+
+	vram = nvsvm_emu_vram_ptr(fx->emu, fx->data[0], SZ_8K);
+	csum = NVSVM_HW_CSUM_BASIS;
+	for (i = 0; i < words; i++) {
+		u64 want = 3 + 7 * 5 + (i < 2 ? 100 : 0);
+
+		KUNIT_EXPECT_EQ(test, vram[i], want);
+		KUNIT_EXPECT_EQ(test, sys[i], want);
+		csum = (csum ^ want) * NVSVM_HW_CSUM_PRIME;
+	}
+	KUNIT_EXPECT_EQ(test, vram[words], csum);
+
+	/* Programs that are not bounded or not well formed are refused. */
+	ops[0].len = NVSVM_HW_OP_MAX_LEN + 8;
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_ops_validate(ops, 1), -EINVAL);
+	ops[0].len = 12;
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_ops_validate(ops, 1), -EINVAL);
+	ops[0].len = 8;
+	ops[0].dst = BIT_ULL(49) - 4;
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_ops_validate(ops, 1), -EINVAL);
+	ops[0].dst = U64_MAX - 7;
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_ops_validate(ops, 1), -EINVAL);
+	ops[0].dst = 0;
+	ops[0].src1 = 8;
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_ops_validate(ops, 1), -EINVAL);
+	ops[0].src1 = 0;
+	ops[0].flags = 1;
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_ops_validate(ops, 1), -EINVAL);
+	ops[0].flags = 0;
+	ops[0].opcode = NVSVM_HW_OP_COUNT;
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_ops_validate(ops, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_ops_validate(ops, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_ops_validate(ops,
+						    NVSVM_HW_JOB_MAX_OPS + 1),
+			-EINVAL);
+}
+
+/* Destroying a channel ends a stalled job with -ECANCELED. */
+static void nvsvm_test_exec_chan_destroy(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_hw_op op = {
+		.opcode = NVSVM_HW_OP_FILL, .dst = NVSVM_TEST_TARGET_VA,
+		.len = 8, .imm = 1,
+	};
+	struct dma_fence *fence, *next;
+	u32 put = nvsvm_hw_fault_put(fx->hw);
+
+	fence = nvsvm_submit(test, fx, &op);
+	next = nvsvm_submit(test, fx, &op);
+	KUNIT_ASSERT_EQ(test, nvsvm_wait_put(fx, put), 0);
+	nvsvm_hw_chan_destroy(fx->hw, fx->chan);
+	fx->chan = NULL;
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), -ECANCELED);
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(next), -ECANCELED);
+}
+
+static struct kunit_case nvsvm_emu_cases[] = {
+	KUNIT_CASE(nvsvm_test_tlb_stale),
+	KUNIT_CASE_PARAM(nvsvm_test_fault_entry, nvsvm_fault_gen_params),
+	KUNIT_CASE(nvsvm_test_fault_replay),
+	KUNIT_CASE(nvsvm_test_fault_overflow),
+	KUNIT_CASE_PARAM(nvsvm_test_ce_copy, nvsvm_ce_gen_params),
+	KUNIT_CASE(nvsvm_test_ce_bad),
+	KUNIT_CASE(nvsvm_test_exec_ops),
+	KUNIT_CASE(nvsvm_test_exec_chan_destroy),
+	{}
+};
+
+static struct kunit_suite nvsvm_emu_suite = {
+	.name = "nvsvm_emu",
+	.init = nvsvm_fixture_init,
+	.exit = nvsvm_fixture_exit,
+	.test_cases = nvsvm_emu_cases,
+};
+
+kunit_test_suites(&nvsvm_gp100_suite, &nvsvm_vmm_suite, &nvsvm_emu_suite);
