@@ -642,29 +642,38 @@ static int nvsvm_wait_put(struct nvsvm_fixture *fx, u32 put)
 	return 0;
 }
 
+static void nvsvm_fence_put_action(void *fence)
+{
+	dma_fence_put(fence);
+}
+
+/* Give the test's fence reference to KUnit, which drops it at the end. */
+static struct dma_fence *nvsvm_track(struct kunit *test, struct dma_fence *fence)
+{
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fence));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							nvsvm_fence_put_action,
+							fence), 0);
+	return fence;
+}
+
 static int nvsvm_fence_wait(struct dma_fence *fence)
 {
 	long ret = dma_fence_wait_timeout(fence, false,
 					  msecs_to_jiffies(NVSVM_TEST_TIMEOUT_MS));
-	int err = ret > 0 ? fence->error : -ETIMEDOUT;
 
-	dma_fence_put(fence);
-	return err;
+	return ret > 0 ? fence->error : -ETIMEDOUT;
 }
 
 static struct dma_fence *nvsvm_submit(struct kunit *test,
 				      struct nvsvm_fixture *fx,
 				      const struct nvsvm_hw_op *op)
 {
-	struct dma_fence *fence;
-
 	if (!fx->chan) {
 		fx->chan = nvsvm_hw_chan_create(fx->hw, nvsvm_vmm_pdb(fx->vmm));
 		KUNIT_ASSERT_FALSE(test, IS_ERR(fx->chan));
 	}
-	fence = nvsvm_hw_job_submit(fx->hw, fx->chan, op, 1);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(fence));
-	return fence;
+	return nvsvm_track(test, nvsvm_hw_job_submit(fx->hw, fx->chan, op, 1));
 }
 
 /* Where the fault tests put their result word and their target page. */
@@ -890,8 +899,7 @@ static void nvsvm_test_ce_copy(struct kunit *test)
 	copy.dst = nvsvm_ce_is_vram(c->dst_aperture) ? fx->data[0] + c->dst_off :
 		   nvsvm_sys_addr(fx, 0) + c->dst_off;
 
-	fence = nvsvm_hw_ce_copy(fx->hw, &copy, 1);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(fence));
+	fence = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &copy, 1));
 	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), 0);
 	for (i = 0; i < c->len; i++)
 		if (dst[i] != (u8)(i * 7 + 3))
@@ -926,8 +934,7 @@ static void nvsvm_test_ce_bad(struct kunit *test)
 	/* No memory behind this system address. */
 	copy.src_aperture = NVSVM_HW_APERTURE_SYS_COHERENT;
 	copy.src = BIT_ULL(52);
-	fence = nvsvm_hw_ce_copy(fx->hw, &copy, 1);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(fence));
+	fence = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &copy, 1));
 	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), -EIO);
 }
 
@@ -966,8 +973,8 @@ static void nvsvm_test_exec_ops(struct kunit *test)
 		fx->chan = nvsvm_hw_chan_create(fx->hw, nvsvm_vmm_pdb(fx->vmm));
 		KUNIT_ASSERT_FALSE(test, IS_ERR(fx->chan));
 	}
-	fence = nvsvm_hw_job_submit(fx->hw, fx->chan, ops, ARRAY_SIZE(ops));
-	KUNIT_ASSERT_FALSE(test, IS_ERR(fence));
+	fence = nvsvm_track(test, nvsvm_hw_job_submit(fx->hw, fx->chan, ops,
+						      ARRAY_SIZE(ops)));
 	KUNIT_ASSERT_EQ(test, nvsvm_fence_wait(fence), 0);
 
 	vram = nvsvm_emu_vram_ptr(fx->emu, fx->data[0], SZ_8K);
