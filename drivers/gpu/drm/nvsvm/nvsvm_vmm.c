@@ -48,6 +48,12 @@
  * under it, so callers (svm) may hold their own locks around these calls.
  * The GPU reads the tables without any lock, which is why the vmm fills a
  * new table before it writes the entry that points to it.
+ *
+ * Callers hold locks that the mmu notifier takes, and the notifier runs
+ * from memory reclaim, so nothing that can enter reclaim is allocated
+ * under the mutex: tables come from the per-level spares that
+ * nvsvm_vmm_reserve() allocates beforehand without any lock, and only
+ * when a spare is missing from a %GFP_NOWAIT allocation.
  */
 
 /**
@@ -62,7 +68,6 @@ struct nvsvm_vmm_pt {
 	struct nvsvm_vmm_pt *child[];
 };
 
-#define NVSVM_VMM_VA_END	BIT_ULL(NVSVM_GP100_VA_BITS)
 #define NVSVM_VMM_PAGE_4K	BIT_ULL(NVSVM_GP100_PAGE_SHIFT_4K)
 #define NVSVM_VMM_PAGE_2M	BIT_ULL(NVSVM_GP100_PAGE_SHIFT_2M)
 #define NVSVM_VMM_PTES_PER_2M	(NVSVM_VMM_PAGE_2M / NVSVM_VMM_PAGE_4K)
@@ -101,12 +106,16 @@ static struct nvsvm_vmm_pt *nvsvm_vmm_pt_alloc(struct nvsvm_vmm *vmm,
 
 	lockdep_assert_held(&vmm->mutex);
 
-	pt = kzalloc(struct_size(pt, child, children), GFP_KERNEL);
+	pt = vmm->spare[level];
+	vmm->spare[level] = NULL;
+	if (!pt)
+		pt = kzalloc(struct_size(pt, child, children),
+			     GFP_NOWAIT | __GFP_NOWARN);
 	if (!pt)
 		return NULL;
 	ret = nvsvm_vram_alloc(vmm->vram, NVSVM_GP100_TABLE_SIZE, &pt->addr);
 	if (ret) {
-		kfree(pt);
+		vmm->spare[level] = pt;
 		return NULL;
 	}
 	for (off = 0; off < NVSVM_GP100_TABLE_SIZE; off += sizeof(u64))
@@ -255,6 +264,7 @@ static int nvsvm_vmm_map_huge(struct nvsvm_vmm *vmm, u64 va, u64 pfn)
 
 	lo = nvsvm_vmm_pd0_lo(vmm, pd0, index);
 	nvsvm_vmm_pd0_write(vmm, pd0, index, nvsvm_vmm_gp100_pte(pfn), 0);
+	vmm->huge_mapped++;
 	if (pd0->child[index]) {
 		/* The whole small table is replaced by the one PTE. */
 		nvsvm_vmm_pt_free(vmm, pd0->child[index]);
@@ -527,6 +537,16 @@ unsigned int nvsvm_vmm_tables(struct nvsvm_vmm *vmm)
 }
 EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_tables);
 
+static void nvsvm_vmm_free_spares(struct nvsvm_vmm *vmm)
+{
+	unsigned int level;
+
+	for (level = 0; level < NVSVM_VMM_LEVELS; level++) {
+		kfree(vmm->spare[level]);
+		vmm->spare[level] = NULL;
+	}
+}
+
 /**
  * nvsvm_vmm_create() - Create an empty GPU address space.
  * @hw: The GPU.
@@ -546,10 +566,17 @@ struct nvsvm_vmm *nvsvm_vmm_create(struct nvsvm_hw *hw, struct nvsvm_vram *vram)
 	vmm->vram = vram;
 	mutex_init(&vmm->mutex);
 
+	if (nvsvm_vmm_reserve(vmm)) {
+		nvsvm_vmm_free_spares(vmm);
+		mutex_destroy(&vmm->mutex);
+		kfree(vmm);
+		return ERR_PTR(-ENOMEM);
+	}
 	mutex_lock(&vmm->mutex);
 	vmm->pd = nvsvm_vmm_pt_alloc(vmm, NVSVM_VMM_PD3);
 	mutex_unlock(&vmm->mutex);
 	if (!vmm->pd) {
+		nvsvm_vmm_free_spares(vmm);
 		mutex_destroy(&vmm->mutex);
 		kfree(vmm);
 		return ERR_PTR(-ENOMEM);
@@ -557,6 +584,48 @@ struct nvsvm_vmm *nvsvm_vmm_create(struct nvsvm_hw *hw, struct nvsvm_vram *vram)
 	return vmm;
 }
 EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_create);
+
+/**
+ * nvsvm_vmm_reserve() - Allocate a spare table for every level that lacks one.
+ * @vmm: The address space.
+ *
+ * One spare per level covers any mapping within one 2 MiB-aligned block.
+ * Call it before taking locks that the mmu notifier takes, then map.
+ *
+ * Context: Process context, may sleep and enter reclaim; takes
+ * &nvsvm_vmm.mutex briefly, never across an allocation.
+ * Return: 0 or -ENOMEM.
+ */
+int nvsvm_vmm_reserve(struct nvsvm_vmm *vmm)
+{
+	unsigned int level;
+
+	for (level = 0; level < NVSVM_VMM_LEVELS; level++) {
+		unsigned int children = level < NVSVM_VMM_SPT ?
+					nvsvm_vmm_entries(level) : 0;
+		struct nvsvm_vmm_pt *pt;
+		bool have;
+
+		mutex_lock(&vmm->mutex);
+		have = vmm->spare[level];
+		mutex_unlock(&vmm->mutex);
+		if (have)
+			continue;
+
+		pt = kzalloc(struct_size(pt, child, children), GFP_KERNEL);
+		if (!pt)
+			return -ENOMEM;
+		mutex_lock(&vmm->mutex);
+		if (!vmm->spare[level]) {
+			vmm->spare[level] = pt;
+			pt = NULL;
+		}
+		mutex_unlock(&vmm->mutex);
+		kfree(pt);
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_reserve);
 
 /**
  * nvsvm_vmm_destroy() - Free an address space and all its tables.
@@ -574,6 +643,7 @@ void nvsvm_vmm_destroy(struct nvsvm_vmm *vmm)
 	nvsvm_vmm_pt_free_tree(vmm, vmm->pd, NVSVM_VMM_PD3);
 	WARN_ON(vmm->tables);
 	mutex_unlock(&vmm->mutex);
+	nvsvm_vmm_free_spares(vmm);
 	mutex_destroy(&vmm->mutex);
 	kfree(vmm);
 }

@@ -9,6 +9,8 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 
+#include "nvsvm_gp100_mmu.h"
+
 struct nvsvm_hw;
 struct nvsvm_vram;
 struct nvsvm_vmm_pt;
@@ -37,6 +39,9 @@ struct nvsvm_vmm_pt;
 #define NVSVM_VMM_PFN_FLAGS		GENMASK_ULL(3, 0)
 #define NVSVM_VMM_PFN_ADDR		GENMASK_ULL(63, 12)
 
+/** define NVSVM_VMM_VA_END - End of the GPU virtual address space. */
+#define NVSVM_VMM_VA_END		BIT_ULL(NVSVM_GP100_VA_BITS)
+
 /**
  * nvsvm_vmm_pfn_sys() - PFN-map entry of a system page.
  * @dma_addr: DMA address of the page, 4 KiB aligned.
@@ -63,34 +68,6 @@ static inline u64 nvsvm_vmm_pfn_vram(u64 offset, u64 flags)
 }
 
 /**
- * struct nvsvm_vmm - A GPU virtual address space.
- * @hw: The GPU.
- * @vram: Where page tables are allocated.
- * @mutex: Protects the page tables, in VRAM and in @pd; see DOC: Locking.
- * @pd: The page directory (PD3) and, below it, the tables in use.
- * @tables: Number of tables allocated, @pd included.
- */
-struct nvsvm_vmm {
-	struct nvsvm_hw *hw;
-	struct nvsvm_vram *vram;
-	struct mutex mutex; /* protects the page tables */
-	struct nvsvm_vmm_pt *pd;
-	unsigned int tables;
-};
-
-struct nvsvm_vmm *nvsvm_vmm_create(struct nvsvm_hw *hw, struct nvsvm_vram *vram);
-void nvsvm_vmm_destroy(struct nvsvm_vmm *vmm);
-u64 nvsvm_vmm_pdb(const struct nvsvm_vmm *vmm);
-int nvsvm_vmm_pfn_map(struct nvsvm_vmm *vmm, u64 va, u64 npages,
-		      const u64 *pfns);
-void nvsvm_vmm_unmap(struct nvsvm_vmm *vmm, u64 va, u64 size);
-void nvsvm_vmm_flush(struct nvsvm_vmm *vmm, u64 va, u64 size);
-void nvsvm_vmm_flush_all(struct nvsvm_vmm *vmm);
-unsigned int nvsvm_vmm_tables(struct nvsvm_vmm *vmm);
-
-/* The GP100 format, nvsvm_vmm_gp100.c. */
-
-/**
  * enum nvsvm_vmm_level_id - Levels of the page-table tree, root first.
  * @NVSVM_VMM_PD3: Page directory 3, the root.
  * @NVSVM_VMM_PD2: Page directory 2.
@@ -107,6 +84,39 @@ enum nvsvm_vmm_level_id {
 	NVSVM_VMM_SPT,
 	NVSVM_VMM_LEVELS,
 };
+
+/**
+ * struct nvsvm_vmm - A GPU virtual address space.
+ * @hw: The GPU.
+ * @vram: Where page tables are allocated.
+ * @mutex: Protects the page tables, in VRAM and in @pd; see DOC: Locking.
+ * @pd: The page directory (PD3) and, below it, the tables in use.
+ * @tables: Number of tables allocated, @pd included.
+ * @huge_mapped: Number of 2 MiB PTEs ever written.
+ * @spare: Per level, a table allocated ahead by nvsvm_vmm_reserve().
+ */
+struct nvsvm_vmm {
+	struct nvsvm_hw *hw;
+	struct nvsvm_vram *vram;
+	struct mutex mutex; /* protects the page tables */
+	struct nvsvm_vmm_pt *pd;
+	unsigned int tables;
+	u64 huge_mapped;
+	struct nvsvm_vmm_pt *spare[NVSVM_VMM_LEVELS];
+};
+
+struct nvsvm_vmm *nvsvm_vmm_create(struct nvsvm_hw *hw, struct nvsvm_vram *vram);
+void nvsvm_vmm_destroy(struct nvsvm_vmm *vmm);
+int nvsvm_vmm_reserve(struct nvsvm_vmm *vmm);
+u64 nvsvm_vmm_pdb(const struct nvsvm_vmm *vmm);
+int nvsvm_vmm_pfn_map(struct nvsvm_vmm *vmm, u64 va, u64 npages,
+		      const u64 *pfns);
+void nvsvm_vmm_unmap(struct nvsvm_vmm *vmm, u64 va, u64 size);
+void nvsvm_vmm_flush(struct nvsvm_vmm *vmm, u64 va, u64 size);
+void nvsvm_vmm_flush_all(struct nvsvm_vmm *vmm);
+unsigned int nvsvm_vmm_tables(struct nvsvm_vmm *vmm);
+
+/* The GP100 format, nvsvm_vmm_gp100.c. */
 
 /**
  * struct nvsvm_vmm_level - Geometry of one level.
