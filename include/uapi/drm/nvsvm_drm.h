@@ -42,7 +42,7 @@ extern "C" {
  * Bumped whenever an ioctl, a structure field, a flag or a parameter is
  * added.
  */
-#define NVSVM_UAPI_VERSION		1
+#define NVSVM_UAPI_VERSION		2
 
 /**
  * enum drm_nvsvm_ioctl_id - Ioctl numbers, relative to %DRM_COMMAND_BASE.
@@ -52,6 +52,18 @@ extern "C" {
 enum drm_nvsvm_ioctl_id {
 	/** @DRM_NVSVM_GETPARAM: Query a device parameter. */
 	DRM_NVSVM_GETPARAM = 0,
+	/** @DRM_NVSVM_SVM_INIT: Mirror the caller's address space. */
+	DRM_NVSVM_SVM_INIT,
+	/** @DRM_NVSVM_CHANNEL_CREATE: Create an exec-engine channel. */
+	DRM_NVSVM_CHANNEL_CREATE,
+	/** @DRM_NVSVM_CHANNEL_DESTROY: Destroy a channel. */
+	DRM_NVSVM_CHANNEL_DESTROY,
+	/** @DRM_NVSVM_JOB_SUBMIT: Run a job on a channel. */
+	DRM_NVSVM_JOB_SUBMIT,
+	/** @DRM_NVSVM_JOB_WAIT: Wait for a job and collect its status. */
+	DRM_NVSVM_JOB_WAIT,
+	/** @DRM_NVSVM_STATS: Read the SVM counters. */
+	DRM_NVSVM_STATS,
 };
 
 /**
@@ -125,6 +137,250 @@ struct drm_nvsvm_getparam {
  */
 #define DRM_IOCTL_NVSVM_GETPARAM \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVSVM_GETPARAM, struct drm_nvsvm_getparam)
+
+/**
+ * DOC: Shared virtual memory
+ *
+ * After %DRM_IOCTL_NVSVM_SVM_INIT, the GPU sees the calling process's
+ * address space: a GPU virtual address is the CPU virtual address, and any
+ * memory of the process (malloc, mmap of anonymous memory or of a file,
+ * stack, static data) can be used by a job without being registered. The
+ * GPU faults on first touch, the kernel mirrors the CPU page tables, and
+ * every later change of the CPU mapping (munmap, mprotect, fork's
+ * copy-on-write, migration, reclaim) is reflected before the GPU can see
+ * stale data. An access the CPU could not make either (no mapping,
+ * PROT_NONE, a write to read-only memory) fails the job with -EFAULT.
+ *
+ * Jobs are programs of &struct drm_nvsvm_op run by the exec engine on a
+ * channel. Jobs of one channel run in order; channels run concurrently.
+ */
+
+/**
+ * struct drm_nvsvm_svm_init - Argument of %DRM_IOCTL_NVSVM_SVM_INIT.
+ *
+ * Binds the calling process's address space to a new GPU VM of this file.
+ * A file mirrors one address space; a second call fails with -EBUSY. The
+ * binding lasts until the file is closed.
+ */
+struct drm_nvsvm_svm_init {
+	/** @flags: Must be zero. */
+	__u32 flags;
+	/** @pad: Must be zero. */
+	__u32 pad;
+};
+
+/**
+ * struct drm_nvsvm_channel_create - Argument of
+ * %DRM_IOCTL_NVSVM_CHANNEL_CREATE.
+ *
+ * Needs %DRM_IOCTL_NVSVM_SVM_INIT first (-ENOENT otherwise). A file has at
+ * most %NVSVM_MAX_CHANNELS channels (-ENOSPC beyond).
+ */
+struct drm_nvsvm_channel_create {
+	/** @flags: Must be zero. */
+	__u32 flags;
+	/** @handle: Returned channel handle, never zero. */
+	__u32 handle;
+};
+
+/** define NVSVM_MAX_CHANNELS - Most channels one file may have. */
+#define NVSVM_MAX_CHANNELS		64
+
+/**
+ * struct drm_nvsvm_channel_destroy - Argument of
+ * %DRM_IOCTL_NVSVM_CHANNEL_DESTROY.
+ *
+ * Jobs of the channel that have not completed are cancelled: they complete
+ * with -ECANCELED, and can still be waited for.
+ */
+struct drm_nvsvm_channel_destroy {
+	/** @handle: Channel handle. */
+	__u32 handle;
+	/** @pad: Must be zero. */
+	__u32 pad;
+};
+
+/**
+ * enum drm_nvsvm_opcode - Operations of a job.
+ *
+ * Operands are GPU virtual addresses of arrays of 64-bit words, 8-byte
+ * aligned, and &drm_nvsvm_op.len is their length in bytes, a nonzero
+ * multiple of 8 of at most %NVSVM_OP_MAX_LEN. Arithmetic wraps modulo 2^64.
+ * Fields an operation does not use must be zero.
+ */
+enum drm_nvsvm_opcode {
+	/** @DRM_NVSVM_OP_FILL: dst[i] = imm. */
+	DRM_NVSVM_OP_FILL = 1,
+	/** @DRM_NVSVM_OP_COPY: dst[i] = src0[i], in increasing order of i. */
+	DRM_NVSVM_OP_COPY,
+	/**
+	 * @DRM_NVSVM_OP_CHECKSUM: Write the FNV-1a checksum of src0[] over
+	 * 64-bit words, h = (h ^ src0[i]) * 0x100000001b3 from
+	 * 0xcbf29ce484222325, to the word at dst.
+	 */
+	DRM_NVSVM_OP_CHECKSUM,
+	/** @DRM_NVSVM_OP_ATOMIC_ADD: dst[i] += imm, each an atomic access. */
+	DRM_NVSVM_OP_ATOMIC_ADD,
+	/** @DRM_NVSVM_OP_TRIAD: dst[i] = src0[i] + imm * src1[i]. */
+	DRM_NVSVM_OP_TRIAD,
+};
+
+/** define NVSVM_OP_MAX_LEN - Longest array one operation may cover. */
+#define NVSVM_OP_MAX_LEN		(16ull << 20)
+/** define NVSVM_JOB_MAX_OPS - Most operations in one job. */
+#define NVSVM_JOB_MAX_OPS		64
+
+/**
+ * struct drm_nvsvm_op - One operation of a job.
+ */
+struct drm_nvsvm_op {
+	/** @opcode: One of &enum drm_nvsvm_opcode. */
+	__u32 opcode;
+	/** @flags: Must be zero. */
+	__u32 flags;
+	/** @dst: Destination GPU virtual address. */
+	__u64 dst;
+	/** @src0: First source GPU virtual address. */
+	__u64 src0;
+	/** @src1: Second source GPU virtual address. */
+	__u64 src1;
+	/** @len: Length of each array in bytes. */
+	__u64 len;
+	/** @imm: Fill value, addend or triad scalar. */
+	__u64 imm;
+};
+
+/**
+ * struct drm_nvsvm_job_submit - Argument of %DRM_IOCTL_NVSVM_JOB_SUBMIT.
+ *
+ * The operations are copied before the call returns. A file has at most
+ * %NVSVM_MAX_JOBS jobs that have not been waited for (-EBUSY beyond).
+ */
+struct drm_nvsvm_job_submit {
+	/** @channel: Channel handle. */
+	__u32 channel;
+	/** @flags: Must be zero. */
+	__u32 flags;
+	/** @ops: User pointer to an array of @op_count &struct drm_nvsvm_op. */
+	__u64 ops;
+	/** @op_count: Number of operations, 1 to %NVSVM_JOB_MAX_OPS. */
+	__u32 op_count;
+	/**
+	 * @op_stride: Size of one element of @ops, at least the size of
+	 * the first version of &struct drm_nvsvm_op; bytes beyond what the
+	 * kernel knows must be zero.
+	 */
+	__u32 op_stride;
+	/** @job: Returned job id, never zero. */
+	__u64 job;
+};
+
+/** define NVSVM_MAX_JOBS - Most jobs a file may have that are not waited for. */
+#define NVSVM_MAX_JOBS			1024
+
+/**
+ * struct drm_nvsvm_job_wait - Argument of %DRM_IOCTL_NVSVM_JOB_WAIT.
+ *
+ * Waits until the job completes or the timeout passes (-ETIME). A zero
+ * timeout only polls. Once a wait has returned a job's status, the job id
+ * is released and a later wait on it fails with -ENOENT.
+ */
+struct drm_nvsvm_job_wait {
+	/** @job: Job id from &drm_nvsvm_job_submit.job. */
+	__u64 job;
+	/** @timeout_ns: Relative timeout in nanoseconds, at most 1 hour. */
+	__u64 timeout_ns;
+	/** @flags: Must be zero. */
+	__u32 flags;
+	/**
+	 * @status: Returned status of the job: 0 on success, -EFAULT when
+	 * an access faulted and could not be serviced, -ECANCELED when the
+	 * channel was destroyed first, -EIO on a GPU error.
+	 */
+	__s32 status;
+};
+
+/**
+ * define DRM_NVSVM_STATS_DEVICE - Read the device's counters, summed over
+ * every file, instead of this file's.
+ */
+#define DRM_NVSVM_STATS_DEVICE		(1 << 0)
+
+/**
+ * struct drm_nvsvm_stats - Argument of %DRM_IOCTL_NVSVM_STATS.
+ *
+ * Counters only grow. New counters are appended.
+ */
+struct drm_nvsvm_stats {
+	/** @flags: 0 for this file's counters, or %DRM_NVSVM_STATS_DEVICE. */
+	__u32 flags;
+	/** @pad: Must be zero. */
+	__u32 pad;
+	/** @faults: GPU faults read from the fault buffer. */
+	__u64 faults;
+	/** @fault_batches: Batches the faults were serviced in. */
+	__u64 fault_batches;
+	/** @replays: Replays issued, one per batch at most. */
+	__u64 replays;
+	/** @cancels: Faults cancelled: their jobs failed with -EFAULT. */
+	__u64 cancels;
+	/** @pages_mapped: 4 KiB pages mapped for the GPU by fault servicing. */
+	__u64 pages_mapped;
+	/** @huge_mapped: 2 MiB GPU pages among them. */
+	__u64 huge_mapped;
+	/** @invalidations: mmu notifier invalidations that unmapped. */
+	__u64 invalidations;
+	/**
+	 * @invalidations_skipped: MMU_NOTIFY_MIGRATE invalidations skipped
+	 * because this device started the migration.
+	 */
+	__u64 invalidations_skipped;
+	/** @tlb_flushes: GPU TLB invalidations issued. */
+	__u64 tlb_flushes;
+	/** @jobs: Jobs submitted. */
+	__u64 jobs;
+	/** @jobs_failed: Jobs that completed with an error. */
+	__u64 jobs_failed;
+};
+
+/**
+ * define DRM_IOCTL_NVSVM_SVM_INIT - Mirror the caller's address space.
+ */
+#define DRM_IOCTL_NVSVM_SVM_INIT \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_NVSVM_SVM_INIT, struct drm_nvsvm_svm_init)
+
+/**
+ * define DRM_IOCTL_NVSVM_CHANNEL_CREATE - Create a channel.
+ */
+#define DRM_IOCTL_NVSVM_CHANNEL_CREATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVSVM_CHANNEL_CREATE, \
+		 struct drm_nvsvm_channel_create)
+
+/**
+ * define DRM_IOCTL_NVSVM_CHANNEL_DESTROY - Destroy a channel.
+ */
+#define DRM_IOCTL_NVSVM_CHANNEL_DESTROY \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_NVSVM_CHANNEL_DESTROY, \
+		struct drm_nvsvm_channel_destroy)
+
+/**
+ * define DRM_IOCTL_NVSVM_JOB_SUBMIT - Run a job on a channel.
+ */
+#define DRM_IOCTL_NVSVM_JOB_SUBMIT \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVSVM_JOB_SUBMIT, \
+		 struct drm_nvsvm_job_submit)
+
+/**
+ * define DRM_IOCTL_NVSVM_JOB_WAIT - Wait for a job and collect its status.
+ */
+#define DRM_IOCTL_NVSVM_JOB_WAIT \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVSVM_JOB_WAIT, struct drm_nvsvm_job_wait)
+
+/**
+ * define DRM_IOCTL_NVSVM_STATS - Read the SVM counters.
+ */
+#define DRM_IOCTL_NVSVM_STATS \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVSVM_STATS, struct drm_nvsvm_stats)
 
 #if defined(__cplusplus)
 }
