@@ -10,6 +10,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include <drm/drm_debugfs.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_ioctl.h>
@@ -18,6 +19,8 @@
 #include <uapi/drm/nvsvm_drm.h>
 
 #include "nvsvm_drv.h"
+#include "nvsvm_hw.h"
+#include "nvsvm_vram.h"
 
 /**
  * DOC: Overview
@@ -128,7 +131,42 @@ static int nvsvm_getparam_ioctl(struct drm_device *drm, void *data,
 
 static const struct drm_ioctl_desc nvsvm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(NVSVM_GETPARAM, nvsvm_getparam_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(NVSVM_SVM_INIT, nvsvm_svm_init_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(NVSVM_CHANNEL_CREATE, nvsvm_channel_create_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(NVSVM_CHANNEL_DESTROY, nvsvm_channel_destroy_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(NVSVM_JOB_SUBMIT, nvsvm_job_submit_ioctl,
+			  DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(NVSVM_JOB_WAIT, nvsvm_job_wait_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(NVSVM_STATS, nvsvm_stats_ioctl, DRM_RENDER_ALLOW),
 };
+
+static const char *const nvsvm_stat_names[NVSVM_STAT_COUNT] = {
+	[NVSVM_STAT_FAULTS]			= "faults",
+	[NVSVM_STAT_FAULT_BATCHES]		= "fault_batches",
+	[NVSVM_STAT_REPLAYS]			= "replays",
+	[NVSVM_STAT_CANCELS]			= "cancels",
+	[NVSVM_STAT_PAGES_MAPPED]		= "pages_mapped",
+	[NVSVM_STAT_HUGE_MAPPED]		= "huge_mapped",
+	[NVSVM_STAT_INVALIDATIONS]		= "invalidations",
+	[NVSVM_STAT_INVALIDATIONS_SKIPPED]	= "invalidations_skipped",
+	[NVSVM_STAT_TLB_FLUSHES]		= "tlb_flushes",
+	[NVSVM_STAT_JOBS]			= "jobs",
+	[NVSVM_STAT_JOBS_FAILED]		= "jobs_failed",
+};
+
+static int nvsvm_debugfs_stats(struct seq_file *m, void *data)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct nvsvm_device *ndev = to_nvsvm_device(entry->dev);
+	unsigned int i;
+
+	for (i = 0; i < NVSVM_STAT_COUNT; i++)
+		seq_printf(m, "%s %lld\n", nvsvm_stat_names[i],
+			   atomic64_read(&ndev->svm.stats.count[i]));
+	return 0;
+}
 
 static const struct file_operations nvsvm_fops = {
 	.owner		= THIS_MODULE,
@@ -144,6 +182,8 @@ static const struct file_operations nvsvm_fops = {
 
 static const struct drm_driver nvsvm_drm_driver = {
 	.driver_features	= DRIVER_RENDER,
+	.open			= nvsvm_file_open,
+	.postclose		= nvsvm_file_close,
 	.ioctls			= nvsvm_ioctls,
 	.num_ioctls		= ARRAY_SIZE(nvsvm_ioctls),
 	.fops			= &nvsvm_fops,
@@ -188,12 +228,35 @@ static struct nvsvm_device *nvsvm_device_create(unsigned int index)
 	ndev->index = index;
 	ndev->vram_size = (u64)vram_size_mb * SZ_1M;
 
+	ndev->hw = nvsvm_hw_emu_create(&pdev->dev, ndev->vram_size);
+	if (IS_ERR(ndev->hw)) {
+		ret = PTR_ERR(ndev->hw);
+		goto err_release_devres;
+	}
+	ndev->vram = nvsvm_vram_create(ndev->vram_size);
+	if (IS_ERR(ndev->vram)) {
+		ret = PTR_ERR(ndev->vram);
+		goto err_destroy_hw;
+	}
+	ret = nvsvm_svm_device_init(ndev);
+	if (ret)
+		goto err_destroy_vram;
+
+	drm_debugfs_add_file(&ndev->drm, "nvsvm_stats", nvsvm_debugfs_stats,
+			     NULL);
+
 	ret = drm_dev_register(&ndev->drm, 0);
 	if (ret)
-		goto err_release_devres;
+		goto err_fini_svm;
 
 	return ndev;
 
+err_fini_svm:
+	nvsvm_svm_device_fini(ndev);
+err_destroy_vram:
+	nvsvm_vram_destroy(ndev->vram);
+err_destroy_hw:
+	nvsvm_hw_destroy(ndev->hw);
 err_release_devres:
 	devres_release_group(&pdev->dev, NULL);
 err_unregister_pdev:
@@ -206,6 +269,9 @@ static void nvsvm_device_destroy(struct nvsvm_device *ndev)
 	struct platform_device *pdev = ndev->pdev;
 
 	drm_dev_unregister(&ndev->drm);
+	nvsvm_svm_device_fini(ndev);
+	nvsvm_vram_destroy(ndev->vram);
+	nvsvm_hw_destroy(ndev->hw);
 	devres_release_group(&pdev->dev, NULL);
 	platform_device_unregister(pdev);
 }

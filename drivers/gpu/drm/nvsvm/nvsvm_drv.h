@@ -5,10 +5,16 @@
 #ifndef __NVSVM_DRV_H__
 #define __NVSVM_DRV_H__
 
+#include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 #include <drm/drm_device.h>
 
+#include "nvsvm_svm.h"
+
 struct drm_nvsvm_getparam;
+struct nvsvm_hw;
+struct nvsvm_vram;
 struct platform_device;
 
 #define NVSVM_DRIVER_NAME	"nvsvm"
@@ -32,12 +38,38 @@ struct platform_device;
  * @pdev: The virtual platform device the DRM device hangs off.
  * @index: Index of this device among the registered ones, from 0.
  * @vram_size: Size of the device's VRAM in bytes.
+ * @hw: The GPU behind its hardware interface.
+ * @vram: Allocator of the GPU's VRAM.
+ * @svm: State of the svm layer.
  */
 struct nvsvm_device {
 	struct drm_device drm;
 	struct platform_device *pdev;
 	unsigned int index;
 	u64 vram_size;
+	struct nvsvm_hw *hw;
+	struct nvsvm_vram *vram;
+	struct nvsvm_svm_device svm;
+};
+
+/**
+ * struct nvsvm_file - Per-file state.
+ * @ndev: The GPU the file was opened on.
+ * @lock: Protects @svmm, @channels, @jobs and @njobs.
+ * @svmm: The mirrored address space, once SVM_INIT has run.
+ * @channels: Exec-engine channels by handle.
+ * @jobs: Fences of the jobs not waited for yet, by job id.
+ * @njobs: Number of entries in @jobs.
+ * @stats: Counters of this file.
+ */
+struct nvsvm_file {
+	struct nvsvm_device *ndev;
+	struct mutex lock; /* protects svmm, channels, jobs, njobs */
+	struct nvsvm_svmm *svmm;
+	struct xarray channels;
+	struct xarray jobs;
+	unsigned int njobs;
+	struct nvsvm_stats stats;
 };
 
 /**
@@ -52,5 +84,22 @@ static inline struct nvsvm_device *to_nvsvm_device(struct drm_device *drm)
 }
 
 int nvsvm_getparam(struct nvsvm_device *ndev, struct drm_nvsvm_getparam *args);
+
+struct drm_file;
+
+int nvsvm_file_open(struct drm_device *drm, struct drm_file *file);
+void nvsvm_file_close(struct drm_device *drm, struct drm_file *file);
+int nvsvm_svm_init_ioctl(struct drm_device *drm, void *data,
+			 struct drm_file *file);
+int nvsvm_channel_create_ioctl(struct drm_device *drm, void *data,
+			       struct drm_file *file);
+int nvsvm_channel_destroy_ioctl(struct drm_device *drm, void *data,
+				struct drm_file *file);
+int nvsvm_job_submit_ioctl(struct drm_device *drm, void *data,
+			   struct drm_file *file);
+int nvsvm_job_wait_ioctl(struct drm_device *drm, void *data,
+			 struct drm_file *file);
+int nvsvm_stats_ioctl(struct drm_device *drm, void *data,
+		      struct drm_file *file);
 
 #endif /* __NVSVM_DRV_H__ */

@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright 2026 The nvsvm authors
+ */
+
+#include <linux/hmm.h>
+#include <linux/io.h>
+#include <linux/memremap.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include "nvsvm_drv.h"
+#include "nvsvm_svm.h"
+#include "nvsvm_vmm.h"
+
+/**
+ * DOC: Overview
+ *
+ * The svm layer mirrors a process's address space into a GPU VM: a GPU
+ * virtual address is the CPU virtual address. Each file that calls
+ * SVM_INIT gets an SVMM: a GPU VM (&struct nvsvm_vmm) and one interval
+ * notifier that covers the whole user address space and stays registered
+ * for the SVMM's life. Nothing is registered or unregistered per fault.
+ *
+ * GPU faults arrive in the replayable fault buffer. One work item per GPU
+ * drains it, sorts the faults by instance and address, merges faults on the
+ * same page, and groups them into windows of fault_window_kb, clamped to
+ * the VMA. Each window is faulted in with one hmm_range_fault() and mapped
+ * with one PFN-map call, read-only where the CPU PTE is read-only, with
+ * 2 MiB GPU pages where the CPU maps a THP. A window that cannot be faulted
+ * as a whole (a hole, PROT_NONE, a page past the end of a file) falls back
+ * to its faulting pages alone, and a page that still fails is cancelled:
+ * its job fails with -EFAULT and writes nothing there. One replay then
+ * restarts every stalled access of the batch.
+ *
+ * The notifier unmaps the GPU PTEs of every invalidated range and flushes
+ * the GPU TLB before the CPU change proceeds. It skips one event only: an
+ * %MMU_NOTIFY_MIGRATE whose owner is this GPU, since the driver started
+ * that migration and invalidates exactly the pages that move inside it.
+ */
+
+/**
+ * DOC: Locking
+ *
+ * - &nvsvm_svmm.mutex, the svmm lock, serialises every change of the
+ *   SVMM's GPU page tables: fault servicing writes PTEs under it after
+ *   mmu_interval_read_retry() has confirmed that no invalidation ran since
+ *   mmu_interval_read_begin(), and the notifier clears PTEs under it. The
+ *   notifier can run from memory reclaim, so nothing allocates memory with
+ *   __GFP_DIRECT_RECLAIM while holding it; nvsvm_svmm_create() primes
+ *   lockdep with that dependency so that a violation is reported at once.
+ * - &nvsvm_vmm.mutex, inside the svmm lock, protects the page-table tree.
+ * - The mmap lock is taken for reading around hmm_range_fault() only, never
+ *   with the svmm lock held: the notifier is called with it held.
+ * - &nvsvm_svm_device.svmms' internal lock orders a fault's lookup of an
+ *   SVMM against its removal; the lookup takes a reference.
+ * - The fault work item is never run concurrently with itself, and alone
+ *   uses the batch buffers of &struct nvsvm_svm_device.
+ *
+ * Order: mmap lock (held by the notifier's caller) > svmm lock > vmm lock.
+ */
+
+static unsigned int fault_window_kb = 2048;
+module_param(fault_window_kb, uint, 0644);
+MODULE_PARM_DESC(fault_window_kb,
+		 "GPU fault window in KiB, a power of two from 4 to 2048; 4 services one page per fault like nouveau (default 2048)");
+
+static bool debug_skip_invalidate;
+module_param(debug_skip_invalidate, bool, 0600);
+MODULE_PARM_DESC(debug_skip_invalidate,
+		 "Debug: the mmu notifier leaves GPU mappings in place, so the GPU sees stale data (default false)");
+
+#define NVSVM_SVM_WINDOW_MAX	SZ_2M
+#define NVSVM_SVM_WINDOW_PAGES	(NVSVM_SVM_WINDOW_MAX >> PAGE_SHIFT)
+
+static struct nvsvm_device *to_ndev(struct nvsvm_svm_device *sdev)
+{
+	return container_of(sdev, struct nvsvm_device, svm);
+}
+
+static u64 nvsvm_svm_window(void)
+{
+	unsigned int kb = clamp(READ_ONCE(fault_window_kb), 4u, 2048u);
+
+	return (u64)rounddown_pow_of_two(kb) * SZ_1K;
+}
+
+/**
+ * nvsvm_stat_add() - Count an event for a file and for its device.
+ * @ndev: The device.
+ * @stats: The file's counters, or %NULL to count for the device only.
+ * @stat: The counter.
+ * @n: How much to add.
+ *
+ * Context: Any context.
+ */
+void nvsvm_stat_add(struct nvsvm_device *ndev, struct nvsvm_stats *stats,
+		    enum nvsvm_stat stat, u64 n)
+{
+	atomic64_add(n, &ndev->svm.stats.count[stat]);
+	if (stats)
+		atomic64_add(n, &stats->count[stat]);
+}
+
+/*
+ * The emulated GPU sits behind no IOMMU and is cache-coherent, so the DMA
+ * address of a system page is its physical address.
+ */
+static u64 nvsvm_svm_dma_addr(struct page *page)
+{
+	return page_to_phys(page);
+}
+
+static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
+				  const struct mmu_notifier_range *range,
+				  unsigned long cur_seq)
+{
+	struct nvsvm_svmm *svmm = container_of(mni, struct nvsvm_svmm, notifier);
+	struct nvsvm_device *ndev = svmm->ndev;
+	u64 start, end;
+
+	if (range->event == MMU_NOTIFY_MIGRATE && range->owner == ndev) {
+		nvsvm_stat_add(ndev, svmm->stats,
+			       NVSVM_STAT_INVALIDATIONS_SKIPPED, 1);
+		return true;
+	}
+
+	if (mmu_notifier_range_blockable(range))
+		mutex_lock(&svmm->mutex);
+	else if (!mutex_trylock(&svmm->mutex))
+		return false;
+
+	mmu_interval_set_seq(mni, cur_seq);
+
+	start = range->start;
+	end = min_t(u64, range->end, NVSVM_VMM_VA_END);
+	if (start < end && !READ_ONCE(debug_skip_invalidate)) {
+		nvsvm_vmm_unmap(svmm->vmm, start, end - start);
+		nvsvm_vmm_flush(svmm->vmm, start, end - start);
+		nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_INVALIDATIONS, 1);
+		nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+	}
+
+	mutex_unlock(&svmm->mutex);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops nvsvm_svmm_notifier_ops = {
+	.invalidate = nvsvm_svmm_invalidate,
+};
+
+/* Write the PTEs of one faulted-in window. Called with the svmm lock held. */
+static int nvsvm_svmm_map(struct nvsvm_svmm *svmm, u64 *pfns,
+			  const struct hmm_range *range, bool atomic)
+{
+	unsigned long npages = (range->end - range->start) >> PAGE_SHIFT;
+	struct nvsvm_device *ndev = svmm->ndev;
+	unsigned long i, mapped = 0;
+	u64 huge;
+	int ret;
+
+	lockdep_assert_held(&svmm->mutex);
+
+	for (i = 0; i < npages; i++) {
+		unsigned long hpfn = range->hmm_pfns[i];
+		struct page *page;
+		u64 flags = 0;
+
+		pfns[i] = 0;
+		if (!(hpfn & HMM_PFN_VALID))
+			continue;
+		page = hmm_pfn_to_page(hpfn);
+		/* Device-private pages are mapped by the dmem layer. */
+		if (is_device_private_page(page))
+			continue;
+		if (hpfn & HMM_PFN_WRITE)
+			flags |= NVSVM_VMM_PFN_WRITE;
+		/*
+		 * An atomic fault maps the page atomic-enabled, so the access
+		 * can complete. The emulated link then performs it as a
+		 * read and a write, not coherently with the CPU.
+		 */
+		if (atomic && (hpfn & HMM_PFN_WRITE))
+			flags |= NVSVM_VMM_PFN_ATOMIC;
+		pfns[i] = nvsvm_vmm_pfn_sys(nvsvm_svm_dma_addr(page), flags);
+		mapped++;
+	}
+
+	huge = svmm->vmm->huge_mapped;
+	ret = nvsvm_vmm_pfn_map(svmm->vmm, range->start, npages, pfns);
+	nvsvm_vmm_flush(svmm->vmm, range->start, range->end - range->start);
+	nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+	if (ret)
+		return ret;
+
+	nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_PAGES_MAPPED, mapped);
+	nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_HUGE_MAPPED,
+		       svmm->vmm->huge_mapped - huge);
+	return 0;
+}
+
+/**
+ * struct nvsvm_svm_window - One hmm_range_fault() worth of faults.
+ * @va: A faulting address in the window; the window is taken around it.
+ * @size: Window size; clamped to the VMA of @va.
+ * @write: Ask for write access (a write or an atomic fault is in it).
+ * @atomic: An atomic fault is in it.
+ */
+struct nvsvm_svm_window {
+	u64 va;
+	u64 size;
+	bool write;
+	bool atomic;
+};
+
+/*
+ * Fault in and map one window: the textbook HMM loop. The svmm lock is
+ * taken only once hmm_range_fault() has returned, and the PTEs are written
+ * only if no invalidation ran in between.
+ */
+static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
+				   struct nvsvm_svm_device *sdev,
+				   const struct nvsvm_svm_window *win)
+{
+	unsigned long timeout = jiffies +
+				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	struct hmm_range range = {
+		.notifier = &svmm->notifier,
+		.hmm_pfns = sdev->hmm_pfns,
+		.default_flags = HMM_PFN_REQ_FAULT |
+				 (win->write ? HMM_PFN_REQ_WRITE : 0),
+		.dev_private_owner = svmm->ndev,
+	};
+	struct mm_struct *mm = svmm->mm;
+	u64 start = ALIGN_DOWN(win->va, win->size);
+	u64 end = start + win->size;
+	int ret;
+
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+
+	for (;;) {
+		struct vm_area_struct *vma;
+
+		if (time_after(jiffies, timeout)) {
+			ret = -EBUSY;
+			break;
+		}
+
+		range.notifier_seq = mmu_interval_read_begin(range.notifier);
+		mmap_read_lock(mm);
+		vma = vma_lookup(mm, win->va);
+		if (!vma) {
+			mmap_read_unlock(mm);
+			ret = -EFAULT;
+			break;
+		}
+		range.start = max_t(u64, start, vma->vm_start);
+		range.end = min_t(u64, end, vma->vm_end);
+		ret = hmm_range_fault(&range);
+		mmap_read_unlock(mm);
+		if (ret == -EBUSY)
+			continue;
+		if (ret)
+			break;
+
+		/* Page tables are allocated here, not under the svmm lock. */
+		ret = nvsvm_vmm_reserve(svmm->vmm);
+		if (ret)
+			break;
+
+		mutex_lock(&svmm->mutex);
+		if (mmu_interval_read_retry(range.notifier,
+					    range.notifier_seq)) {
+			mutex_unlock(&svmm->mutex);
+			continue;
+		}
+		ret = nvsvm_svmm_map(svmm, sdev->pfns, &range, win->atomic);
+		mutex_unlock(&svmm->mutex);
+		break;
+	}
+
+	mmput(mm);
+	return ret;
+}
+
+static int nvsvm_svm_fault_cmp(const void *a, const void *b)
+{
+	const struct nvsvm_hw_fault *fa = a, *fb = b;
+
+	if (fa->inst != fb->inst)
+		return fa->inst < fb->inst ? -1 : 1;
+	if (fa->va != fb->va)
+		return fa->va < fb->va ? -1 : 1;
+	return 0;
+}
+
+static struct nvsvm_svmm *nvsvm_svmm_lookup(struct nvsvm_svm_device *sdev,
+					    u64 inst)
+{
+	struct nvsvm_svmm *svmm;
+
+	xa_lock(&sdev->svmms);
+	svmm = xa_load(&sdev->svmms, inst >> PAGE_SHIFT);
+	if (svmm && !kref_get_unless_zero(&svmm->kref))
+		svmm = NULL;
+	xa_unlock(&sdev->svmms);
+	return svmm;
+}
+
+static void nvsvm_svmm_release(struct kref *kref);
+
+static void nvsvm_svmm_put(struct nvsvm_svmm *svmm)
+{
+	kref_put(&svmm->kref, nvsvm_svmm_release);
+}
+
+/*
+ * Service the faults [first, last) of one instance, already sorted by
+ * address and merged per page. Returns how many were cancelled.
+ */
+static unsigned int nvsvm_svm_service(struct nvsvm_svm_device *sdev,
+				      struct nvsvm_svmm *svmm,
+				      unsigned int first, unsigned int last)
+{
+	struct nvsvm_hw *hw = to_ndev(sdev)->hw;
+	u64 window = nvsvm_svm_window();
+	unsigned int i = first, j, cancels = 0;
+
+	while (i < last) {
+		struct nvsvm_svm_window win = { .va = sdev->faults[i].va,
+						.size = window };
+		u64 base = ALIGN_DOWN(win.va, window);
+
+		for (j = i; j < last &&
+		     ALIGN_DOWN(sdev->faults[j].va, window) == base; j++) {
+			win.write |= sdev->faults[j].access != NVSVM_HW_ACCESS_READ;
+			win.atomic |= sdev->faults[j].access == NVSVM_HW_ACCESS_ATOMIC;
+		}
+
+		if (!svmm || nvsvm_svmm_fault_window(svmm, sdev, &win)) {
+			/* Retry the faulting pages alone; cancel what fails. */
+			for (; i < j; i++) {
+				struct nvsvm_hw_fault *f = &sdev->faults[i];
+				struct nvsvm_svm_window page = {
+					.va = f->va,
+					.size = PAGE_SIZE,
+					.write = f->access != NVSVM_HW_ACCESS_READ,
+					.atomic = f->access == NVSVM_HW_ACCESS_ATOMIC,
+				};
+
+				if (svmm &&
+				    !nvsvm_svmm_fault_window(svmm, sdev, &page))
+					continue;
+				nvsvm_hw_fault_cancel(hw, f->inst, f->va);
+				cancels++;
+			}
+		}
+		i = j;
+	}
+	return cancels;
+}
+
+static unsigned int nvsvm_svm_fault_drain(struct nvsvm_svm_device *sdev)
+{
+	struct nvsvm_hw *hw = to_ndev(sdev)->hw;
+	struct nvsvm_hw_fault *ring = nvsvm_hw_fault_buffer(hw);
+	u32 get = nvsvm_hw_fault_get(hw);
+	u32 put = nvsvm_hw_fault_put(hw);
+	unsigned int n = 0;
+
+	while (get != put && n < NVSVM_HW_FAULT_ENTRIES) {
+		struct nvsvm_hw_fault *entry = &ring[get];
+
+		if (!READ_ONCE(entry->valid))
+			break;
+		sdev->faults[n++] = *entry;
+		WRITE_ONCE(entry->valid, 0);
+		get = (get + 1) % NVSVM_HW_FAULT_ENTRIES;
+	}
+	nvsvm_hw_fault_set_get(hw, get);
+	return n;
+}
+
+static void nvsvm_svm_fault_work(struct work_struct *work)
+{
+	struct nvsvm_svm_device *sdev =
+		container_of(work, struct nvsvm_svm_device, fault_work);
+	struct nvsvm_device *ndev = to_ndev(sdev);
+	unsigned int n, i, first, out;
+	bool overflow;
+
+	n = nvsvm_svm_fault_drain(sdev);
+	overflow = nvsvm_hw_fault_overflow(ndev->hw);
+	if (!n && !overflow)
+		return;
+
+	sort(sdev->faults, n, sizeof(*sdev->faults), nvsvm_svm_fault_cmp, NULL);
+
+	for (first = 0; first < n; first = i) {
+		u64 inst = sdev->faults[first].inst;
+		struct nvsvm_svmm *svmm = nvsvm_svmm_lookup(sdev, inst);
+		struct nvsvm_stats *stats = svmm ? svmm->stats : NULL;
+		unsigned int cancels;
+
+		/* Merge the faults of one page, keeping the strongest access. */
+		for (i = first, out = first; i < n && sdev->faults[i].inst == inst; i++) {
+			struct nvsvm_hw_fault *f = &sdev->faults[i];
+
+			if (out > first && sdev->faults[out - 1].va == f->va) {
+				sdev->faults[out - 1].access =
+					max(sdev->faults[out - 1].access, f->access);
+				continue;
+			}
+			sdev->faults[out++] = *f;
+		}
+
+		nvsvm_stat_add(ndev, stats, NVSVM_STAT_FAULTS, i - first);
+		cancels = nvsvm_svm_service(sdev, svmm, first, out);
+		nvsvm_stat_add(ndev, stats, NVSVM_STAT_CANCELS, cancels);
+		if (svmm) {
+			atomic64_inc(&stats->count[NVSVM_STAT_FAULT_BATCHES]);
+			atomic64_inc(&stats->count[NVSVM_STAT_REPLAYS]);
+			nvsvm_svmm_put(svmm);
+		}
+	}
+
+	/* One replay restarts every access the batch stalled. */
+	nvsvm_hw_fault_replay(ndev->hw);
+	nvsvm_stat_add(ndev, NULL, NVSVM_STAT_FAULT_BATCHES, 1);
+	nvsvm_stat_add(ndev, NULL, NVSVM_STAT_REPLAYS, 1);
+}
+
+/**
+ * nvsvm_svmm_create() - Mirror an address space into a new GPU VM.
+ * @ndev: The GPU.
+ * @mm: The address space, normally current->mm.
+ * @stats: The counters of the file that will own the SVMM.
+ *
+ * Context: Process context; takes the mmap lock for writing.
+ * Return: The SVMM, or an ERR_PTR().
+ */
+struct nvsvm_svmm *nvsvm_svmm_create(struct nvsvm_device *ndev,
+				     struct mm_struct *mm,
+				     struct nvsvm_stats *stats)
+{
+	struct nvsvm_svmm *svmm;
+	int ret;
+
+	svmm = kzalloc(sizeof(*svmm), GFP_KERNEL);
+	if (!svmm)
+		return ERR_PTR(-ENOMEM);
+	svmm->ndev = ndev;
+	svmm->stats = stats;
+	mutex_init(&svmm->mutex);
+	kref_init(&svmm->kref);
+
+	/* The notifier takes the svmm lock from reclaim: tell lockdep. */
+	fs_reclaim_acquire(GFP_KERNEL);
+	might_lock(&svmm->mutex);
+	fs_reclaim_release(GFP_KERNEL);
+
+	svmm->vmm = nvsvm_vmm_create(ndev->hw, ndev->vram);
+	if (IS_ERR(svmm->vmm)) {
+		ret = PTR_ERR(svmm->vmm);
+		goto err_free;
+	}
+	svmm->inst = nvsvm_vmm_pdb(svmm->vmm);
+
+	mmgrab(mm);
+	svmm->mm = mm;
+	ret = mmu_interval_notifier_insert(&svmm->notifier, mm, 0,
+					   min_t(u64, mm->task_size,
+						 NVSVM_VMM_VA_END),
+					   &nvsvm_svmm_notifier_ops);
+	if (ret)
+		goto err_mmdrop;
+
+	ret = xa_insert(&ndev->svm.svmms, svmm->inst >> PAGE_SHIFT, svmm,
+			GFP_KERNEL);
+	if (ret)
+		goto err_remove_notifier;
+
+	return svmm;
+
+err_remove_notifier:
+	mmu_interval_notifier_remove(&svmm->notifier);
+err_mmdrop:
+	mmdrop(mm);
+	nvsvm_vmm_destroy(svmm->vmm);
+err_free:
+	mutex_destroy(&svmm->mutex);
+	kfree(svmm);
+	return ERR_PTR(ret);
+}
+
+static void nvsvm_svmm_release(struct kref *kref)
+{
+	struct nvsvm_svmm *svmm = container_of(kref, struct nvsvm_svmm, kref);
+
+	mmu_interval_notifier_remove(&svmm->notifier);
+	nvsvm_vmm_destroy(svmm->vmm);
+	mmdrop(svmm->mm);
+	mutex_destroy(&svmm->mutex);
+	kfree(svmm);
+}
+
+/**
+ * nvsvm_svmm_destroy() - Stop mirroring and drop the owner's reference.
+ * @svmm: The SVMM; its channels must be destroyed already.
+ *
+ * Faults still in the buffer for it are cancelled once it is gone.
+ *
+ * Context: Process context.
+ */
+void nvsvm_svmm_destroy(struct nvsvm_svmm *svmm)
+{
+	xa_erase(&svmm->ndev->svm.svmms, svmm->inst >> PAGE_SHIFT);
+	nvsvm_svmm_put(svmm);
+}
+
+/**
+ * nvsvm_svm_device_init() - Set up the svm layer of a GPU.
+ * @ndev: The GPU; its hw must be created.
+ *
+ * Context: Process context.
+ * Return: 0 or -ENOMEM.
+ */
+int nvsvm_svm_device_init(struct nvsvm_device *ndev)
+{
+	struct nvsvm_svm_device *sdev = &ndev->svm;
+
+	xa_init(&sdev->svmms);
+	INIT_WORK(&sdev->fault_work, nvsvm_svm_fault_work);
+	sdev->hmm_pfns = kvcalloc(NVSVM_SVM_WINDOW_PAGES,
+				  sizeof(*sdev->hmm_pfns), GFP_KERNEL);
+	sdev->pfns = kvcalloc(NVSVM_SVM_WINDOW_PAGES, sizeof(*sdev->pfns),
+			      GFP_KERNEL);
+	if (!sdev->hmm_pfns || !sdev->pfns) {
+		kvfree(sdev->hmm_pfns);
+		kvfree(sdev->pfns);
+		return -ENOMEM;
+	}
+	nvsvm_hw_fault_intr_set(ndev->hw, &sdev->fault_work);
+	return 0;
+}
+
+/**
+ * nvsvm_svm_device_fini() - Tear down the svm layer of a GPU.
+ * @ndev: The GPU; every file must be closed.
+ *
+ * Context: Process context.
+ */
+void nvsvm_svm_device_fini(struct nvsvm_device *ndev)
+{
+	struct nvsvm_svm_device *sdev = &ndev->svm;
+
+	nvsvm_hw_fault_intr_set(ndev->hw, NULL);
+	cancel_work_sync(&sdev->fault_work);
+	WARN_ON(!xa_empty(&sdev->svmms));
+	xa_destroy(&sdev->svmms);
+	kvfree(sdev->hmm_pfns);
+	kvfree(sdev->pfns);
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * Copyright 2026 The nvsvm authors
+ */
+#ifndef __NVSVM_SVM_H__
+#define __NVSVM_SVM_H__
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "nvsvm_hw.h"
+
+struct mm_struct;
+struct nvsvm_device;
+struct nvsvm_vmm;
+
+/**
+ * enum nvsvm_stat - SVM counters, in the order of &struct drm_nvsvm_stats.
+ * @NVSVM_STAT_FAULTS: GPU faults read from the fault buffer.
+ * @NVSVM_STAT_FAULT_BATCHES: Batches they were serviced in.
+ * @NVSVM_STAT_REPLAYS: Replays issued.
+ * @NVSVM_STAT_CANCELS: Faults cancelled.
+ * @NVSVM_STAT_PAGES_MAPPED: 4 KiB pages mapped by fault servicing.
+ * @NVSVM_STAT_HUGE_MAPPED: 2 MiB GPU pages among them.
+ * @NVSVM_STAT_INVALIDATIONS: Notifier invalidations that unmapped.
+ * @NVSVM_STAT_INVALIDATIONS_SKIPPED: Own-migration invalidations skipped.
+ * @NVSVM_STAT_TLB_FLUSHES: GPU TLB invalidations issued.
+ * @NVSVM_STAT_JOBS: Jobs submitted.
+ * @NVSVM_STAT_JOBS_FAILED: Jobs waited for that had failed.
+ * @NVSVM_STAT_COUNT: Number of counters.
+ */
+enum nvsvm_stat {
+	NVSVM_STAT_FAULTS,
+	NVSVM_STAT_FAULT_BATCHES,
+	NVSVM_STAT_REPLAYS,
+	NVSVM_STAT_CANCELS,
+	NVSVM_STAT_PAGES_MAPPED,
+	NVSVM_STAT_HUGE_MAPPED,
+	NVSVM_STAT_INVALIDATIONS,
+	NVSVM_STAT_INVALIDATIONS_SKIPPED,
+	NVSVM_STAT_TLB_FLUSHES,
+	NVSVM_STAT_JOBS,
+	NVSVM_STAT_JOBS_FAILED,
+	NVSVM_STAT_COUNT,
+};
+
+/**
+ * struct nvsvm_stats - A set of SVM counters.
+ * @count: One counter per &enum nvsvm_stat.
+ */
+struct nvsvm_stats {
+	atomic64_t count[NVSVM_STAT_COUNT];
+};
+
+/**
+ * struct nvsvm_svm_device - Per-GPU state of the svm layer.
+ * @fault_work: Services the fault buffer; the GPU's fault interrupt.
+ * @svmms: Live SVMMs by instance (page directory VRAM offset >> 12).
+ *	Its lock also orders a lookup against the final put of an SVMM.
+ * @faults: The batch being serviced; used by @fault_work only.
+ * @hmm_pfns: HMM's output for one window; used by @fault_work only.
+ * @pfns: PFN-map input for one window; used by @fault_work only.
+ * @stats: Counters of the device, summed over all files.
+ */
+struct nvsvm_svm_device {
+	struct work_struct fault_work;
+	struct xarray svmms;
+	struct nvsvm_hw_fault faults[NVSVM_HW_FAULT_ENTRIES];
+	unsigned long *hmm_pfns;
+	u64 *pfns;
+	struct nvsvm_stats stats;
+};
+
+/**
+ * struct nvsvm_svmm - A process address space mirrored into a GPU VM.
+ * @ndev: The GPU.
+ * @mm: The mirrored address space; a mmgrab() reference.
+ * @vmm: The GPU VM; GPU virtual addresses are CPU virtual addresses.
+ * @notifier: Interval notifier over the whole user address space.
+ * @mutex: The svmm lock; see DOC: Locking in nvsvm_svm.c.
+ * @kref: References: the file's, and the fault worker's while it services.
+ * @inst: Instance of @vmm, as the fault buffer reports it.
+ * @stats: Counters of the file that owns this SVMM.
+ */
+struct nvsvm_svmm {
+	struct nvsvm_device *ndev;
+	struct mm_struct *mm;
+	struct nvsvm_vmm *vmm;
+	struct mmu_interval_notifier notifier;
+	struct mutex mutex; /* see DOC: Locking */
+	struct kref kref;
+	u64 inst;
+	struct nvsvm_stats *stats;
+};
+
+int nvsvm_svm_device_init(struct nvsvm_device *ndev);
+void nvsvm_svm_device_fini(struct nvsvm_device *ndev);
+
+struct nvsvm_svmm *nvsvm_svmm_create(struct nvsvm_device *ndev,
+				     struct mm_struct *mm,
+				     struct nvsvm_stats *stats);
+void nvsvm_svmm_destroy(struct nvsvm_svmm *svmm);
+
+void nvsvm_stat_add(struct nvsvm_device *ndev, struct nvsvm_stats *stats,
+		    enum nvsvm_stat stat, u64 n);
+
+#endif /* __NVSVM_SVM_H__ */
