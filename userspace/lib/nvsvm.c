@@ -149,15 +149,110 @@ int nvsvm_query_device(int fd, struct nvsvm_device_info *info)
 	return 0;
 }
 
+int nvsvm_svm_init(int fd)
+{
+	struct drm_nvsvm_svm_init args = { 0 };
+
+	return drmIoctl(fd, DRM_IOCTL_NVSVM_SVM_INIT, &args) ? -errno : 0;
+}
+
+int nvsvm_channel_create(int fd, uint32_t *handle)
+{
+	struct drm_nvsvm_channel_create args = { 0 };
+
+	if (drmIoctl(fd, DRM_IOCTL_NVSVM_CHANNEL_CREATE, &args))
+		return -errno;
+	*handle = args.handle;
+	return 0;
+}
+
+int nvsvm_channel_destroy(int fd, uint32_t handle)
+{
+	struct drm_nvsvm_channel_destroy args = { .handle = handle };
+
+	return drmIoctl(fd, DRM_IOCTL_NVSVM_CHANNEL_DESTROY, &args) ? -errno : 0;
+}
+
+int nvsvm_job_submit(int fd, uint32_t channel,
+		     const struct drm_nvsvm_op *ops, unsigned int count,
+		     uint64_t *job)
+{
+	struct drm_nvsvm_job_submit args = {
+		.channel = channel,
+		.ops = (uintptr_t)ops,
+		.op_count = count,
+		.op_stride = sizeof(*ops),
+	};
+
+	if (drmIoctl(fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, &args))
+		return -errno;
+	*job = args.job;
+	return 0;
+}
+
+int nvsvm_job_wait(int fd, uint64_t job, uint64_t timeout_ns, int *status)
+{
+	struct drm_nvsvm_job_wait args = {
+		.job = job,
+		.timeout_ns = timeout_ns,
+	};
+
+	if (drmIoctl(fd, DRM_IOCTL_NVSVM_JOB_WAIT, &args))
+		return -errno;
+	if (status)
+		*status = args.status;
+	return 0;
+}
+
+int nvsvm_run(int fd, uint32_t channel, const struct drm_nvsvm_op *ops,
+	      unsigned int count)
+{
+	uint64_t job = 0;
+	int ret, status = 0;
+
+	ret = nvsvm_job_submit(fd, channel, ops, count, &job);
+	if (!ret)
+		ret = nvsvm_job_wait(fd, job, NVSVM_RUN_TIMEOUT_NS, &status);
+	return ret ? ret : status;
+}
+
+int nvsvm_stats(int fd, uint32_t flags, struct drm_nvsvm_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	stats->flags = flags;
+	return drmIoctl(fd, DRM_IOCTL_NVSVM_STATS, stats) ? -errno : 0;
+}
+
+uint64_t nvsvm_checksum(const void *buf, size_t len)
+{
+	const uint64_t *words = buf;
+	uint64_t h = NVSVM_CHECKSUM_BASIS;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*words); i++)
+		h = (h ^ words[i]) * NVSVM_CHECKSUM_PRIME;
+	return h;
+}
+
 const char *nvsvm_strerror(int err)
 {
 	switch (-err) {
 	case ENODEV:
 		return "no such nvsvm device";
 	case EINVAL:
-		return "invalid argument (unknown parameter, flag or nonzero padding)";
+		return "invalid argument (unknown parameter or flag, nonzero padding, or a value out of range)";
 	case ENOSPC:
-		return "buffer too small";
+		return "buffer too small, or too many channels";
+	case EFAULT:
+		return "GPU access faulted and could not be serviced";
+	case ETIME:
+		return "timed out waiting for the GPU job";
+	case EBUSY:
+		return "busy (SVM already initialised on this file, or too many jobs not waited for)";
+	case ENOENT:
+		return "no such channel or job, or SVM not initialised";
+	case ECANCELED:
+		return "GPU job cancelled: its channel was destroyed";
 	default:
 		return strerror(-err);
 	}

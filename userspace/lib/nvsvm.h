@@ -83,6 +83,253 @@ int nvsvm_getparam(int fd, uint32_t param, uint64_t *value);
 int nvsvm_query_device(int fd, struct nvsvm_device_info *info);
 
 /**
+ * DOC: Shared virtual memory and jobs
+ *
+ * After nvsvm_svm_init(), a GPU virtual address is the CPU virtual address
+ * of the calling process: a job may use any of its memory directly. A job is
+ * an array of &struct drm_nvsvm_op, which the nvsvm_op_*() constructors
+ * below build from plain pointers.
+ */
+
+/**
+ * define NVSVM_RUN_TIMEOUT_NS - How long nvsvm_run() waits for its job.
+ */
+#define NVSVM_RUN_TIMEOUT_NS	(60ull * 1000000000ull)
+
+/**
+ * define NVSVM_CHECKSUM_BASIS - Initial value of the job checksum (FNV-1a).
+ */
+#define NVSVM_CHECKSUM_BASIS	0xcbf29ce484222325ull
+
+/**
+ * define NVSVM_CHECKSUM_PRIME - Multiplier of the job checksum (FNV-1a).
+ */
+#define NVSVM_CHECKSUM_PRIME	0x100000001b3ull
+
+/**
+ * nvsvm_svm_init() - Let the GPU of @fd see the caller's address space.
+ * @fd: An nvsvm file descriptor.
+ *
+ * A file mirrors one address space, for as long as it is open: call this
+ * in the process (after fork, in the child) whose memory the jobs use.
+ *
+ * Return: 0, -EBUSY when the file already mirrors an address space, or
+ * another negative errno.
+ */
+int nvsvm_svm_init(int fd);
+
+/**
+ * nvsvm_channel_create() - Create a channel to submit jobs on.
+ * @fd: An nvsvm file descriptor, after nvsvm_svm_init().
+ * @handle: Where the new channel's handle (never zero) is stored.
+ *
+ * Return: 0, -ENOENT before nvsvm_svm_init(), -ENOSPC when the file has
+ * %NVSVM_MAX_CHANNELS channels already, or another negative errno.
+ */
+int nvsvm_channel_create(int fd, uint32_t *handle);
+
+/**
+ * nvsvm_channel_destroy() - Destroy a channel.
+ * @fd: An nvsvm file descriptor.
+ * @handle: Channel handle from nvsvm_channel_create().
+ *
+ * Jobs of the channel that have not completed complete with -ECANCELED;
+ * they must still be waited for.
+ *
+ * Return: 0, -ENOENT for an unknown channel, or another negative errno.
+ */
+int nvsvm_channel_destroy(int fd, uint32_t handle);
+
+/**
+ * nvsvm_job_submit() - Start a job on a channel.
+ * @fd: An nvsvm file descriptor.
+ * @channel: Channel handle.
+ * @ops: The job's operations, copied before the call returns.
+ * @count: Number of operations, 1 to %NVSVM_JOB_MAX_OPS.
+ * @job: Where the job id (never zero) is stored.
+ *
+ * Every submitted job must be waited for with nvsvm_job_wait(), which
+ * releases its id.
+ *
+ * Return: 0, -EINVAL for a malformed operation, -ENOENT for an unknown
+ * channel, -EBUSY when %NVSVM_MAX_JOBS jobs are not waited for, or another
+ * negative errno.
+ */
+int nvsvm_job_submit(int fd, uint32_t channel,
+		     const struct drm_nvsvm_op *ops, unsigned int count,
+		     uint64_t *job);
+
+/**
+ * nvsvm_job_wait() - Wait for a job and collect its status.
+ * @fd: An nvsvm file descriptor.
+ * @job: Job id from nvsvm_job_submit().
+ * @timeout_ns: Relative timeout, at most one hour; 0 only polls.
+ * @status: Where the job's status is stored: 0, -EFAULT (a GPU access
+ *          faulted and could not be serviced), -ECANCELED or -EIO. May be
+ *          NULL.
+ *
+ * Once this returned 0, the job id is released.
+ *
+ * Return: 0 when the job completed (whatever its status), -ETIME when the
+ * timeout passed first (the job can be waited for again), -ENOENT for an
+ * unknown job, or another negative errno.
+ */
+int nvsvm_job_wait(int fd, uint64_t job, uint64_t timeout_ns, int *status);
+
+/**
+ * nvsvm_run() - Run a job to completion.
+ * @fd: An nvsvm file descriptor.
+ * @channel: Channel handle.
+ * @ops: The job's operations.
+ * @count: Number of operations.
+ *
+ * Submits the job and waits for it for up to %NVSVM_RUN_TIMEOUT_NS. On a
+ * timeout, the job is left behind and its id lost.
+ *
+ * Return: The job's status (0, -EFAULT, -ECANCELED, -EIO), or the negative
+ * errno of the submit or the wait (-ETIME on a timeout).
+ */
+int nvsvm_run(int fd, uint32_t channel, const struct drm_nvsvm_op *ops,
+	      unsigned int count);
+
+/**
+ * nvsvm_stats() - Read the SVM counters.
+ * @fd: An nvsvm file descriptor.
+ * @flags: 0 for the counters of this file, or %DRM_NVSVM_STATS_DEVICE for
+ *         the device's, summed over every file.
+ * @stats: Where the counters are stored.
+ *
+ * Return: 0, or a negative errno.
+ */
+int nvsvm_stats(int fd, uint32_t flags, struct drm_nvsvm_stats *stats);
+
+/**
+ * nvsvm_checksum() - CPU reference of %DRM_NVSVM_OP_CHECKSUM.
+ * @buf: Array of 64-bit words, 8-byte aligned.
+ * @len: Its length in bytes, a multiple of 8.
+ *
+ * FNV-1a over 64-bit words: h = (h ^ w) * %NVSVM_CHECKSUM_PRIME for each
+ * word w in increasing address order, from h = %NVSVM_CHECKSUM_BASIS.
+ *
+ * Return: The checksum the GPU computes for the same words.
+ */
+uint64_t nvsvm_checksum(const void *buf, size_t len);
+
+/**
+ * nvsvm_op_fill() - Build a fill: every word of @dst becomes @value.
+ * @dst: Destination, 8-byte aligned.
+ * @len: Length in bytes, a nonzero multiple of 8.
+ * @value: Value of each word.
+ *
+ * Return: The operation.
+ */
+static inline struct drm_nvsvm_op nvsvm_op_fill(void *dst, size_t len,
+						uint64_t value)
+{
+	struct drm_nvsvm_op op = {
+		.opcode = DRM_NVSVM_OP_FILL,
+		.dst = (uintptr_t)dst,
+		.len = len,
+		.imm = value,
+	};
+
+	return op;
+}
+
+/**
+ * nvsvm_op_copy() - Build a copy of @len bytes from @src to @dst.
+ * @dst: Destination, 8-byte aligned.
+ * @src: Source, 8-byte aligned.
+ * @len: Length in bytes, a nonzero multiple of 8.
+ *
+ * Words are copied in increasing address order.
+ *
+ * Return: The operation.
+ */
+static inline struct drm_nvsvm_op nvsvm_op_copy(void *dst, const void *src,
+						size_t len)
+{
+	struct drm_nvsvm_op op = {
+		.opcode = DRM_NVSVM_OP_COPY,
+		.dst = (uintptr_t)dst,
+		.src0 = (uintptr_t)src,
+		.len = len,
+	};
+
+	return op;
+}
+
+/**
+ * nvsvm_op_checksum() - Build a checksum of @src into the word @result.
+ * @result: Where the GPU writes the checksum (see nvsvm_checksum()).
+ * @src: Words to checksum, 8-byte aligned.
+ * @len: Length of @src in bytes, a nonzero multiple of 8.
+ *
+ * Return: The operation.
+ */
+static inline struct drm_nvsvm_op nvsvm_op_checksum(uint64_t *result,
+						    const void *src, size_t len)
+{
+	struct drm_nvsvm_op op = {
+		.opcode = DRM_NVSVM_OP_CHECKSUM,
+		.dst = (uintptr_t)result,
+		.src0 = (uintptr_t)src,
+		.len = len,
+	};
+
+	return op;
+}
+
+/**
+ * nvsvm_op_atomic_add() - Build an atomic add of @addend to each word.
+ * @dst: Words to add to, 8-byte aligned.
+ * @len: Length in bytes, a nonzero multiple of 8.
+ * @addend: Value added to each word, modulo 2^64.
+ *
+ * Return: The operation.
+ */
+static inline struct drm_nvsvm_op nvsvm_op_atomic_add(uint64_t *dst,
+						      size_t len,
+						      uint64_t addend)
+{
+	struct drm_nvsvm_op op = {
+		.opcode = DRM_NVSVM_OP_ATOMIC_ADD,
+		.dst = (uintptr_t)dst,
+		.len = len,
+		.imm = addend,
+	};
+
+	return op;
+}
+
+/**
+ * nvsvm_op_triad() - Build a STREAM triad: a[i] = b[i] + @scalar * c[i].
+ * @a: Destination, 8-byte aligned.
+ * @b: First source, 8-byte aligned.
+ * @c: Second source, 8-byte aligned.
+ * @len: Length of each array in bytes, a nonzero multiple of 8.
+ * @scalar: Multiplier of @c; arithmetic wraps modulo 2^64.
+ *
+ * Return: The operation.
+ */
+static inline struct drm_nvsvm_op nvsvm_op_triad(uint64_t *a,
+						 const uint64_t *b,
+						 const uint64_t *c, size_t len,
+						 uint64_t scalar)
+{
+	struct drm_nvsvm_op op = {
+		.opcode = DRM_NVSVM_OP_TRIAD,
+		.dst = (uintptr_t)a,
+		.src0 = (uintptr_t)b,
+		.src1 = (uintptr_t)c,
+		.len = len,
+		.imm = scalar,
+	};
+
+	return op;
+}
+
+/**
  * nvsvm_strerror() - Describe a negative errno returned by this library.
  * @err: A negative errno.
  *
