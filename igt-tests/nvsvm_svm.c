@@ -1,0 +1,1077 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright 2026 The nvsvm authors
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+
+#include "nvsvm_igt.h"
+
+IGT_TEST_DESCRIPTION("Shared virtual memory: the GPU sees the process's memory, and every CPU mapping change");
+
+#define PAGE_SZ		4096ul
+#define SZ_2M		(2ul << 20)
+#define SEC_NS		1000000000ull
+#define HOUR_NS		(3600 * SEC_NS)
+
+/* Guard and "never written" value. */
+#define POISON		0x5a5a5a5a5a5a5a5aull
+/* Step of the CPU patterns: word i of pattern s is s + i * STEP. */
+#define STEP		0x9e3779b97f4a7c15ull
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* A copy of @base with one member changed, for the malformed-argument checks. */
+#define WITH(base, member, value) \
+	({ __auto_type __w = (base); __w.member = (value); __w; })
+
+/* Issue an ioctl on a copy of @args and assert its exact result. */
+#define EXPECT_IOCTL(fd, request, args, err) \
+	do { \
+		__auto_type __args = (args); \
+		int __ret = raw_ioctl((fd), (request), &__args); \
+		igt_assert_eq(__ret, (err)); \
+	} while (0)
+
+/* An nvsvm file with SVM on and one channel. */
+struct gpu {
+	int fd;
+	uint32_t chan;
+};
+
+/* Device 0, bound to the test process. */
+static struct gpu dev0 = { .fd = -1 };
+
+static int raw_ioctl(int fd, unsigned long request, void *args)
+{
+	return drmIoctl(fd, request, args) ? -errno : 0;
+}
+
+static struct gpu gpu_open(unsigned int index)
+{
+	struct gpu g = { .fd = nvsvm_igt_open(index) };
+	int ret;
+
+	ret = nvsvm_svm_init(g.fd);
+	igt_assert_f(!ret, "SVM_INIT: %s\n", nvsvm_strerror(ret));
+	ret = nvsvm_channel_create(g.fd, &g.chan);
+	igt_assert_f(!ret, "CHANNEL_CREATE: %s\n", nvsvm_strerror(ret));
+	igt_assert(g.chan);
+	return g;
+}
+
+static int gpu_run(const struct gpu *g, struct drm_nvsvm_op op)
+{
+	return nvsvm_run(g->fd, g->chan, &op, 1);
+}
+
+static void gpu_ok(const struct gpu *g, struct drm_nvsvm_op op)
+{
+	int ret = gpu_run(g, op);
+
+	igt_assert_f(!ret, "job: %d (%s)\n", ret, nvsvm_strerror(ret));
+}
+
+static struct drm_nvsvm_stats gpu_stats(const struct gpu *g)
+{
+	struct drm_nvsvm_stats s;
+
+	igt_assert_eq(nvsvm_stats(g->fd, 0, &s), 0);
+	return s;
+}
+
+/* Run a job that must fail with -EFAULT, and check the counters say so. */
+static void gpu_expect_fault(const struct gpu *g, struct drm_nvsvm_op op)
+{
+	struct drm_nvsvm_stats before = gpu_stats(g), after;
+
+	igt_assert_eq(gpu_run(g, op), -EFAULT);
+	after = gpu_stats(g);
+	igt_assert_eq_u64(after.jobs - before.jobs, 1);
+	igt_assert_eq_u64(after.jobs_failed - before.jobs_failed, 1);
+	igt_assert(after.cancels > before.cancels);
+}
+
+static uint64_t gpu_checksum(const struct gpu *g, const void *src, size_t len)
+{
+	uint64_t result = POISON;
+
+	gpu_ok(g, nvsvm_op_checksum(&result, src, len));
+	return result;
+}
+
+/* The GPU's checksum of @buf equals the CPU's. */
+static void assert_gpu_sees(const struct gpu *g, const void *buf, size_t len)
+{
+	igt_assert_eq_u64(gpu_checksum(g, buf, len), nvsvm_checksum(buf, len));
+}
+
+/* Word i of @buf becomes @first + i * @step: @step 0 is a plain fill. */
+static void cpu_fill(void *buf, size_t len, uint64_t first, uint64_t step)
+{
+	uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = first + i * step;
+}
+
+static void assert_buf(const void *buf, size_t len, uint64_t first,
+		       uint64_t step)
+{
+	const uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		igt_assert_f(w[i] == first + i * step,
+			     "word %zu at %p: %#llx, expected %#llx\n", i,
+			     (void *)&w[i], (unsigned long long)w[i],
+			     (unsigned long long)(first + i * step));
+}
+
+/*
+ * GPU-fill @words but its first and last word, which are guards: the fill
+ * must be exact, and the guards untouched.
+ */
+static void gpu_fill_guarded(const struct gpu *g, uint64_t *words,
+			     size_t count, uint64_t value)
+{
+	size_t len = (count - 2) * 8;
+
+	words[0] = POISON;
+	words[count - 1] = POISON;
+	gpu_ok(g, nvsvm_op_fill(words + 1, len, value));
+	assert_buf(words + 1, len, value, 0);
+	igt_assert_eq_u64(words[0], POISON);
+	igt_assert_eq_u64(words[count - 1], POISON);
+}
+
+static void *map_anon(size_t len, int prot, int flags)
+{
+	void *p = mmap(NULL, len, prot, flags | MAP_ANONYMOUS, -1, 0);
+
+	igt_assert(p != MAP_FAILED);
+	return p;
+}
+
+static int tmp_file(size_t len)
+{
+	char path[] = "/tmp/nvsvm_svm.XXXXXX";
+	int fd = mkstemp(path);
+
+	igt_assert(fd >= 0);
+	unlink(path);
+	igt_assert_eq(ftruncate(fd, len), 0);
+	return fd;
+}
+
+/*
+ * Parent/child handshakes over pipes. A side that dies closes its ends, so
+ * the other one fails on EOF instead of hanging.
+ */
+struct sync_pipe {
+	int down[2];	/* parent -> child */
+	int up[2];	/* child -> parent */
+};
+
+static void sync_open(struct sync_pipe *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		igt_assert_eq(pipe(s[i].down), 0);
+		igt_assert_eq(pipe(s[i].up), 0);
+	}
+}
+
+/* In child @me: keep only the ends of its own pipes that it uses. */
+static void sync_as_child(struct sync_pipe *s, int n, int me)
+{
+	for (int i = 0; i < n; i++) {
+		close(s[i].down[1]);
+		close(s[i].up[0]);
+		if (i != me) {
+			close(s[i].down[0]);
+			close(s[i].up[1]);
+		}
+	}
+}
+
+static void sync_as_parent(struct sync_pipe *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		close(s[i].down[0]);
+		close(s[i].up[1]);
+	}
+}
+
+static void sync_close_parent(struct sync_pipe *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		close(s[i].down[1]);
+		close(s[i].up[0]);
+	}
+}
+
+static void sync_post(int fd)
+{
+	char c = 1;
+
+	igt_assert_eq(write(fd, &c, 1), 1);
+}
+
+static void sync_await(int fd)
+{
+	ssize_t ret;
+	char c;
+
+	do
+		ret = read(fd, &c, 1);
+	while (ret < 0 && errno == EINTR);
+	igt_assert_f(ret == 1, "the other process is gone\n");
+}
+
+static bool thp_available(void)
+{
+	char buf[128] = "";
+	int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 && !strstr(buf, "[never]");
+}
+
+static void test_anon_read(void)
+{
+	size_t len = (1 << 20) + 24;
+	uint64_t *buf = malloc(len);
+
+	igt_assert(buf);
+	cpu_fill(buf, len, 0x1000, STEP);
+	assert_gpu_sees(&dev0, buf, len);
+	/* The GPU reads the CPU's new data through the same mapping. */
+	cpu_fill(buf, len, 0x2000, STEP);
+	assert_gpu_sees(&dev0, buf, len);
+	free(buf);
+}
+
+static void test_anon_read_prot(void)
+{
+	uint64_t *src = map_anon(PAGE_SZ, PROT_NONE, MAP_PRIVATE);
+	uint64_t *dst = map_anon(PAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+
+	cpu_fill(dst, PAGE_SZ, POISON, 0);
+	gpu_expect_fault(&dev0, nvsvm_op_checksum(dst, src, PAGE_SZ));
+	gpu_expect_fault(&dev0, nvsvm_op_copy(dst, src, PAGE_SZ));
+	assert_buf(dst, PAGE_SZ, POISON, 0);
+
+	/* Once the CPU may read it, so may the GPU. */
+	igt_assert_eq(mprotect(src, PAGE_SZ, PROT_READ | PROT_WRITE), 0);
+	cpu_fill(src, PAGE_SZ, 0x3000, STEP);
+	gpu_ok(&dev0, nvsvm_op_copy(dst, src, PAGE_SZ));
+	assert_buf(dst, PAGE_SZ, 0x3000, STEP);
+	munmap(src, PAGE_SZ);
+	munmap(dst, PAGE_SZ);
+}
+
+static void test_anon_write(void)
+{
+	size_t count = (1 << 20) / 8 + 5;
+	uint64_t *buf = malloc(count * 8);
+
+	igt_assert(buf);
+	gpu_fill_guarded(&dev0, buf, count, 0xa1);
+	gpu_fill_guarded(&dev0, buf, count, 0xa2);
+	free(buf);
+}
+
+static void test_anon_write_prot(void)
+{
+	size_t len = 4 * PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+
+	cpu_fill(buf, len, 0x4000, STEP);
+	igt_assert_eq(mprotect(buf, len, PROT_READ), 0);
+	/* Reading maps the pages for the GPU, read-only. */
+	assert_gpu_sees(&dev0, buf, len);
+	gpu_expect_fault(&dev0, nvsvm_op_fill(buf, len, 0xb1));
+	assert_buf(buf, len, 0x4000, STEP);
+
+	igt_assert_eq(mprotect(buf, len, PROT_READ | PROT_WRITE), 0);
+	gpu_ok(&dev0, nvsvm_op_fill(buf, len, 0xb2));
+	assert_buf(buf, len, 0xb2, 0);
+	munmap(buf, len);
+}
+
+/*
+ * fork() write-protects the parent's private pages: the GPU must lose its
+ * writable mapping, or its next write would land in the page the child
+ * still shares.
+ */
+static void test_anon_write_child(void)
+{
+	const uint64_t a = 0xaaaa, b = 0xbbbb, c = 0xcccc;
+	size_t len = 4 * PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct sync_pipe s;
+
+	sync_open(&s, 1);
+	gpu_ok(&dev0, nvsvm_op_fill(buf, len, a));
+	assert_buf(buf, len, a, 0);
+
+	igt_fork(child, 1) {
+		struct gpu g;
+
+		sync_as_child(&s, 1, child);
+		sync_await(s.down[0]);
+		assert_buf(buf, len, a, 0);
+
+		g = gpu_open(0);
+		gpu_ok(&g, nvsvm_op_fill(buf, len, b));
+		assert_buf(buf, len, b, 0);
+		assert_gpu_sees(&g, buf, len);
+		close(g.fd);
+		sync_post(s.up[1]);
+	}
+	sync_as_parent(&s, 1);
+
+	gpu_ok(&dev0, nvsvm_op_fill(buf, len, c));
+	assert_buf(buf, len, c, 0);
+	sync_post(s.down[1]);
+	sync_await(s.up[0]);
+	assert_buf(buf, len, c, 0);
+	assert_gpu_sees(&dev0, buf, len);
+	igt_waitchildren();
+	sync_close_parent(&s, 1);
+	munmap(buf, len);
+}
+
+static void test_anon_write_child_shared(void)
+{
+	const uint64_t a = 0xaaaa, b = 0xb000, c = 0xcccc;
+	size_t len = 4 * PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_SHARED);
+	struct sync_pipe s;
+
+	sync_open(&s, 1);
+	/* Let the parent's GPU map the pages before the fork. */
+	gpu_ok(&dev0, nvsvm_op_fill(buf, len, POISON));
+
+	igt_fork(child, 1) {
+		struct gpu g;
+
+		sync_as_child(&s, 1, child);
+		g = gpu_open(0);
+		sync_await(s.down[0]);
+		assert_buf(buf, len, a, 0);		/* parent GPU -> child CPU */
+		cpu_fill(buf, len, b, STEP);
+		sync_post(s.up[1]);
+		sync_await(s.down[0]);
+		gpu_ok(&g, nvsvm_op_fill(buf, len, c));	/* child GPU -> parent */
+		sync_post(s.up[1]);
+		sync_await(s.down[0]);
+		assert_gpu_sees(&g, buf, len);		/* parent CPU -> child GPU */
+		assert_buf(buf, len, a + 1, STEP);
+		close(g.fd);
+	}
+	sync_as_parent(&s, 1);
+
+	gpu_ok(&dev0, nvsvm_op_fill(buf, len, a));
+	sync_post(s.down[1]);
+	sync_await(s.up[0]);
+	assert_buf(buf, len, b, STEP);			/* child CPU -> parent */
+	assert_gpu_sees(&dev0, buf, len);
+	sync_post(s.down[1]);
+	sync_await(s.up[0]);
+	assert_buf(buf, len, c, 0);
+	assert_gpu_sees(&dev0, buf, len);
+	cpu_fill(buf, len, a + 1, STEP);
+	sync_post(s.down[1]);
+	igt_waitchildren();
+	sync_close_parent(&s, 1);
+	munmap(buf, len);
+}
+
+static void test_anon_write_huge(void)
+{
+	struct drm_nvsvm_stats before, after;
+	void *raw;
+	uint64_t *buf;
+
+	igt_require_f(thp_available(), "transparent huge pages are off\n");
+	raw = map_anon(2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	buf = (uint64_t *)(((uintptr_t)raw + SZ_2M - 1) & ~(SZ_2M - 1));
+	igt_assert_eq(madvise(buf, SZ_2M, MADV_HUGEPAGE), 0);
+
+	before = gpu_stats(&dev0);
+	gpu_ok(&dev0, nvsvm_op_fill(buf, SZ_2M, 0xd1));
+	after = gpu_stats(&dev0);
+	assert_buf(buf, SZ_2M, 0xd1, 0);
+	igt_info("huge_mapped +%llu, pages_mapped +%llu\n",
+		 (unsigned long long)(after.huge_mapped - before.huge_mapped),
+		 (unsigned long long)(after.pages_mapped - before.pages_mapped));
+	igt_assert(after.huge_mapped > before.huge_mapped);
+	munmap(raw, 2 * SZ_2M);
+}
+
+static void test_anon_write_hugetlbfs(void)
+{
+	uint64_t *buf = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+			     (21 << MAP_HUGE_SHIFT), -1, 0);
+
+	igt_require_f(buf != MAP_FAILED,
+		      "no 2 MiB huge page reserved (vm.nr_hugepages)\n");
+	gpu_ok(&dev0, nvsvm_op_fill(buf, SZ_2M, 0xe1));
+	assert_buf(buf, SZ_2M, 0xe1, 0);
+	cpu_fill(buf, SZ_2M, 0xe000, STEP);
+	assert_gpu_sees(&dev0, buf, SZ_2M);
+	munmap(buf, SZ_2M);
+}
+
+static void test_file_read(void)
+{
+	size_t len = 64 * PAGE_SZ;
+	uint64_t *data = malloc(len);
+	int fd = tmp_file(len);
+	void *map;
+
+	igt_assert(data);
+	cpu_fill(data, len, 0xf000, STEP);
+	igt_assert_eq(pwrite(fd, data, len, 0), (ssize_t)len);
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	igt_assert(map != MAP_FAILED);
+	igt_assert_eq_u64(gpu_checksum(&dev0, map, len),
+			  nvsvm_checksum(data, len));
+	munmap(map, len);
+	close(fd);
+	free(data);
+}
+
+static void test_file_write(void)
+{
+	size_t len = 64 * PAGE_SZ;
+	uint64_t *data = malloc(len);
+	int fd = tmp_file(len);
+	void *map;
+
+	igt_assert(data);
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	igt_assert(map != MAP_FAILED);
+	gpu_ok(&dev0, nvsvm_op_fill(map, len, 0xf1));
+	munmap(map, len);
+	igt_assert_eq(pread(fd, data, len, 0), (ssize_t)len);
+	assert_buf(data, len, 0xf1, 0);
+	close(fd);
+	free(data);
+}
+
+static void test_stack_and_static(void)
+{
+	static const uint64_t table[] = { 1, 2, 3, 5, 8, 13, 21, 34 };
+	static uint64_t static_words[1024 + 2];
+	uint64_t stack_words[512 + 2];
+
+	gpu_fill_guarded(&dev0, stack_words, ARRAY_SIZE(stack_words), 0x57ac);
+	gpu_fill_guarded(&dev0, static_words, ARRAY_SIZE(static_words), 0x57a7);
+	assert_gpu_sees(&dev0, table, sizeof(table));
+}
+
+/*
+ * The memfd keeps the old page alive after munmap: a GPU that kept its
+ * mapping would read pattern A, never garbage or a fault.
+ */
+static void test_munmap_invalidates(void)
+{
+	struct drm_nvsvm_stats before, after;
+	int mfd = memfd_create("nvsvm-svm", 0);
+	uint64_t *va, *again;
+
+	igt_assert(mfd >= 0);
+	igt_assert_eq(ftruncate(mfd, PAGE_SZ), 0);
+	va = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	igt_assert(va != MAP_FAILED);
+	cpu_fill(va, PAGE_SZ, 0xa000, STEP);
+	assert_gpu_sees(&dev0, va, PAGE_SZ);
+
+	before = gpu_stats(&dev0);
+	igt_assert_eq(munmap(va, PAGE_SZ), 0);
+	again = mmap(va, PAGE_SZ, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	igt_assert(again == va);
+	cpu_fill(va, PAGE_SZ, 0xb000, STEP);
+	assert_gpu_sees(&dev0, va, PAGE_SZ);
+	after = gpu_stats(&dev0);
+	igt_assert(after.invalidations > before.invalidations);
+	igt_assert(after.tlb_flushes > before.tlb_flushes);
+	munmap(va, PAGE_SZ);
+	close(mfd);
+}
+
+static void test_mprotect_invalidates(void)
+{
+	struct drm_nvsvm_stats before, after;
+	size_t len = 4 * PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+
+	gpu_ok(&dev0, nvsvm_op_fill(buf, len, 0xc1));
+	assert_buf(buf, len, 0xc1, 0);
+	before = gpu_stats(&dev0);
+	igt_assert_eq(mprotect(buf, len, PROT_READ), 0);
+	gpu_expect_fault(&dev0, nvsvm_op_fill(buf, len, 0xc2));
+	after = gpu_stats(&dev0);
+	assert_buf(buf, len, 0xc1, 0);
+	igt_assert(after.invalidations > before.invalidations);
+	munmap(buf, len);
+}
+
+struct unmapper {
+	void *addr;
+	size_t len;
+	useconds_t delay_us;
+};
+
+static void *unmap_later(void *arg)
+{
+	struct unmapper *u = arg;
+
+	usleep(u->delay_us);
+	munmap(u->addr, u->len);
+	return NULL;
+}
+
+static void test_anon_teardown(void)
+{
+	static const useconds_t delays_us[] = { 0, 500, 2000, 10000, 50000 };
+	const uint64_t vx = 0x1111, vy = 0x2222;
+	struct drm_nvsvm_op ops[16];
+	size_t len = SZ_2M;
+	int ok = 0, faulted = 0;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(delays_us); i++) {
+		uint64_t *x = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+		uint64_t *y = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+		struct unmapper u = { y, len, delays_us[i] };
+		uint64_t job = 0;
+		pthread_t thread;
+		int status = 1;
+
+		for (unsigned int j = 0; j < ARRAY_SIZE(ops); j++)
+			ops[j] = j % 2 ? nvsvm_op_fill(y, len, vy) :
+					 nvsvm_op_fill(x, len, vx);
+		igt_assert_eq(nvsvm_job_submit(dev0.fd, dev0.chan, ops,
+					       ARRAY_SIZE(ops), &job), 0);
+		igt_assert_eq(pthread_create(&thread, NULL, unmap_later, &u), 0);
+		igt_assert_eq(nvsvm_job_wait(dev0.fd, job, 60 * SEC_NS, &status), 0);
+		igt_assert_eq(pthread_join(thread, NULL), 0);
+
+		igt_assert_f(status == 0 || status == -EFAULT,
+			     "status %d\n", status);
+		if (!status) {
+			assert_buf(x, len, vx, 0);
+			ok++;
+		} else {
+			faulted++;
+		}
+		munmap(x, len);
+	}
+	igt_info("%d jobs completed, %d faulted on the unmapped buffer\n",
+		 ok, faulted);
+	test_anon_write();	/* the GPU still works */
+}
+
+static void test_multiple_processes(void)
+{
+	const uint64_t parent = 0x9a9a;
+	size_t len = 16 * PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct sync_pipe s[2];
+
+	cpu_fill(buf, len, parent, 0);
+	sync_open(s, 2);
+	igt_fork(child, 2) {
+		uint64_t mine = 0xc0de00 + child;
+		struct gpu g;
+
+		sync_as_child(s, 2, child);
+		g = gpu_open(0);
+		gpu_ok(&g, nvsvm_op_fill(buf, len, mine));
+		/* Both have written before either checks. */
+		sync_post(s[child].up[1]);
+		sync_await(s[child].down[0]);
+		assert_buf(buf, len, mine, 0);
+		assert_gpu_sees(&g, buf, len);
+		close(g.fd);
+	}
+	sync_as_parent(s, 2);
+	for (int i = 0; i < 2; i++)
+		sync_await(s[i].up[0]);
+	for (int i = 0; i < 2; i++)
+		sync_post(s[i].down[1]);
+	igt_waitchildren();
+	assert_buf(buf, len, parent, 0);
+	sync_close_parent(s, 2);
+	munmap(buf, len);
+}
+
+static void test_two_devices_same_memory(void)
+{
+	size_t len = 16 * PAGE_SZ;
+	uint64_t *buf;
+	struct gpu dev1;
+
+	igt_require_f(nvsvm_count_devices() >= 2,
+		      "load nvsvm with num_devices=2\n");
+	dev1 = gpu_open(1);
+	buf = malloc(len);
+	igt_assert(buf);
+
+	gpu_ok(&dev0, nvsvm_op_fill(buf, len, 0xa0));
+	assert_buf(buf, len, 0xa0, 0);
+	assert_gpu_sees(&dev1, buf, len);
+
+	gpu_ok(&dev1, nvsvm_op_fill(buf, len, 0xb0));
+	assert_buf(buf, len, 0xb0, 0);
+	assert_gpu_sees(&dev0, buf, len);
+
+	cpu_fill(buf, len, 0xc000, STEP);
+	assert_gpu_sees(&dev0, buf, len);
+	assert_gpu_sees(&dev1, buf, len);
+	free(buf);
+	close(dev1.fd);
+}
+
+static void test_fault_batching(void)
+{
+	size_t len = NVSVM_OP_MAX_LEN, pages = len / PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_nvsvm_stats before, after;
+	unsigned long long faults, batches, replays;
+
+	before = gpu_stats(&dev0);
+	gpu_ok(&dev0, nvsvm_op_fill(buf, len, 0xfb));
+	after = gpu_stats(&dev0);
+	assert_buf(buf, len, 0xfb, 0);
+
+	faults = after.faults - before.faults;
+	batches = after.fault_batches - before.fault_batches;
+	replays = after.replays - before.replays;
+	igt_info("%zu pages touched: %llu faults, %llu batches, %llu replays, %llu pages mapped (%llu huge)\n",
+		 pages, faults, batches, replays,
+		 (unsigned long long)(after.pages_mapped - before.pages_mapped),
+		 (unsigned long long)(after.huge_mapped - before.huge_mapped));
+	igt_assert(faults >= 1);
+	igt_assert(batches >= 1 && batches <= faults);
+	igt_assert(replays >= 1 && replays <= batches);
+	igt_assert_f(batches * 16 <= pages,
+		     "%llu batches for %zu pages: faults are not batched\n",
+		     batches, pages);
+	munmap(buf, len);
+}
+
+/* --- bad-ioctl-args ------------------------------------------------------ */
+
+static struct drm_nvsvm_job_submit submit_args(uint32_t chan,
+					       const void *ops,
+					       uint32_t count)
+{
+	struct drm_nvsvm_job_submit args = {
+		.channel = chan,
+		.ops = (uintptr_t)ops,
+		.op_count = count,
+		.op_stride = sizeof(struct drm_nvsvm_op),
+	};
+
+	return args;
+}
+
+/* Submit @args, which must be accepted, and wait for a successful job. */
+static void submit_ok(int fd, struct drm_nvsvm_job_submit args)
+{
+	int status = 1;
+
+	igt_assert_eq(raw_ioctl(fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, &args), 0);
+	igt_assert(args.job);
+	igt_assert_eq(nvsvm_job_wait(fd, args.job, 60 * SEC_NS, &status), 0);
+	igt_assert_eq(status, 0);
+}
+
+/* A fresh file, before and at SVM_INIT. */
+static void bad_svm_init(int fd)
+{
+	const struct drm_nvsvm_svm_init init = { 0 };
+	const struct drm_nvsvm_channel_create create = { 0 };
+	struct drm_nvsvm_op op = nvsvm_op_fill(&op, 8, 0);
+
+	EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_CHANNEL_CREATE, create, -ENOENT);
+	EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, submit_args(1, &op, 1),
+		     -ENOENT);
+	EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_SVM_INIT, WITH(init, flags, 1), -EINVAL);
+	EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_SVM_INIT, WITH(init, flags, 1u << 31),
+		     -EINVAL);
+	EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_SVM_INIT, WITH(init, pad, 1), -EINVAL);
+	/* None of them had an effect. */
+	EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_SVM_INIT, init, 0);
+	EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_SVM_INIT, init, -EBUSY);
+}
+
+/*
+ * Returned-only fields (handle, job, status) are neither padding nor flags:
+ * the header does not ask for them to be zero on input, so the kernel must
+ * ignore what is there and overwrite it.
+ */
+static void output_fields_ignored(int fd, uint64_t *scratch)
+{
+	struct drm_nvsvm_channel_create create = { .handle = 0xdeadbeef };
+	struct drm_nvsvm_op op = nvsvm_op_fill(scratch, 8, 0x0f);
+	struct drm_nvsvm_job_submit submit;
+	struct drm_nvsvm_job_wait wait = { .timeout_ns = 60 * SEC_NS,
+					   .status = -EIO };
+
+	igt_assert_eq(raw_ioctl(fd, DRM_IOCTL_NVSVM_CHANNEL_CREATE, &create), 0);
+	igt_assert(create.handle);
+	submit = WITH(submit_args(create.handle, &op, 1), job, 0xdeadbeef);
+	igt_assert_eq(raw_ioctl(fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, &submit), 0);
+	igt_assert(submit.job && submit.job != 0xdeadbeef);
+	wait.job = submit.job;
+	igt_assert_eq(raw_ioctl(fd, DRM_IOCTL_NVSVM_JOB_WAIT, &wait), 0);
+	igt_assert_eq(wait.status, 0);
+	igt_assert_eq_u64(*scratch, 0x0f);
+	igt_assert_eq(nvsvm_channel_destroy(fd, create.handle), 0);
+}
+
+/* CHANNEL_CREATE/DESTROY limits, on a file after SVM_INIT. */
+static void bad_channels(int fd, uint64_t *scratch)
+{
+	const struct drm_nvsvm_channel_create create = { 0 };
+	struct drm_nvsvm_channel_destroy destroy = { 0 };
+	uint32_t handles[NVSVM_MAX_CHANNELS], extra;
+	struct drm_nvsvm_op op = nvsvm_op_fill(scratch, 8, 0xc4);
+
+	EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_CHANNEL_CREATE, WITH(create, flags, 1),
+		     -EINVAL);
+	for (int i = 0; i < NVSVM_MAX_CHANNELS; i++) {
+		igt_assert_eq(nvsvm_channel_create(fd, &handles[i]), 0);
+		igt_assert(handles[i]);
+		for (int j = 0; j < i; j++)
+			igt_assert_neq(handles[i], handles[j]);
+	}
+	igt_assert_eq(nvsvm_channel_create(fd, &extra), -ENOSPC);
+
+	destroy.handle = handles[0];
+	EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_CHANNEL_DESTROY, WITH(destroy, pad, 1),
+		     -EINVAL);
+	gpu_ok(&(struct gpu){ fd, handles[0] }, op);	/* still there */
+	igt_assert_eq_u64(*scratch, 0xc4);
+	igt_assert_eq(nvsvm_channel_destroy(fd, handles[0]), 0);
+	igt_assert_eq(nvsvm_channel_destroy(fd, handles[0]), -ENOENT);
+	igt_assert_eq(nvsvm_channel_destroy(fd, ~0u), -ENOENT);
+	EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_JOB_SUBMIT,
+		     submit_args(handles[0], &op, 1), -ENOENT);
+	output_fields_ignored(fd, scratch);	/* the freed slot is usable */
+	for (int i = 1; i < NVSVM_MAX_CHANNELS; i++)
+		igt_assert_eq(nvsvm_channel_destroy(fd, handles[i]), 0);
+}
+
+/* NVSVM_MAX_JOBS jobs not waited for, then -EBUSY. */
+static void bad_too_many_jobs(int fd, uint32_t chan, uint64_t *scratch)
+{
+	static uint64_t jobs[NVSVM_MAX_JOBS];
+	struct drm_nvsvm_op op = nvsvm_op_fill(scratch, 8, 0x70b);
+	uint64_t extra;
+	int status;
+
+	for (int i = 0; i < NVSVM_MAX_JOBS; i++)
+		igt_assert_eq(nvsvm_job_submit(fd, chan, &op, 1, &jobs[i]), 0);
+	igt_assert_eq(nvsvm_job_submit(fd, chan, &op, 1, &extra), -EBUSY);
+	for (int i = 0; i < NVSVM_MAX_JOBS; i++) {
+		status = 1;
+		igt_assert_eq(nvsvm_job_wait(fd, jobs[i], 60 * SEC_NS, &status), 0);
+		igt_assert_eq(status, 0);
+	}
+	igt_assert_eq(nvsvm_run(fd, chan, &op, 1), 0);
+}
+
+/* JOB_SUBMIT arguments and operations that must fail with EINVAL. */
+static void bad_submit_einval(const struct gpu *g, uint64_t *scratch,
+			      const uint64_t *src)
+{
+	const struct drm_nvsvm_op fill = nvsvm_op_fill(scratch, PAGE_SZ, 0x600d);
+	const struct drm_nvsvm_op copy = nvsvm_op_copy(scratch, src, PAGE_SZ);
+	const struct drm_nvsvm_op sum = nvsvm_op_checksum(scratch, src, PAGE_SZ);
+	const struct drm_nvsvm_op add = nvsvm_op_atomic_add(scratch, PAGE_SZ, 1);
+	const struct drm_nvsvm_op triad = nvsvm_op_triad(scratch, src, src,
+							 PAGE_SZ, 3);
+	const struct drm_nvsvm_op bad_ops[] = {
+		WITH(fill, opcode, 0),
+		WITH(fill, opcode, DRM_NVSVM_OP_TRIAD + 1),
+		WITH(fill, opcode, ~0u),
+		WITH(fill, flags, 1),
+		WITH(fill, flags, 1u << 31),
+		WITH(fill, len, 0),
+		WITH(fill, len, 4),
+		WITH(fill, len, 12),
+		WITH(fill, len, NVSVM_OP_MAX_LEN + 8),
+		WITH(fill, dst, fill.dst + 4),
+		WITH(fill, src0, (uintptr_t)src),	/* unused fields */
+		WITH(fill, src1, (uintptr_t)src),
+		WITH(copy, src0, copy.src0 + 4),
+		WITH(copy, src1, (uintptr_t)src),
+		WITH(copy, imm, 1),
+		WITH(sum, dst, sum.dst + 4),
+		WITH(sum, src1, (uintptr_t)src),
+		WITH(sum, imm, 1),
+		WITH(add, dst, add.dst + 2),
+		WITH(add, src0, (uintptr_t)src),
+		WITH(triad, src0, triad.src0 + 4),
+		WITH(triad, src1, triad.src1 + 1),
+	};
+	static struct drm_nvsvm_op many[NVSVM_JOB_MAX_OPS + 1];
+	const struct drm_nvsvm_job_submit base = submit_args(g->chan, &fill, 1);
+	struct drm_nvsvm_op pair[2] = { fill };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad_ops); i++) {
+		igt_debug("bad op %u\n", i);
+		EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_SUBMIT,
+			     submit_args(g->chan, &bad_ops[i], 1), -EINVAL);
+		/* A good operation before it must not run either. */
+		pair[1] = bad_ops[i];
+		EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_SUBMIT,
+			     submit_args(g->chan, pair, 2), -EINVAL);
+	}
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(many); i++)
+		many[i] = fill;
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, WITH(base, flags, 1),
+		     -EINVAL);
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, WITH(base, flags, 1u << 31),
+		     -EINVAL);
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, WITH(base, op_count, 0),
+		     -EINVAL);
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_SUBMIT,
+		     submit_args(g->chan, many, NVSVM_JOB_MAX_OPS + 1), -EINVAL);
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, WITH(base, op_stride, 0),
+		     -EINVAL);
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_SUBMIT,
+		     WITH(base, op_stride, sizeof(fill) - 8), -EINVAL);
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_SUBMIT,
+		     WITH(base, op_stride, sizeof(fill) + 4), -EINVAL);
+}
+
+/* JOB_SUBMIT with an op_stride larger than the kernel's operation. */
+static void submit_wide_stride(const struct gpu *g, uint64_t *scratch)
+{
+	struct {
+		struct drm_nvsvm_op op;
+		uint64_t future;
+	} wide[2] = {
+		{ nvsvm_op_fill(scratch, PAGE_SZ / 2, 0x1d1), 0 },
+		{ nvsvm_op_fill(scratch + PAGE_SZ / 16, PAGE_SZ / 2, 0x1d2), 0 },
+	};
+	struct drm_nvsvm_job_submit args = submit_args(g->chan, wide, 2);
+
+	args.op_stride = sizeof(wide[0]);
+	wide[1].future = 1;
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, args, -EINVAL);
+	wide[1].future = 0;
+	submit_ok(g->fd, args);
+	assert_buf(scratch, PAGE_SZ / 2, 0x1d1, 0);
+	assert_buf(scratch + PAGE_SZ / 16, PAGE_SZ / 2, 0x1d2, 0);
+}
+
+/* JOB_SUBMIT with an operation array the kernel cannot read: EFAULT. */
+static void bad_submit_unreadable(const struct gpu *g, uint64_t *scratch)
+{
+	char *pages = map_anon(2 * PAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_nvsvm_op *last = (struct drm_nvsvm_op *)(pages + PAGE_SZ) - 1;
+
+	*last = nvsvm_op_fill(scratch, PAGE_SZ, 0x600d);
+	igt_assert_eq(mprotect(pages + PAGE_SZ, PAGE_SZ, PROT_NONE), 0);
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_SUBMIT,
+		     submit_args(g->chan, NULL, 1), -EFAULT);
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_SUBMIT,
+		     submit_args(g->chan, (void *)8, 1), -EFAULT);
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_SUBMIT,
+		     submit_args(g->chan, pages + PAGE_SZ, 1), -EFAULT);
+	/* The second operation lies across the end of the readable page. */
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_SUBMIT,
+		     submit_args(g->chan, last, 2), -EFAULT);
+	munmap(pages, 2 * PAGE_SZ);
+}
+
+static void bad_job_wait(const struct gpu *g, uint64_t *scratch)
+{
+	struct drm_nvsvm_op op = nvsvm_op_fill(scratch, 8, 0x3a17);
+	struct drm_nvsvm_job_wait wait = { .timeout_ns = HOUR_NS };
+	uint64_t job = 0;
+
+	igt_assert_eq(nvsvm_job_submit(g->fd, g->chan, &op, 1, &job), 0);
+	wait.job = job;
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_WAIT, WITH(wait, flags, 1),
+		     -EINVAL);
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_WAIT, WITH(wait, job, 0),
+		     -EINVAL);
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_WAIT,
+		     WITH(wait, timeout_ns, HOUR_NS + 1), -EINVAL);
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_WAIT,
+		     WITH(wait, timeout_ns, ~0ull), -EINVAL);
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_WAIT,
+		     WITH(wait, job, wait.job + (1ull << 40)), -ENOENT);
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_WAIT, WITH(wait, job, ~0ull),
+		     -ENOENT);
+	/* The job survived all that; one hour is still a valid timeout. */
+	igt_assert_eq(raw_ioctl(g->fd, DRM_IOCTL_NVSVM_JOB_WAIT, &wait), 0);
+	igt_assert_eq(wait.status, 0);
+	igt_assert_eq_u64(*scratch, 0x3a17);
+	wait.status = 0;
+	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_WAIT, wait, -ENOENT);
+}
+
+static void bad_stats(int fd)
+{
+	const struct drm_nvsvm_stats base = { 0 };
+	struct drm_nvsvm_stats file, dev;
+	const __u64 *f = &file.faults, *d = &dev.faults;
+	size_t count = (sizeof(file) - offsetof(struct drm_nvsvm_stats, faults)) / 8;
+
+	EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_STATS, WITH(base, flags, 2), -EINVAL);
+	EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_STATS, WITH(base, flags, 1u << 31),
+		     -EINVAL);
+	EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_STATS, WITH(base, pad, 1), -EINVAL);
+	igt_assert_eq(nvsvm_stats(fd, 0, &file), 0);
+	igt_assert_eq(nvsvm_stats(fd, DRM_NVSVM_STATS_DEVICE, &dev), 0);
+	for (size_t i = 0; i < count; i++)
+		igt_assert_f(d[i] >= f[i], "device counter %zu < file's\n", i);
+}
+
+static void test_bad_ioctl_args(void)
+{
+	uint64_t *scratch = map_anon(2 * PAGE_SZ, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE);
+	uint64_t *src = scratch + PAGE_SZ / 8;
+	struct drm_nvsvm_stats before, after;
+	struct gpu fresh = { .fd = nvsvm_igt_open(0) };
+
+	cpu_fill(scratch, PAGE_SZ, POISON, 0);
+	cpu_fill(src, PAGE_SZ, 0x5000, STEP);
+
+	/* Every rejected submission: no job, no write. */
+	before = gpu_stats(&dev0);
+	bad_submit_einval(&dev0, scratch, src);
+	bad_submit_unreadable(&dev0, scratch);
+	{
+		struct drm_nvsvm_op fill = nvsvm_op_fill(scratch, PAGE_SZ, 1);
+
+		EXPECT_IOCTL(dev0.fd, DRM_IOCTL_NVSVM_JOB_SUBMIT,
+			     submit_args(~0u, &fill, 1), -ENOENT);
+	}
+	after = gpu_stats(&dev0);
+	igt_assert_eq_u64(after.jobs, before.jobs);
+	assert_buf(scratch, PAGE_SZ, POISON, 0);
+
+	submit_wide_stride(&dev0, scratch);
+	bad_job_wait(&dev0, scratch);
+	bad_stats(dev0.fd);
+
+	bad_svm_init(fresh.fd);
+	bad_channels(fresh.fd, scratch);
+	igt_assert_eq(nvsvm_channel_create(fresh.fd, &fresh.chan), 0);
+	bad_too_many_jobs(fresh.fd, fresh.chan, scratch);
+
+	/* No damage: both files still run jobs. */
+	gpu_fill_guarded(&fresh, scratch, PAGE_SZ / 8, 0xf1e5);
+	gpu_fill_guarded(&dev0, scratch, PAGE_SZ / 8, 0xd0e0);
+	close(fresh.fd);
+	munmap(scratch, 2 * PAGE_SZ);
+}
+
+igt_main
+{
+	igt_fixture {
+		dev0 = gpu_open(0);
+	}
+
+	igt_describe("The GPU checksums malloc memory the CPU wrote.");
+	igt_subtest("anon-read")
+		test_anon_read();
+
+	igt_describe("Reading PROT_NONE memory fails the job with EFAULT and writes nothing.");
+	igt_subtest("anon-read-prot")
+		test_anon_read_prot();
+
+	igt_describe("The CPU sees every word the GPU wrote to malloc memory, and no more.");
+	igt_subtest("anon-write")
+		test_anon_write();
+
+	igt_describe("GPU writes to read-only memory fail with EFAULT until mprotect allows them.");
+	igt_subtest("anon-write-prot")
+		test_anon_write_prot();
+
+	igt_describe("After fork, GPU writes of parent and child stay on their side of copy-on-write.");
+	igt_subtest("anon-write-child")
+		test_anon_write_child();
+
+	igt_describe("MAP_SHARED memory: GPU and CPU writes of parent and child are seen by both.");
+	igt_subtest("anon-write-child-shared")
+		test_anon_write_child_shared();
+
+	igt_describe("A GPU fill of a THP-backed 2 MiB region is mapped with a 2 MiB GPU page.");
+	igt_subtest("anon-write-huge")
+		test_anon_write_huge();
+
+	igt_describe("The GPU reads and writes a hugetlbfs page.");
+	igt_subtest("anon-write-hugetlbfs")
+		test_anon_write_hugetlbfs();
+
+	igt_describe("The GPU checksums a shared file mapping.");
+	igt_subtest("file-read")
+		test_file_read();
+
+	igt_describe("GPU writes to a shared file mapping reach the file.");
+	igt_subtest("file-write")
+		test_file_write();
+
+	igt_describe("The GPU writes stack and static arrays and reads static const data.");
+	igt_subtest("stack-and-static")
+		test_stack_and_static();
+
+	igt_describe("After munmap and a new mapping at the same address, the GPU reads the new page.");
+	igt_subtest("munmap-invalidates")
+		test_munmap_invalidates();
+
+	igt_describe("After mprotect(PROT_READ), a GPU write that was mapped before faults.");
+	igt_subtest("mprotect-invalidates")
+		test_mprotect_invalidates();
+
+	igt_describe("munmap of a buffer a running job writes ends the job with 0 or EFAULT, never a hang.");
+	igt_subtest("anon-teardown")
+		test_anon_teardown();
+
+	igt_describe("Two processes writing the same address each see their own data.");
+	igt_subtest("multiple-processes")
+		test_multiple_processes();
+
+	igt_describe("Two devices bound to one process see each other's and the CPU's writes.");
+	igt_subtest("two-devices-same-memory")
+		test_two_devices_same_memory();
+
+	igt_describe("First-touch faults of a 16 MiB fill are serviced in few batches.");
+	igt_subtest("fault-batching")
+		test_fault_batching();
+
+	igt_describe("Malformed arguments of every SVM ioctl fail with the documented errno and no effect.");
+	igt_subtest("bad-ioctl-args")
+		test_bad_ioctl_args();
+
+	igt_fixture
+		close(dev0.fd);
+}
