@@ -67,7 +67,8 @@ rm -f "$rundir"/{status,dmesg,kmemleak,console.log,job.env}
 cmdline="console=ttyS0 acpi=off panic=-1 oops=panic"
 cmdline+=" root=nvsvm-root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
 cmdline+=" init=$NVSVM_TOP/scripts/vm-init.sh"
-cmdline+=" transparent_hugepage=always kasan.fault=report"
+# A few reserved huge pages, so that hugetlbfs tests run rather than skip.
+cmdline+=" transparent_hugepage=always hugepagesz=2M hugepages=16 kasan.fault=report"
 
 set +e
 timeout -k 10 "$timeout" qemu-system-x86_64 \
