@@ -42,7 +42,7 @@ extern "C" {
  * Bumped whenever an ioctl, a structure field, a flag or a parameter is
  * added.
  */
-#define NVSVM_UAPI_VERSION		2
+#define NVSVM_UAPI_VERSION		3
 
 /**
  * enum drm_nvsvm_ioctl_id - Ioctl numbers, relative to %DRM_COMMAND_BASE.
@@ -64,6 +64,10 @@ enum drm_nvsvm_ioctl_id {
 	DRM_NVSVM_JOB_WAIT,
 	/** @DRM_NVSVM_STATS: Read the SVM counters. */
 	DRM_NVSVM_STATS,
+	/** @DRM_NVSVM_MIGRATE: Move a range to VRAM or to system memory. */
+	DRM_NVSVM_MIGRATE,
+	/** @DRM_NVSVM_ADVISE: Set the preferred location of a range. */
+	DRM_NVSVM_ADVISE,
 };
 
 /**
@@ -339,9 +343,112 @@ struct drm_nvsvm_stats {
 	__u64 tlb_flushes;
 	/** @jobs: Jobs submitted. */
 	__u64 jobs;
-	/** @jobs_failed: Jobs that completed with an error. */
+	/** @jobs_failed: Jobs waited for that had failed. */
 	__u64 jobs_failed;
+	/** @migrated_to_vram: Pages moved from system memory to VRAM. */
+	__u64 migrated_to_vram;
+	/** @migrated_to_sys: Pages moved from VRAM to system memory. */
+	__u64 migrated_to_sys;
+	/**
+	 * @migration_invalidations: GPU mappings of migrating pages that the
+	 * driver invalidated inside its own migrations, in pages.
+	 */
+	__u64 migration_invalidations;
+	/** @cpu_faults: CPU faults on VRAM pages (migrate_to_ram calls). */
+	__u64 cpu_faults;
+	/** @evictions: Pages evicted from VRAM to make room. */
+	__u64 evictions;
+	/**
+	 * @vram_in_use: Bytes of VRAM holding migrated pages now. Unlike
+	 * the other fields, a gauge; with %DRM_NVSVM_STATS_DEVICE only.
+	 */
+	__u64 vram_in_use;
 };
+
+/**
+ * DOC: Device memory
+ *
+ * Pages of a mirrored address space can live in the GPU's VRAM, as
+ * device-private pages: the CPU still maps the addresses, and a CPU access
+ * to such a page faults it back to system memory transparently, together
+ * with a window of its neighbours. %DRM_IOCTL_NVSVM_MIGRATE moves a range
+ * either way now; %DRM_IOCTL_NVSVM_ADVISE sets where GPU faults should put
+ * the pages of a range. When VRAM is full, the least recently filled VRAM
+ * is evicted to system memory; a migration to VRAM that finds no room
+ * leaves pages where they are rather than failing. No data is ever lost.
+ * Pages in VRAM belong to the process, not to the file that moved them:
+ * they stay there after the file is closed, and come back on CPU access,
+ * on eviction, or when the driver is unloaded, which first brings every
+ * page of a live process back to system memory.
+ *
+ * Only private anonymous memory moves; shared and file-backed pages, and
+ * pages never populated, stay where they are.
+ */
+
+/** define DRM_NVSVM_MIGRATE_TO_SYSTEM - Target: system memory. */
+#define DRM_NVSVM_MIGRATE_TO_SYSTEM	0
+/** define DRM_NVSVM_MIGRATE_TO_VRAM - Target: this device's VRAM. */
+#define DRM_NVSVM_MIGRATE_TO_VRAM	1
+
+/**
+ * struct drm_nvsvm_migrate - Argument of %DRM_IOCTL_NVSVM_MIGRATE.
+ *
+ * Moves the pages of [@addr, @addr + @size) that can move to @target, and
+ * reports how many did. A page that is already there, is not mapped, is
+ * the zero page or not populated, cannot be read, is shared, or is busy
+ * stays where it is and counts in @skipped. The range must lie in the user
+ * address space (-EINVAL). Needs %DRM_IOCTL_NVSVM_SVM_INIT first (-ENOENT
+ * otherwise).
+ */
+struct drm_nvsvm_migrate {
+	/** @addr: Start of the range, page aligned. */
+	__u64 addr;
+	/** @size: Size of the range, page aligned, nonzero, at most 4 GiB. */
+	__u64 size;
+	/** @target: %DRM_NVSVM_MIGRATE_TO_SYSTEM or %DRM_NVSVM_MIGRATE_TO_VRAM. */
+	__u32 target;
+	/** @flags: Must be zero. */
+	__u32 flags;
+	/** @migrated: Returned number of pages moved. */
+	__u64 migrated;
+	/** @skipped: Returned number of pages of the range not moved. */
+	__u64 skipped;
+};
+
+/** define DRM_NVSVM_MIGRATE_MAX_SIZE - Largest range one migrate covers. */
+#define DRM_NVSVM_MIGRATE_MAX_SIZE	(4ull << 30)
+
+/** define DRM_NVSVM_ADVISE_PREFERRED_LOCATION - Attribute: where GPU faults put pages. */
+#define DRM_NVSVM_ADVISE_PREFERRED_LOCATION	1
+
+/**
+ * struct drm_nvsvm_advise - Argument of %DRM_IOCTL_NVSVM_ADVISE.
+ *
+ * With a preferred location of %DRM_NVSVM_MIGRATE_TO_VRAM, a GPU fault on
+ * a system page of the range migrates it to VRAM before mapping it. With
+ * %DRM_NVSVM_MIGRATE_TO_SYSTEM (the default everywhere), pages stay where
+ * they are. A GPU fault on a page never populated populates it, then moves it.
+ * A later advice replaces every earlier one it overlaps, in full. At most
+ * %DRM_NVSVM_ADVISE_MAX_RANGES ranges per file (-ENOSPC beyond). Needs
+ * %DRM_IOCTL_NVSVM_SVM_INIT first (-ENOENT otherwise).
+ */
+struct drm_nvsvm_advise {
+	/** @addr: Start of the range, page aligned. */
+	__u64 addr;
+	/** @size: Size of the range, page aligned, nonzero. */
+	__u64 size;
+	/** @attr: %DRM_NVSVM_ADVISE_PREFERRED_LOCATION. */
+	__u32 attr;
+	/** @value: A migration target, as in &drm_nvsvm_migrate.target. */
+	__u32 value;
+	/** @flags: Must be zero. */
+	__u32 flags;
+	/** @pad: Must be zero. */
+	__u32 pad;
+};
+
+/** define DRM_NVSVM_ADVISE_MAX_RANGES - Most advised ranges per file. */
+#define DRM_NVSVM_ADVISE_MAX_RANGES	64
 
 /**
  * define DRM_IOCTL_NVSVM_SVM_INIT - Mirror the caller's address space.
@@ -381,6 +488,18 @@ struct drm_nvsvm_stats {
  */
 #define DRM_IOCTL_NVSVM_STATS \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVSVM_STATS, struct drm_nvsvm_stats)
+
+/**
+ * define DRM_IOCTL_NVSVM_MIGRATE - Move a range to VRAM or system memory.
+ */
+#define DRM_IOCTL_NVSVM_MIGRATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVSVM_MIGRATE, struct drm_nvsvm_migrate)
+
+/**
+ * define DRM_IOCTL_NVSVM_ADVISE - Set the preferred location of a range.
+ */
+#define DRM_IOCTL_NVSVM_ADVISE \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_NVSVM_ADVISE, struct drm_nvsvm_advise)
 
 #if defined(__cplusplus)
 }
