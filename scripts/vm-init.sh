@@ -66,7 +66,8 @@ if [ -n "$NVSVM_MODULE" ]; then
 	insmod "$NVSVM_MODULE" $NVSVM_MODPARAMS || finish 125
 fi
 
-export NVSVM_RUN=$run
+# The unload test reloads the module the way it was loaded.
+export NVSVM_RUN=$run NVSVM_MODULE NVSVM_MODPARAMS
 sh -c "$NVSVM_CMD" >$out 2>&1 </dev/null
 status=$?
 

@@ -140,6 +140,8 @@ static const struct drm_ioctl_desc nvsvm_ioctls[] = {
 			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(NVSVM_JOB_WAIT, nvsvm_job_wait_ioctl, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(NVSVM_STATS, nvsvm_stats_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(NVSVM_MIGRATE, nvsvm_migrate_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(NVSVM_ADVISE, nvsvm_advise_ioctl, DRM_RENDER_ALLOW),
 };
 
 static const char *const nvsvm_stat_names[NVSVM_STAT_COUNT] = {
@@ -154,6 +156,12 @@ static const char *const nvsvm_stat_names[NVSVM_STAT_COUNT] = {
 	[NVSVM_STAT_TLB_FLUSHES]		= "tlb_flushes",
 	[NVSVM_STAT_JOBS]			= "jobs",
 	[NVSVM_STAT_JOBS_FAILED]		= "jobs_failed",
+	[NVSVM_STAT_MIGRATED_TO_VRAM]		= "migrated_to_vram",
+	[NVSVM_STAT_MIGRATED_TO_SYS]		= "migrated_to_sys",
+	[NVSVM_STAT_MIGRATION_INVALIDATIONS]	= "migration_invalidations",
+	[NVSVM_STAT_CPU_FAULTS]			= "cpu_faults",
+	[NVSVM_STAT_EVICTIONS]			= "evictions",
+	[NVSVM_STAT_VRAM_IN_USE]		= "vram_in_use",
 };
 
 static int nvsvm_debugfs_stats(struct seq_file *m, void *data)
@@ -241,6 +249,7 @@ static struct nvsvm_device *nvsvm_device_create(unsigned int index)
 	ret = nvsvm_svm_device_init(ndev);
 	if (ret)
 		goto err_destroy_vram;
+	nvsvm_dmem_init(ndev);
 
 	drm_debugfs_add_file(&ndev->drm, "nvsvm_stats", nvsvm_debugfs_stats,
 			     NULL);
@@ -252,6 +261,7 @@ static struct nvsvm_device *nvsvm_device_create(unsigned int index)
 	return ndev;
 
 err_fini_svm:
+	nvsvm_dmem_fini(ndev);
 	nvsvm_svm_device_fini(ndev);
 err_destroy_vram:
 	nvsvm_vram_destroy(ndev->vram);
@@ -269,6 +279,7 @@ static void nvsvm_device_destroy(struct nvsvm_device *ndev)
 	struct platform_device *pdev = ndev->pdev;
 
 	drm_dev_unregister(&ndev->drm);
+	nvsvm_dmem_fini(ndev);
 	nvsvm_svm_device_fini(ndev);
 	nvsvm_vram_destroy(ndev->vram);
 	nvsvm_hw_destroy(ndev->hw);

@@ -10,6 +10,7 @@
 #include <linux/xarray.h>
 #include <drm/drm_device.h>
 
+#include "nvsvm_dmem.h"
 #include "nvsvm_svm.h"
 
 struct drm_nvsvm_getparam;
@@ -41,6 +42,7 @@ struct platform_device;
  * @hw: The GPU behind its hardware interface.
  * @vram: Allocator of the GPU's VRAM.
  * @svm: State of the svm layer.
+ * @dmem: Device-private VRAM.
  */
 struct nvsvm_device {
 	struct drm_device drm;
@@ -50,6 +52,7 @@ struct nvsvm_device {
 	struct nvsvm_hw *hw;
 	struct nvsvm_vram *vram;
 	struct nvsvm_svm_device svm;
+	struct nvsvm_dmem dmem;
 };
 
 /**
@@ -101,5 +104,9 @@ int nvsvm_job_wait_ioctl(struct drm_device *drm, void *data,
 			 struct drm_file *file);
 int nvsvm_stats_ioctl(struct drm_device *drm, void *data,
 		      struct drm_file *file);
+int nvsvm_migrate_ioctl(struct drm_device *drm, void *data,
+			struct drm_file *file);
+int nvsvm_advise_ioctl(struct drm_device *drm, void *data,
+		       struct drm_file *file);
 
 #endif /* __NVSVM_DRV_H__ */

@@ -5,6 +5,8 @@
 
 #include <linux/dma-fence.h>
 #include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -30,6 +32,7 @@ static_assert((int)DRM_NVSVM_OP_ATOMIC_ADD == (int)NVSVM_HW_OP_ATOMIC_ADD);
 static_assert((int)DRM_NVSVM_OP_TRIAD == (int)NVSVM_HW_OP_TRIAD);
 static_assert(NVSVM_JOB_MAX_OPS == NVSVM_HW_JOB_MAX_OPS);
 static_assert(NVSVM_OP_MAX_LEN == NVSVM_HW_OP_MAX_LEN);
+static_assert(DRM_NVSVM_ADVISE_MAX_RANGES == NVSVM_SVM_MAX_ADVICE);
 
 /* The counters of struct drm_nvsvm_stats follow enum nvsvm_stat. */
 static_assert(offsetof(struct drm_nvsvm_stats, faults) == 8);
@@ -319,6 +322,92 @@ int nvsvm_stats_ioctl(struct drm_device *drm, void *data,
 	for (i = 0; i < NVSVM_STAT_COUNT; i++)
 		out[i] = atomic64_read(&stats->count[i]);
 	return 0;
+}
+
+/* Validate a user range: page aligned, nonempty, inside the user space. */
+static int nvsvm_check_range(u64 addr, u64 size, u64 max)
+{
+	u64 end;
+
+	if (!size || size > max || !PAGE_ALIGNED(addr) || !PAGE_ALIGNED(size) ||
+	    check_add_overflow(addr, size, &end) || end > TASK_SIZE)
+		return -EINVAL;
+	return 0;
+}
+
+static struct nvsvm_svmm *nvsvm_file_svmm(struct nvsvm_file *nfile)
+{
+	struct nvsvm_svmm *svmm;
+
+	mutex_lock(&nfile->lock);
+	svmm = nfile->svmm;
+	mutex_unlock(&nfile->lock);
+	return svmm;
+}
+
+/**
+ * nvsvm_migrate_ioctl() - Move a range to VRAM or to system memory.
+ * @drm: The DRM device.
+ * @data: &struct drm_nvsvm_migrate.
+ * @file: The file.
+ *
+ * Return: 0 with the counts filled in, even when no page moved; -EINVAL
+ * for bad flags, target or range; -ENOENT before SVM_INIT; -ESRCH when the
+ * mirrored process is gone; -ENOMEM.
+ */
+int nvsvm_migrate_ioctl(struct drm_device *drm, void *data,
+			struct drm_file *file)
+{
+	struct drm_nvsvm_migrate *args = data;
+	struct nvsvm_svmm *svmm;
+	u64 migrated = 0;
+	int ret;
+
+	if (args->flags || args->target > DRM_NVSVM_MIGRATE_TO_VRAM ||
+	    nvsvm_check_range(args->addr, args->size,
+			      DRM_NVSVM_MIGRATE_MAX_SIZE))
+		return -EINVAL;
+	/* The SVMM lives as long as the file, which this call holds. */
+	svmm = nvsvm_file_svmm(to_nvsvm_file(file));
+	if (!svmm)
+		return -ENOENT;
+
+	ret = nvsvm_dmem_migrate(svmm, args->addr, args->addr + args->size,
+				 args->target == DRM_NVSVM_MIGRATE_TO_VRAM,
+				 &migrated);
+	if (ret)
+		return ret;
+	args->migrated = migrated;
+	args->skipped = (args->size >> PAGE_SHIFT) - migrated;
+	return 0;
+}
+
+/**
+ * nvsvm_advise_ioctl() - Set the preferred location of a range.
+ * @drm: The DRM device.
+ * @data: &struct drm_nvsvm_advise.
+ * @file: The file.
+ *
+ * Return: 0; -EINVAL for bad flags, padding, attribute, value or range;
+ * -ENOENT before SVM_INIT; -ENOSPC with too many advised ranges.
+ */
+int nvsvm_advise_ioctl(struct drm_device *drm, void *data,
+		       struct drm_file *file)
+{
+	struct drm_nvsvm_advise *args = data;
+	struct nvsvm_svmm *svmm;
+
+	if (args->flags || args->pad ||
+	    args->attr != DRM_NVSVM_ADVISE_PREFERRED_LOCATION ||
+	    args->value > DRM_NVSVM_MIGRATE_TO_VRAM ||
+	    nvsvm_check_range(args->addr, args->size, U64_MAX))
+		return -EINVAL;
+	svmm = nvsvm_file_svmm(to_nvsvm_file(file));
+	if (!svmm)
+		return -ENOENT;
+
+	return nvsvm_svmm_advise(svmm, args->addr, args->addr + args->size,
+				 args->value == DRM_NVSVM_MIGRATE_TO_VRAM);
 }
 
 /**

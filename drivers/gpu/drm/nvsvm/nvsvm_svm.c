@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 
+#include "nvsvm_dmem.h"
 #include "nvsvm_drv.h"
 #include "nvsvm_svm.h"
 #include "nvsvm_vmm.h"
@@ -69,6 +70,11 @@ module_param(fault_window_kb, uint, 0644);
 MODULE_PARM_DESC(fault_window_kb,
 		 "GPU fault window in KiB, a power of two from 4 to 2048; 4 services one page per fault like nouveau (default 2048)");
 
+static bool skip_own_migrate = true;
+module_param(skip_own_migrate, bool, 0644);
+MODULE_PARM_DESC(skip_own_migrate,
+		 "Skip the notifier invalidation of migrations this GPU starts, which invalidate the pages that move themselves; off invalidates the whole range like any other event (default true)");
+
 static bool debug_skip_invalidate;
 module_param(debug_skip_invalidate, bool, 0600);
 MODULE_PARM_DESC(debug_skip_invalidate,
@@ -123,18 +129,25 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 	struct nvsvm_device *ndev = svmm->ndev;
 	u64 start, end;
 
-	if (range->event == MMU_NOTIFY_MIGRATE && range->owner == ndev) {
-		nvsvm_stat_add(ndev, svmm->stats,
-			       NVSVM_STAT_INVALIDATIONS_SKIPPED, 1);
-		return true;
-	}
-
 	if (mmu_notifier_range_blockable(range))
 		mutex_lock(&svmm->mutex);
 	else if (!mutex_trylock(&svmm->mutex))
 		return false;
 
+	/*
+	 * Even a skipped invalidation moves the sequence on, so that a fault
+	 * that looked up the pages before the migration started retries
+	 * rather than mapping a page that is moving away.
+	 */
 	mmu_interval_set_seq(mni, cur_seq);
+
+	if (range->event == MMU_NOTIFY_MIGRATE && range->owner == ndev &&
+	    READ_ONCE(skip_own_migrate)) {
+		nvsvm_stat_add(ndev, svmm->stats,
+			       NVSVM_STAT_INVALIDATIONS_SKIPPED, 1);
+		mutex_unlock(&svmm->mutex);
+		return true;
+	}
 
 	start = range->start;
 	end = min_t(u64, range->end, NVSVM_VMM_VA_END);
@@ -174,11 +187,16 @@ static int nvsvm_svmm_map(struct nvsvm_svmm *svmm, u64 *pfns,
 		if (!(hpfn & HMM_PFN_VALID))
 			continue;
 		page = hmm_pfn_to_page(hpfn);
-		/* Device-private pages are mapped by the dmem layer. */
-		if (is_device_private_page(page))
-			continue;
 		if (hpfn & HMM_PFN_WRITE)
 			flags |= NVSVM_VMM_PFN_WRITE;
+		/* HMM returns device-private pages of this GPU only. */
+		if (nvsvm_dmem_page_is_ours(ndev, page)) {
+			/* VRAM takes atomics natively. */
+			pfns[i] = nvsvm_vmm_pfn_vram(nvsvm_dmem_page_offset(page),
+						     flags | NVSVM_VMM_PFN_ATOMIC);
+			mapped++;
+			continue;
+		}
 		/*
 		 * An atomic fault maps the page atomic-enabled, so the access
 		 * can complete. The emulated link then performs it as a
@@ -217,6 +235,23 @@ struct nvsvm_svm_window {
 	bool atomic;
 };
 
+static bool nvsvm_svmm_place(struct nvsvm_svmm *svmm, u64 start, u64 end);
+
+static bool nvsvm_svm_has_ro_vram(struct nvsvm_device *ndev,
+				  const struct hmm_range *range)
+{
+	unsigned long i, npages = (range->end - range->start) >> PAGE_SHIFT;
+
+	for (i = 0; i < npages; i++) {
+		unsigned long hpfn = range->hmm_pfns[i];
+
+		if ((hpfn & (HMM_PFN_VALID | HMM_PFN_WRITE)) == HMM_PFN_VALID &&
+		    nvsvm_dmem_page_is_ours(ndev, hmm_pfn_to_page(hpfn)))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Fault in and map one window: the textbook HMM loop. The svmm lock is
  * taken only once hmm_range_fault() has returned, and the PTEs are written
@@ -238,6 +273,7 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 	struct mm_struct *mm = svmm->mm;
 	u64 start = ALIGN_DOWN(win->va, win->size);
 	u64 end = start + win->size;
+	bool placed = false;
 	int ret;
 
 	if (!mmget_not_zero(mm))
@@ -268,6 +304,28 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 		if (ret)
 			break;
 
+		/*
+		 * HMM reports this GPU's own VRAM pages without faulting them,
+		 * even read-only ones that a write needs: pages shared
+		 * copy-on-write since a fork. Bring those back to system
+		 * memory, where the retried fault breaks the sharing.
+		 */
+		if (win->write && nvsvm_svm_has_ro_vram(svmm->ndev, &range)) {
+			u64 migrated = 0;
+
+			ret = nvsvm_dmem_migrate(svmm, range.start, range.end,
+						 false, &migrated);
+			if (ret)
+				break;
+			continue;
+		}
+
+		/* Pages preferring VRAM move now, populated or not. */
+		if (!placed && nvsvm_svmm_place(svmm, range.start, range.end)) {
+			placed = true;
+			continue;
+		}
+
 		/* Page tables are allocated here, not under the svmm lock. */
 		ret = nvsvm_vmm_reserve(svmm->vmm);
 		if (ret)
@@ -285,6 +343,65 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 	}
 
 	mmput(mm);
+	return ret;
+}
+
+/*
+ * Migrate the part of a faulted-in window whose preferred location is VRAM
+ * there, so that it gets mapped from VRAM. Returns true if anything moved.
+ */
+static bool nvsvm_svmm_place(struct nvsvm_svmm *svmm, u64 start, u64 end)
+{
+	u64 from = 0, to = 0, migrated = 0;
+	unsigned int i;
+
+	spin_lock(&svmm->advice_lock);
+	for (i = 0; i < svmm->nadvice; i++) {
+		if (svmm->advice[i].start < end && svmm->advice[i].end > start) {
+			from = max(start, svmm->advice[i].start);
+			to = min(end, svmm->advice[i].end);
+			break;
+		}
+	}
+	spin_unlock(&svmm->advice_lock);
+
+	if (from < to)
+		nvsvm_dmem_migrate(svmm, from, to, true, &migrated);
+	return migrated;
+}
+
+/**
+ * nvsvm_svmm_advise() - Set the preferred location of a range.
+ * @svmm: The SVMM.
+ * @start: Start of the range.
+ * @end: End of the range.
+ * @vram: Prefer VRAM, or system memory (the default).
+ *
+ * The range replaces the advice of any range it overlaps, in full.
+ *
+ * Context: Any context.
+ * Return: 0, or -ENOSPC with %NVSVM_SVM_MAX_ADVICE ranges already.
+ */
+int nvsvm_svmm_advise(struct nvsvm_svmm *svmm, u64 start, u64 end, bool vram)
+{
+	unsigned int i;
+	int ret = 0;
+
+	spin_lock(&svmm->advice_lock);
+	for (i = 0; i < svmm->nadvice;) {
+		if (svmm->advice[i].start < end && svmm->advice[i].end > start)
+			svmm->advice[i] = svmm->advice[--svmm->nadvice];
+		else
+			i++;
+	}
+	if (vram) {
+		if (svmm->nadvice == NVSVM_SVM_MAX_ADVICE)
+			ret = -ENOSPC;
+		else
+			svmm->advice[svmm->nadvice++] =
+				(struct nvsvm_svm_advice){ start, end };
+	}
+	spin_unlock(&svmm->advice_lock);
 	return ret;
 }
 
@@ -435,6 +552,98 @@ static void nvsvm_svm_fault_work(struct work_struct *work)
 	nvsvm_stat_add(ndev, NULL, NVSVM_STAT_REPLAYS, 1);
 }
 
+/* Take a reference on the next SVMM of @mm from *@index on, or NULL. */
+static struct nvsvm_svmm *nvsvm_svmm_next(struct nvsvm_svm_device *sdev,
+					  struct mm_struct *mm,
+					  unsigned long *index)
+{
+	struct nvsvm_svmm *svmm;
+
+	xa_lock(&sdev->svmms);
+	for (svmm = xa_find(&sdev->svmms, index, ULONG_MAX, XA_PRESENT); svmm;
+	     svmm = xa_find_after(&sdev->svmms, index, ULONG_MAX, XA_PRESENT)) {
+		if (svmm->mm == mm && kref_get_unless_zero(&svmm->kref))
+			break;
+	}
+	xa_unlock(&sdev->svmms);
+	return svmm;
+}
+
+/**
+ * nvsvm_svm_migrating() - Invalidate the GPU mappings of migrating pages.
+ * @ndev: The GPU doing the migration.
+ * @mm: The address space the pages belong to.
+ * @start: Address of the first page.
+ * @dst: migrate_vma destination entries: a page migrates if it has one.
+ * @npages: Number of entries.
+ * @to_vram: The direction, for the counters.
+ *
+ * The notifier skips the migrations this GPU starts; this is where their
+ * pages lose their GPU mappings instead, in every SVMM of this GPU that
+ * mirrors @mm, before they are copied. Pages that do not migrate keep
+ * their mappings.
+ *
+ * Context: Process context, with @mm's mmap lock held for reading.
+ */
+void nvsvm_svm_migrating(struct nvsvm_device *ndev, struct mm_struct *mm,
+			 u64 start, const unsigned long *dst,
+			 unsigned long npages, bool to_vram)
+{
+	unsigned long index = 0, i, j, n;
+	struct nvsvm_svmm *svmm;
+
+	while ((svmm = nvsvm_svmm_next(&ndev->svm, mm, &index))) {
+		mutex_lock(&svmm->mutex);
+		for (i = 0, n = 0; i < npages; i = j) {
+			for (; i < npages && !dst[i]; i++)
+				;
+			for (j = i; j < npages && dst[j]; j++)
+				;
+			if (i == j)
+				break;
+			nvsvm_vmm_unmap(svmm->vmm, start + (i << PAGE_SHIFT),
+					(j - i) << PAGE_SHIFT);
+			nvsvm_vmm_flush(svmm->vmm, start + (i << PAGE_SHIFT),
+					(j - i) << PAGE_SHIFT);
+			nvsvm_stat_add(ndev, svmm->stats,
+				       NVSVM_STAT_TLB_FLUSHES, 1);
+			n += j - i;
+		}
+		mutex_unlock(&svmm->mutex);
+		nvsvm_stat_add(ndev, svmm->stats,
+			       NVSVM_STAT_MIGRATION_INVALIDATIONS, n);
+		if (!to_vram)
+			atomic64_add(n, &svmm->stats->count[NVSVM_STAT_MIGRATED_TO_SYS]);
+		nvsvm_svmm_put(svmm);
+		index++;
+	}
+}
+
+/**
+ * nvsvm_svmm_map_pfns() - Map pages for the GPU outside fault servicing.
+ * @svmm: The SVMM.
+ * @start: Address of the first page.
+ * @npages: Number of entries in @pfns.
+ * @pfns: PFN-map entries; invalid ones leave their PTEs as they are.
+ *
+ * The migration that calls this holds the pages locked, so no
+ * invalidation can race with the mapping.
+ *
+ * Context: Process context.
+ */
+void nvsvm_svmm_map_pfns(struct nvsvm_svmm *svmm, u64 start,
+			 unsigned long npages, const u64 *pfns)
+{
+	/* Without a table the page simply faults in later. */
+	if (nvsvm_vmm_reserve(svmm->vmm))
+		return;
+	mutex_lock(&svmm->mutex);
+	nvsvm_vmm_pfn_map(svmm->vmm, start, npages, pfns);
+	nvsvm_vmm_flush(svmm->vmm, start, npages << PAGE_SHIFT);
+	nvsvm_stat_add(svmm->ndev, svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+	mutex_unlock(&svmm->mutex);
+}
+
 /**
  * nvsvm_svmm_create() - Mirror an address space into a new GPU VM.
  * @ndev: The GPU.
@@ -458,6 +667,7 @@ struct nvsvm_svmm *nvsvm_svmm_create(struct nvsvm_device *ndev,
 	svmm->stats = stats;
 	mutex_init(&svmm->mutex);
 	kref_init(&svmm->kref);
+	spin_lock_init(&svmm->advice_lock);
 
 	/* The notifier takes the svmm lock from reclaim: tell lockdep. */
 	fs_reclaim_acquire(GFP_KERNEL);

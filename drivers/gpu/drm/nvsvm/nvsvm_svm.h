@@ -9,6 +9,7 @@
 #include <linux/kref.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -17,6 +18,9 @@
 
 struct mm_struct;
 struct nvsvm_device;
+
+/** define NVSVM_SVM_MAX_ADVICE - Most advised ranges per SVMM. */
+#define NVSVM_SVM_MAX_ADVICE	64
 struct nvsvm_vmm;
 
 /**
@@ -32,6 +36,13 @@ struct nvsvm_vmm;
  * @NVSVM_STAT_TLB_FLUSHES: GPU TLB invalidations issued.
  * @NVSVM_STAT_JOBS: Jobs submitted.
  * @NVSVM_STAT_JOBS_FAILED: Jobs waited for that had failed.
+ * @NVSVM_STAT_MIGRATED_TO_VRAM: Pages moved to VRAM.
+ * @NVSVM_STAT_MIGRATED_TO_SYS: Pages moved to system memory.
+ * @NVSVM_STAT_MIGRATION_INVALIDATIONS: Pages whose GPU mapping a migration
+ *	invalidated.
+ * @NVSVM_STAT_CPU_FAULTS: CPU faults on VRAM pages.
+ * @NVSVM_STAT_EVICTIONS: Pages evicted from VRAM.
+ * @NVSVM_STAT_VRAM_IN_USE: Bytes of VRAM holding pages; a gauge.
  * @NVSVM_STAT_COUNT: Number of counters.
  */
 enum nvsvm_stat {
@@ -46,6 +57,12 @@ enum nvsvm_stat {
 	NVSVM_STAT_TLB_FLUSHES,
 	NVSVM_STAT_JOBS,
 	NVSVM_STAT_JOBS_FAILED,
+	NVSVM_STAT_MIGRATED_TO_VRAM,
+	NVSVM_STAT_MIGRATED_TO_SYS,
+	NVSVM_STAT_MIGRATION_INVALIDATIONS,
+	NVSVM_STAT_CPU_FAULTS,
+	NVSVM_STAT_EVICTIONS,
+	NVSVM_STAT_VRAM_IN_USE,
 	NVSVM_STAT_COUNT,
 };
 
@@ -86,6 +103,9 @@ struct nvsvm_svm_device {
  * @kref: References: the file's, and the fault worker's while it services.
  * @inst: Instance of @vmm, as the fault buffer reports it.
  * @stats: Counters of the file that owns this SVMM.
+ * @advice_lock: Protects @advice and @nadvice.
+ * @advice: Ranges whose preferred location is VRAM.
+ * @nadvice: Number of entries in @advice.
  */
 struct nvsvm_svmm {
 	struct nvsvm_device *ndev;
@@ -96,6 +116,12 @@ struct nvsvm_svmm {
 	struct kref kref;
 	u64 inst;
 	struct nvsvm_stats *stats;
+	spinlock_t advice_lock; /* protects advice, nadvice */
+	struct nvsvm_svm_advice {
+		u64 start;
+		u64 end;
+	} advice[NVSVM_SVM_MAX_ADVICE];
+	unsigned int nadvice;
 };
 
 int nvsvm_svm_device_init(struct nvsvm_device *ndev);
@@ -105,6 +131,14 @@ struct nvsvm_svmm *nvsvm_svmm_create(struct nvsvm_device *ndev,
 				     struct mm_struct *mm,
 				     struct nvsvm_stats *stats);
 void nvsvm_svmm_destroy(struct nvsvm_svmm *svmm);
+
+void nvsvm_svm_migrating(struct nvsvm_device *ndev, struct mm_struct *mm,
+			 u64 start, const unsigned long *dst,
+			 unsigned long npages, bool to_vram);
+void nvsvm_svmm_map_pfns(struct nvsvm_svmm *svmm, u64 start,
+			 unsigned long npages, const u64 *pfns);
+int nvsvm_svmm_advise(struct nvsvm_svmm *svmm, u64 start, u64 end,
+		      bool vram);
 
 void nvsvm_stat_add(struct nvsvm_device *ndev, struct nvsvm_stats *stats,
 		    enum nvsvm_stat stat, u64 n);

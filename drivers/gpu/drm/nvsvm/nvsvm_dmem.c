@@ -1,0 +1,759 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Copyright 2026 The nvsvm authors
+ */
+
+#include <linux/delay.h>
+#include <linux/dma-fence.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/kref.h>
+#include <linux/memremap.h>
+#include <linux/migrate.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pagemap.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "nvsvm_dmem.h"
+#include "nvsvm_drv.h"
+#include "nvsvm_hw.h"
+#include "nvsvm_svm.h"
+#include "nvsvm_vmm.h"
+#include "nvsvm_vram.h"
+
+/**
+ * DOC: Overview
+ *
+ * VRAM that holds process pages is device-private memory: chunks of
+ * 2 MiB of VRAM, each registered with memremap_pages() as
+ * %MEMORY_DEVICE_PRIVATE over a free physical range, with the GPU as the
+ * pgmap owner. A chunk is registered when the first page of it is needed,
+ * as long as VRAM has room, and stays until the GPU goes away.
+ *
+ * An allocated page's zone_device_data points at a &struct nvsvm_dmem_zdd,
+ * a refcounted object that stands for one migration's allocation and holds
+ * nothing of the process or file that asked for it. A CPU fault on the
+ * page (migrate_to_ram) therefore works the same once the file that
+ * migrated it is closed: nothing it reaches can have been freed.
+ */
+
+/**
+ * DOC: Migration
+ *
+ * Both directions follow the same sequence, one 2 MiB-aligned step of a
+ * VMA at a time:
+ *
+ * 1. migrate_vma_setup() with this GPU as pgmap owner. The %MMU_NOTIFY_MIGRATE
+ *    invalidation it triggers is skipped by this GPU's notifiers and acted
+ *    on by every other GPU's.
+ * 2. Allocate destination pages. A page without room stays where it is.
+ * 3. Invalidate the GPU mappings of exactly the pages that move, in every
+ *    SVMM of this GPU that mirrors the address space: the duty the skipped
+ *    notifier leaves to the driver. Pages that do not move keep theirs.
+ * 4. Copy through the copy engine, contiguous runs coalesced into single
+ *    copies, then migrate_vma_pages().
+ * 5. To VRAM: write VRAM PTEs for the pages that moved, through the PFN-map
+ *    writer, which skips the invalid entries of the others. Then
+ *    migrate_vma_finalize(). The destination pages stay locked until then,
+ *    so a CPU fault cannot take them back before they are mapped.
+ *
+ * When no chunk has a free page and VRAM has no room for another chunk,
+ * the least recently filled chunk is evicted with migrate_device_range():
+ * its pages go back to system memory through the copy engine, and the
+ * notifiers invalidate their GPU mappings (try_to_migrate() raises
+ * %MMU_NOTIFY_CLEAR, which no GPU skips). Eviction never drops data: a
+ * page it cannot give a system page to stays in VRAM.
+ */
+
+/**
+ * DOC: Locking
+ *
+ * - &nvsvm_dmem.lock, a spinlock, protects the chunk list and the
+ *   allocation bitmap of every chunk; page_free() takes it, in any context.
+ * - &nvsvm_dmem.evict_mutex serialises chunk registration and eviction.
+ *   It is taken with the mmap lock of the migrating process held, and it
+ *   is never held while taking an mmap lock.
+ * - migrate_to_ram() takes no driver lock of its own but the svmm locks of
+ *   the SVMMs whose GPU mappings it invalidates, in the order mmap lock >
+ *   svmm lock that the svm layer documents.
+ */
+
+static unsigned int cpu_fault_window_kb = 2048;
+module_param(cpu_fault_window_kb, uint, 0644);
+MODULE_PARM_DESC(cpu_fault_window_kb,
+		 "Pages a CPU fault on VRAM brings back, in KiB: a power of two from 4 (one page, like nouveau) to 2048 (default 2048)");
+
+#define NVSVM_DMEM_CHUNK_SIZE	SZ_2M
+#define NVSVM_DMEM_CHUNK_PAGES	(NVSVM_DMEM_CHUNK_SIZE >> PAGE_SHIFT)
+#define NVSVM_DMEM_STEP		SZ_2M
+#define NVSVM_DMEM_STEP_PAGES	(NVSVM_DMEM_STEP >> PAGE_SHIFT)
+
+/**
+ * struct nvsvm_dmem_chunk - 2 MiB of VRAM registered as device-private.
+ * @pagemap: The device-private pagemap of the chunk.
+ * @dmem: Where it belongs.
+ * @res: The physical range the pages are named by.
+ * @vram_base: VRAM offset of the chunk.
+ * @used: Allocated pages; protected by &nvsvm_dmem.lock.
+ * @nused: Number of bits set in @used.
+ * @link: In &nvsvm_dmem.chunks.
+ */
+struct nvsvm_dmem_chunk {
+	struct dev_pagemap pagemap;
+	struct nvsvm_dmem *dmem;
+	struct resource *res;
+	u64 vram_base;
+	DECLARE_BITMAP(used, NVSVM_DMEM_CHUNK_PAGES);
+	unsigned int nused;
+	struct list_head link;
+};
+
+/**
+ * struct nvsvm_dmem_zdd - zone_device_data of an allocated VRAM page.
+ * @ref: One reference per page of the allocation, plus the migrating
+ *	step's until it is done.
+ * @dmem: The VRAM the pages are in.
+ *
+ * It stands for the VRAM of one migration step. It deliberately holds no
+ * pointer to a process, file or SVMM, whose lifetimes are unrelated to the
+ * pages'.
+ */
+struct nvsvm_dmem_zdd {
+	struct kref ref;
+	struct nvsvm_dmem *dmem;
+};
+
+static struct nvsvm_dmem_chunk *to_chunk(struct page *page)
+{
+	return container_of(page->pgmap, struct nvsvm_dmem_chunk, pagemap);
+}
+
+static struct nvsvm_dmem *to_dmem(struct nvsvm_device *ndev)
+{
+	return &ndev->dmem;
+}
+
+/**
+ * nvsvm_dmem_page_is_ours() - Tell whether a page is this GPU's VRAM.
+ * @ndev: The GPU.
+ * @page: Any page.
+ *
+ * Return: True for a device-private page of @ndev.
+ */
+bool nvsvm_dmem_page_is_ours(struct nvsvm_device *ndev, struct page *page)
+{
+	return is_device_private_page(page) && page->pgmap->owner == ndev;
+}
+
+/**
+ * nvsvm_dmem_page_offset() - VRAM offset of a device-private page.
+ * @page: A page for which nvsvm_dmem_page_is_ours() is true.
+ *
+ * Return: The page's VRAM offset.
+ */
+u64 nvsvm_dmem_page_offset(struct page *page)
+{
+	struct nvsvm_dmem_chunk *chunk = to_chunk(page);
+	unsigned long first = PHYS_PFN(chunk->pagemap.range.start);
+
+	return chunk->vram_base + ((u64)(page_to_pfn(page) - first) << PAGE_SHIFT);
+}
+
+static void nvsvm_dmem_zdd_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct nvsvm_dmem_zdd, ref));
+}
+
+static void nvsvm_dmem_page_free(struct page *page)
+{
+	struct nvsvm_dmem_zdd *zdd = page->zone_device_data;
+	struct nvsvm_dmem_chunk *chunk = to_chunk(page);
+	struct nvsvm_dmem *dmem = chunk->dmem;
+	unsigned long first = PHYS_PFN(chunk->pagemap.range.start);
+
+	spin_lock(&dmem->lock);
+	__clear_bit(page_to_pfn(page) - first, chunk->used);
+	chunk->nused--;
+	spin_unlock(&dmem->lock);
+
+	page->zone_device_data = NULL;
+	nvsvm_stat_add(dmem->ndev, NULL, NVSVM_STAT_VRAM_IN_USE, -PAGE_SIZE);
+	kref_put(&zdd->ref, nvsvm_dmem_zdd_release);
+}
+
+static vm_fault_t nvsvm_dmem_migrate_to_ram(struct vm_fault *vmf);
+
+static const struct dev_pagemap_ops nvsvm_dmem_pagemap_ops = {
+	.page_free	= nvsvm_dmem_page_free,
+	.migrate_to_ram	= nvsvm_dmem_migrate_to_ram,
+};
+
+/* Register one more chunk, if VRAM has room. */
+static int nvsvm_dmem_chunk_add(struct nvsvm_dmem *dmem)
+{
+	struct nvsvm_device *ndev = dmem->ndev;
+	struct nvsvm_dmem_chunk *chunk;
+	void *ptr;
+	int ret;
+
+	lockdep_assert_held(&dmem->evict_mutex);
+
+	chunk = kzalloc(sizeof(*chunk), GFP_KERNEL);
+	if (!chunk)
+		return -ENOMEM;
+	chunk->dmem = dmem;
+
+	ret = nvsvm_vram_alloc(ndev->vram, NVSVM_DMEM_CHUNK_SIZE,
+			       &chunk->vram_base);
+	if (ret)
+		goto err_free;
+
+	chunk->res = request_free_mem_region(&iomem_resource,
+					     NVSVM_DMEM_CHUNK_SIZE, "nvsvm");
+	if (IS_ERR(chunk->res)) {
+		ret = PTR_ERR(chunk->res);
+		goto err_free_vram;
+	}
+
+	chunk->pagemap.type = MEMORY_DEVICE_PRIVATE;
+	chunk->pagemap.range.start = chunk->res->start;
+	chunk->pagemap.range.end = chunk->res->end;
+	chunk->pagemap.nr_range = 1;
+	chunk->pagemap.ops = &nvsvm_dmem_pagemap_ops;
+	chunk->pagemap.owner = ndev;
+	ptr = memremap_pages(&chunk->pagemap, numa_node_id());
+	if (IS_ERR(ptr)) {
+		ret = PTR_ERR(ptr);
+		goto err_release_region;
+	}
+
+	spin_lock(&dmem->lock);
+	list_add(&chunk->link, &dmem->chunks);
+	dmem->nchunks++;
+	spin_unlock(&dmem->lock);
+	return 0;
+
+err_release_region:
+	release_mem_region(chunk->res->start, resource_size(chunk->res));
+err_free_vram:
+	nvsvm_vram_free(ndev->vram, chunk->vram_base, NVSVM_DMEM_CHUNK_SIZE);
+err_free:
+	kfree(chunk);
+	return ret;
+}
+
+static struct page *nvsvm_dmem_alloc_locked(struct nvsvm_dmem *dmem)
+{
+	struct nvsvm_dmem_chunk *chunk;
+	unsigned long index;
+
+	lockdep_assert_held(&dmem->lock);
+
+	list_for_each_entry(chunk, &dmem->chunks, link) {
+		if (chunk->nused == NVSVM_DMEM_CHUNK_PAGES)
+			continue;
+		index = find_first_zero_bit(chunk->used, NVSVM_DMEM_CHUNK_PAGES);
+		__set_bit(index, chunk->used);
+		chunk->nused++;
+		/* Most recently filled last: eviction takes the first. */
+		list_move_tail(&chunk->link, &dmem->chunks);
+		return pfn_to_page(PHYS_PFN(chunk->pagemap.range.start) + index);
+	}
+	return NULL;
+}
+
+/* Copy pages between system memory and VRAM. */
+static void nvsvm_dmem_copy_add(struct nvsvm_hw_copy *copies,
+				unsigned int *count, u64 src, u32 src_ap,
+				u64 dst, u32 dst_ap)
+{
+	struct nvsvm_hw_copy *last = *count ? &copies[*count - 1] : NULL;
+
+	if (last && last->src + last->len == src &&
+	    last->dst + last->len == dst && last->src_aperture == src_ap &&
+	    last->dst_aperture == dst_ap &&
+	    last->len + PAGE_SIZE <= NVSVM_HW_COPY_MAX_LEN) {
+		last->len += PAGE_SIZE;
+		return;
+	}
+	copies[(*count)++] = (struct nvsvm_hw_copy) {
+		.src = src, .src_aperture = src_ap,
+		.dst = dst, .dst_aperture = dst_ap,
+		.len = PAGE_SIZE,
+	};
+}
+
+static u64 nvsvm_dmem_addr(struct page *page, u32 *aperture)
+{
+	if (is_device_private_page(page)) {
+		*aperture = NVSVM_HW_APERTURE_VRAM;
+		return nvsvm_dmem_page_offset(page);
+	}
+	*aperture = NVSVM_HW_APERTURE_SYS_COHERENT;
+	return page_to_phys(page);
+}
+
+/*
+ * Copy every page with a destination: src[i] to dst[i], migrate-pfn
+ * encoded. Contiguous runs become one copy each.
+ */
+static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
+			   const unsigned long *dst, unsigned long npages)
+{
+	struct nvsvm_hw_copy *copies;
+	struct dma_fence *fence;
+	unsigned int count = 0;
+	unsigned long i;
+	int ret = 0;
+
+	copies = kvmalloc_array(min_t(unsigned long, npages,
+				      NVSVM_HW_COPY_MAX_BATCH),
+				sizeof(*copies), GFP_KERNEL);
+	if (!copies)
+		return -ENOMEM;
+
+	for (i = 0; i <= npages && !ret; i++) {
+		struct page *spage, *dpage;
+		u32 sap, dap;
+		u64 s, d;
+
+		if (i == npages || count == NVSVM_HW_COPY_MAX_BATCH) {
+			if (count) {
+				fence = nvsvm_hw_ce_copy(dmem->ndev->hw, copies,
+							 count);
+				if (IS_ERR(fence)) {
+					ret = PTR_ERR(fence);
+					break;
+				}
+				dma_fence_wait(fence, false);
+				ret = fence->error;
+				dma_fence_put(fence);
+				count = 0;
+			}
+			if (i == npages)
+				break;
+		}
+		dpage = migrate_pfn_to_page(dst[i]);
+		spage = migrate_pfn_to_page(src[i]);
+		if (!dpage || !spage)
+			continue;
+		s = nvsvm_dmem_addr(spage, &sap);
+		d = nvsvm_dmem_addr(dpage, &dap);
+		nvsvm_dmem_copy_add(copies, &count, s, sap, d, dap);
+	}
+
+	kvfree(copies);
+	return ret;
+}
+
+/* Give up on every destination page: the sources stay where they are. */
+static void nvsvm_dmem_abort(unsigned long *dst, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		struct page *dpage = migrate_pfn_to_page(dst[i]);
+
+		if (!dpage)
+			continue;
+		unlock_page(dpage);
+		put_page(dpage);
+		dst[i] = 0;
+	}
+}
+
+static unsigned long nvsvm_dmem_count(const unsigned long *dst,
+				      unsigned long npages)
+{
+	unsigned long i, n = 0;
+
+	for (i = 0; i < npages; i++)
+		n += !!dst[i];
+	return n;
+}
+
+static int nvsvm_dmem_evict_chunk(struct nvsvm_dmem *dmem,
+				  struct nvsvm_dmem_chunk *chunk);
+
+static struct page *nvsvm_dmem_alloc(struct nvsvm_dmem *dmem,
+				     struct nvsvm_dmem_zdd *zdd)
+{
+	struct nvsvm_dmem_chunk *victim;
+	struct page *page;
+
+	for (;;) {
+		spin_lock(&dmem->lock);
+		page = nvsvm_dmem_alloc_locked(dmem);
+		spin_unlock(&dmem->lock);
+		if (page)
+			break;
+
+		mutex_lock(&dmem->evict_mutex);
+		if (nvsvm_dmem_chunk_add(dmem)) {
+			spin_lock(&dmem->lock);
+			victim = list_first_entry_or_null(&dmem->chunks,
+							  struct nvsvm_dmem_chunk,
+							  link);
+			spin_unlock(&dmem->lock);
+			if (!victim || nvsvm_dmem_evict_chunk(dmem, victim) <= 0) {
+				mutex_unlock(&dmem->evict_mutex);
+				return NULL;
+			}
+		}
+		mutex_unlock(&dmem->evict_mutex);
+	}
+
+	kref_get(&zdd->ref);
+	page->zone_device_data = zdd;
+	zone_device_page_init(page);
+	nvsvm_stat_add(dmem->ndev, NULL, NVSVM_STAT_VRAM_IN_USE, PAGE_SIZE);
+	return page;
+}
+
+/*
+ * Evict what a chunk holds to system memory. Returns the number of pages
+ * evicted, or a negative errno. The GPU mappings of the pages go through
+ * the notifiers: try_to_migrate() raises MMU_NOTIFY_CLEAR.
+ */
+static int nvsvm_dmem_evict_chunk(struct nvsvm_dmem *dmem,
+				  struct nvsvm_dmem_chunk *chunk)
+{
+	unsigned long npages = NVSVM_DMEM_CHUNK_PAGES, i, moved;
+	unsigned long *src, *dst;
+	int ret;
+
+	lockdep_assert_held(&dmem->evict_mutex);
+
+	src = kvcalloc(npages, sizeof(*src), GFP_KERNEL);
+	dst = kvcalloc(npages, sizeof(*dst), GFP_KERNEL);
+	if (!src || !dst) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+
+	ret = migrate_device_range(src, PHYS_PFN(chunk->pagemap.range.start),
+				   npages);
+	if (ret)
+		goto out_free;
+
+	for (i = 0; i < npages; i++) {
+		struct page *dpage;
+
+		if (!(src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		dpage = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN);
+		if (!dpage)
+			continue;	/* stays in VRAM; nothing is lost */
+		lock_page(dpage);
+		dst[i] = migrate_pfn(page_to_pfn(dpage));
+	}
+
+	ret = nvsvm_dmem_copy(dmem, src, dst, npages);
+	if (ret)
+		nvsvm_dmem_abort(dst, npages);
+	moved = nvsvm_dmem_count(dst, npages);
+	migrate_device_pages(src, dst, npages);
+	migrate_device_finalize(src, dst, npages);
+	if (!ret) {
+		nvsvm_stat_add(dmem->ndev, NULL, NVSVM_STAT_EVICTIONS, moved);
+		nvsvm_stat_add(dmem->ndev, NULL, NVSVM_STAT_MIGRATED_TO_SYS,
+			       moved);
+		ret = moved;
+	}
+out_free:
+	kvfree(src);
+	kvfree(dst);
+	return ret;
+}
+
+/*
+ * One step of a migration to VRAM, within one VMA and one 2 MiB block.
+ * Called with the mmap lock held for reading.
+ */
+static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
+				   struct vm_area_struct *vma, u64 start,
+				   u64 end, unsigned long *src,
+				   unsigned long *dst, u64 *pfns,
+				   u64 *migrated)
+{
+	struct nvsvm_device *ndev = svmm->ndev;
+	struct nvsvm_dmem *dmem = to_dmem(ndev);
+	struct migrate_vma args = {
+		.vma = vma,
+		.start = start,
+		.end = end,
+		.src = src,
+		.dst = dst,
+		.pgmap_owner = ndev,
+		.flags = MIGRATE_VMA_SELECT_SYSTEM,
+	};
+	struct nvsvm_dmem_zdd *zdd;
+	unsigned long i, npages = (end - start) >> PAGE_SHIFT, moved;
+	int ret;
+
+	zdd = kzalloc(sizeof(*zdd), GFP_KERNEL);
+	if (!zdd)
+		return -ENOMEM;
+	kref_init(&zdd->ref);
+	zdd->dmem = dmem;
+
+	memset(dst, 0, npages * sizeof(*dst));
+	ret = migrate_vma_setup(&args);
+	if (ret)
+		goto out_put;
+
+	for (i = 0; i < args.npages; i++) {
+		struct page *dpage;
+
+		/* Unpopulated pages stay so: no VRAM for zeroes. */
+		if (!(src[i] & MIGRATE_PFN_MIGRATE) || !migrate_pfn_to_page(src[i]))
+			continue;
+		dpage = nvsvm_dmem_alloc(dmem, zdd);
+		if (!dpage)
+			break;	/* best effort: the rest stays in system memory */
+		dst[i] = migrate_pfn(page_to_pfn(dpage));
+	}
+
+	nvsvm_svm_migrating(ndev, vma->vm_mm, start, dst, args.npages, true);
+
+	ret = nvsvm_dmem_copy(dmem, src, dst, args.npages);
+	if (ret)
+		nvsvm_dmem_abort(dst, args.npages);
+
+	migrate_vma_pages(&args);
+
+	for (i = 0, moved = 0; i < args.npages; i++) {
+		struct page *dpage = migrate_pfn_to_page(dst[i]);
+
+		pfns[i] = 0;
+		if (!dpage || !(src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		pfns[i] = nvsvm_vmm_pfn_vram(nvsvm_dmem_page_offset(dpage),
+					     (src[i] & MIGRATE_PFN_WRITE ?
+					      NVSVM_VMM_PFN_WRITE : 0) |
+					     NVSVM_VMM_PFN_ATOMIC);
+		moved++;
+	}
+	/* Pages that did not move keep their PTEs: their entries are invalid. */
+	if (moved)
+		nvsvm_svmm_map_pfns(svmm, start, args.npages, pfns);
+
+	migrate_vma_finalize(&args);
+	*migrated += moved;
+	nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_MIGRATED_TO_VRAM, moved);
+out_put:
+	kref_put(&zdd->ref, nvsvm_dmem_zdd_release);
+	return ret;
+}
+
+/*
+ * Bring the VRAM pages of [start, end) of @vma back to system memory.
+ * Called with the mmap lock held for reading.
+ */
+static int nvsvm_dmem_step_to_sys(struct nvsvm_device *ndev,
+				  struct vm_area_struct *vma, u64 start,
+				  u64 end, struct page *fault_page,
+				  unsigned long *src, unsigned long *dst,
+				  u64 *migrated)
+{
+	struct migrate_vma args = {
+		.vma = vma,
+		.start = start,
+		.end = end,
+		.src = src,
+		.dst = dst,
+		.pgmap_owner = ndev,
+		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+		.fault_page = fault_page,
+	};
+	unsigned long i, moved;
+	int ret;
+
+	memset(dst, 0, ((end - start) >> PAGE_SHIFT) * sizeof(*dst));
+	ret = migrate_vma_setup(&args);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < args.npages; i++) {
+		struct page *dpage;
+
+		if (!(src[i] & MIGRATE_PFN_MIGRATE) || !migrate_pfn_to_page(src[i]))
+			continue;
+		dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, vma,
+				       start + (i << PAGE_SHIFT));
+		if (!dpage)
+			continue;
+		lock_page(dpage);
+		dst[i] = migrate_pfn(page_to_pfn(dpage));
+	}
+
+	nvsvm_svm_migrating(ndev, vma->vm_mm, start, dst, args.npages, false);
+
+	ret = nvsvm_dmem_copy(to_dmem(ndev), src, dst, args.npages);
+	if (ret)
+		nvsvm_dmem_abort(dst, args.npages);
+	moved = nvsvm_dmem_count(dst, args.npages);
+
+	migrate_vma_pages(&args);
+	migrate_vma_finalize(&args);
+	*migrated += moved;
+	return ret;
+}
+
+static vm_fault_t nvsvm_dmem_migrate_to_ram(struct vm_fault *vmf)
+{
+	struct nvsvm_dmem_chunk *chunk = to_chunk(vmf->page);
+	struct nvsvm_device *ndev = chunk->dmem->ndev;
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned int kb = clamp(READ_ONCE(cpu_fault_window_kb), 4u, 2048u);
+	u64 window = (u64)rounddown_pow_of_two(kb) * SZ_1K;
+	u64 start = max_t(u64, ALIGN_DOWN(vmf->address, window), vma->vm_start);
+	u64 end = min_t(u64, ALIGN_DOWN(vmf->address, window) + window,
+			vma->vm_end);
+	unsigned long npages = (end - start) >> PAGE_SHIFT;
+	unsigned long *src, *dst;
+	u64 migrated = 0;
+	vm_fault_t ret = 0;
+
+	src = kvcalloc(npages, sizeof(*src), GFP_KERNEL);
+	dst = kvcalloc(npages, sizeof(*dst), GFP_KERNEL);
+	if (!src || !dst) {
+		ret = VM_FAULT_OOM;
+		goto out_free;
+	}
+
+	if (nvsvm_dmem_step_to_sys(ndev, vma, start, end, vmf->page, src, dst,
+				   &migrated))
+		ret = VM_FAULT_SIGBUS;
+	nvsvm_stat_add(ndev, NULL, NVSVM_STAT_CPU_FAULTS, 1);
+	nvsvm_stat_add(ndev, NULL, NVSVM_STAT_MIGRATED_TO_SYS, migrated);
+out_free:
+	kvfree(src);
+	kvfree(dst);
+	return ret;
+}
+
+/**
+ * nvsvm_dmem_migrate() - Migrate a range of an SVMM's address space.
+ * @svmm: The SVMM; its GPU is the VRAM side.
+ * @start: Start of the range, page aligned.
+ * @end: End of the range, page aligned.
+ * @to_vram: To VRAM, or to system memory.
+ * @migrated: Incremented by the number of pages moved.
+ *
+ * Pages that cannot move stay where they are; that is not an error.
+ *
+ * Context: Process context; takes the SVMM's mmap lock for reading.
+ * Return: 0; -ESRCH when the address space is gone; -ENOMEM.
+ */
+int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
+		       bool to_vram, u64 *migrated)
+{
+	struct mm_struct *mm = svmm->mm;
+	unsigned long *src, *dst;
+	u64 addr, moved = 0, *pfns;
+	int ret = 0;
+
+	if (!mmget_not_zero(mm))
+		return -ESRCH;
+
+	src = kvcalloc(NVSVM_DMEM_STEP_PAGES, sizeof(*src), GFP_KERNEL);
+	dst = kvcalloc(NVSVM_DMEM_STEP_PAGES, sizeof(*dst), GFP_KERNEL);
+	pfns = kvcalloc(NVSVM_DMEM_STEP_PAGES, sizeof(*pfns), GFP_KERNEL);
+	if (!src || !dst || !pfns) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+
+	mmap_read_lock(mm);
+	for (addr = start; addr < end && !ret;) {
+		struct vm_area_struct *vma = find_vma(mm, addr);
+		u64 next;
+
+		if (!vma || vma->vm_start >= end)
+			break;
+		addr = max_t(u64, addr, vma->vm_start);
+		next = min3((u64)vma->vm_end, end,
+			    ALIGN_DOWN(addr, NVSVM_DMEM_STEP) + NVSVM_DMEM_STEP);
+		if (to_vram)
+			ret = nvsvm_dmem_step_to_vram(svmm, vma, addr, next,
+						      src, dst, pfns, &moved);
+		else
+			ret = nvsvm_dmem_step_to_sys(svmm->ndev, vma, addr,
+						     next, NULL, src, dst,
+						     &moved);
+		/* A VMA migrate_vma cannot handle just does not move. */
+		if (ret == -EINVAL)
+			ret = 0;
+		addr = next;
+	}
+	mmap_read_unlock(mm);
+
+	/* Per file, nvsvm_svm_migrating() counted the pages it unmapped. */
+	if (!to_vram)
+		nvsvm_stat_add(svmm->ndev, NULL, NVSVM_STAT_MIGRATED_TO_SYS,
+			       moved);
+	*migrated += moved;
+out_free:
+	kvfree(src);
+	kvfree(dst);
+	kvfree(pfns);
+	mmput(mm);
+	return ret;
+}
+
+/**
+ * nvsvm_dmem_init() - Set up the device-private VRAM of a GPU.
+ * @ndev: The GPU.
+ *
+ * Chunks are registered when first needed.
+ *
+ * Return: 0.
+ */
+int nvsvm_dmem_init(struct nvsvm_device *ndev)
+{
+	struct nvsvm_dmem *dmem = to_dmem(ndev);
+
+	dmem->ndev = ndev;
+	spin_lock_init(&dmem->lock);
+	INIT_LIST_HEAD(&dmem->chunks);
+	mutex_init(&dmem->evict_mutex);
+	return 0;
+}
+
+/**
+ * nvsvm_dmem_fini() - Bring every page back to system memory and free VRAM.
+ * @ndev: The GPU; no file may be open.
+ *
+ * Pages of live processes are evicted, so their data survives the driver.
+ *
+ * Context: Process context.
+ */
+void nvsvm_dmem_fini(struct nvsvm_device *ndev)
+{
+	struct nvsvm_dmem *dmem = to_dmem(ndev);
+	struct nvsvm_dmem_chunk *chunk, *tmp;
+
+	mutex_lock(&dmem->evict_mutex);
+	list_for_each_entry_safe(chunk, tmp, &dmem->chunks, link) {
+		unsigned int tries;
+
+		/* A busy page is retried for a while before we give up. */
+		for (tries = 0; READ_ONCE(chunk->nused) && tries < 100; tries++) {
+			if (nvsvm_dmem_evict_chunk(dmem, chunk) <= 0)
+				msleep(20);
+		}
+		WARN(chunk->nused, "nvsvm: %u VRAM pages still in use\n",
+		     chunk->nused);
+		list_del(&chunk->link);
+		memunmap_pages(&chunk->pagemap);
+		release_mem_region(chunk->res->start, resource_size(chunk->res));
+		nvsvm_vram_free(ndev->vram, chunk->vram_base,
+				NVSVM_DMEM_CHUNK_SIZE);
+		kfree(chunk);
+	}
+	mutex_unlock(&dmem->evict_mutex);
+	mutex_destroy(&dmem->evict_mutex);
+}

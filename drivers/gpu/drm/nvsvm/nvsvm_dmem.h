@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * Copyright 2026 The nvsvm authors
+ */
+#ifndef __NVSVM_DMEM_H__
+#define __NVSVM_DMEM_H__
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+struct nvsvm_device;
+struct nvsvm_svmm;
+struct page;
+
+/**
+ * struct nvsvm_dmem - Device-private VRAM of one GPU.
+ * @ndev: The GPU.
+ * @lock: Protects @chunks and the free state of every chunk.
+ * @chunks: Registered chunks, least recently filled first.
+ * @nchunks: Number of registered chunks.
+ * @evict_mutex: Serialises evictions and chunk registration.
+ */
+struct nvsvm_dmem {
+	struct nvsvm_device *ndev;
+	spinlock_t lock; /* protects chunks and their free state */
+	struct list_head chunks;
+	unsigned int nchunks;
+	struct mutex evict_mutex; /* serialises evictions, registration */
+};
+
+int nvsvm_dmem_init(struct nvsvm_device *ndev);
+void nvsvm_dmem_fini(struct nvsvm_device *ndev);
+
+bool nvsvm_dmem_page_is_ours(struct nvsvm_device *ndev, struct page *page);
+u64 nvsvm_dmem_page_offset(struct page *page);
+
+int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
+		       bool to_vram, u64 *migrated);
+
+#endif /* __NVSVM_DMEM_H__ */
