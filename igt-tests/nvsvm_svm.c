@@ -13,80 +13,15 @@
 
 #include <xf86drm.h>
 
-#include "nvsvm_igt.h"
+#include "nvsvm_igt_svm.h"
 
 IGT_TEST_DESCRIPTION("Shared virtual memory: the GPU sees the process's memory, and every CPU mapping change");
 
-#define PAGE_SZ		4096ul
 #define SZ_2M		(2ul << 20)
-#define SEC_NS		1000000000ull
 #define HOUR_NS		(3600 * SEC_NS)
-
-/* Guard and "never written" value. */
-#define POISON		0x5a5a5a5a5a5a5a5aull
-/* Step of the CPU patterns: word i of pattern s is s + i * STEP. */
-#define STEP		0x9e3779b97f4a7c15ull
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-/* A copy of @base with one member changed, for the malformed-argument checks. */
-#define WITH(base, member, value) \
-	({ __auto_type __w = (base); __w.member = (value); __w; })
-
-/* Issue an ioctl on a copy of @args and assert its exact result. */
-#define EXPECT_IOCTL(fd, request, args, err) \
-	do { \
-		__auto_type __args = (args); \
-		int __ret = raw_ioctl((fd), (request), &__args); \
-		igt_assert_eq(__ret, (err)); \
-	} while (0)
-
-/* An nvsvm file with SVM on and one channel. */
-struct gpu {
-	int fd;
-	uint32_t chan;
-};
 
 /* Device 0, bound to the test process. */
 static struct gpu dev0 = { .fd = -1 };
-
-static int raw_ioctl(int fd, unsigned long request, void *args)
-{
-	return drmIoctl(fd, request, args) ? -errno : 0;
-}
-
-static struct gpu gpu_open(unsigned int index)
-{
-	struct gpu g = { .fd = nvsvm_igt_open(index) };
-	int ret;
-
-	ret = nvsvm_svm_init(g.fd);
-	igt_assert_f(!ret, "SVM_INIT: %s\n", nvsvm_strerror(ret));
-	ret = nvsvm_channel_create(g.fd, &g.chan);
-	igt_assert_f(!ret, "CHANNEL_CREATE: %s\n", nvsvm_strerror(ret));
-	igt_assert(g.chan);
-	return g;
-}
-
-static int gpu_run(const struct gpu *g, struct drm_nvsvm_op op)
-{
-	return nvsvm_run(g->fd, g->chan, &op, 1);
-}
-
-static void gpu_ok(const struct gpu *g, struct drm_nvsvm_op op)
-{
-	int ret = gpu_run(g, op);
-
-	igt_assert_f(!ret, "job: %d (%s)\n", ret, nvsvm_strerror(ret));
-}
-
-static struct drm_nvsvm_stats gpu_stats(const struct gpu *g)
-{
-	struct drm_nvsvm_stats s;
-
-	igt_assert_eq(nvsvm_stats(g->fd, 0, &s), 0);
-	return s;
-}
 
 /* Run a job that must fail with -EFAULT, and check the counters say so. */
 static void gpu_expect_fault(const struct gpu *g, struct drm_nvsvm_op op)
@@ -98,43 +33,6 @@ static void gpu_expect_fault(const struct gpu *g, struct drm_nvsvm_op op)
 	igt_assert_eq_u64(after.jobs - before.jobs, 1);
 	igt_assert_eq_u64(after.jobs_failed - before.jobs_failed, 1);
 	igt_assert(after.cancels > before.cancels);
-}
-
-static uint64_t gpu_checksum(const struct gpu *g, const void *src, size_t len)
-{
-	uint64_t result = POISON;
-
-	gpu_ok(g, nvsvm_op_checksum(&result, src, len));
-	return result;
-}
-
-/* The GPU's checksum of @buf equals the CPU's. */
-static void assert_gpu_sees(const struct gpu *g, const void *buf, size_t len)
-{
-	igt_assert_eq_u64(gpu_checksum(g, buf, len), nvsvm_checksum(buf, len));
-}
-
-/* Word i of @buf becomes @first + i * @step: @step 0 is a plain fill. */
-static void cpu_fill(void *buf, size_t len, uint64_t first, uint64_t step)
-{
-	uint64_t *w = buf;
-	size_t i;
-
-	for (i = 0; i < len / 8; i++)
-		w[i] = first + i * step;
-}
-
-static void assert_buf(const void *buf, size_t len, uint64_t first,
-		       uint64_t step)
-{
-	const uint64_t *w = buf;
-	size_t i;
-
-	for (i = 0; i < len / 8; i++)
-		igt_assert_f(w[i] == first + i * step,
-			     "word %zu at %p: %#llx, expected %#llx\n", i,
-			     (void *)&w[i], (unsigned long long)w[i],
-			     (unsigned long long)(first + i * step));
 }
 
 /*
@@ -154,14 +52,6 @@ static void gpu_fill_guarded(const struct gpu *g, uint64_t *words,
 	igt_assert_eq_u64(words[count - 1], POISON);
 }
 
-static void *map_anon(size_t len, int prot, int flags)
-{
-	void *p = mmap(NULL, len, prot, flags | MAP_ANONYMOUS, -1, 0);
-
-	igt_assert(p != MAP_FAILED);
-	return p;
-}
-
 static int tmp_file(size_t len)
 {
 	char path[] = "/tmp/nvsvm_svm.XXXXXX";
@@ -173,69 +63,6 @@ static int tmp_file(size_t len)
 	return fd;
 }
 
-/*
- * Parent/child handshakes over pipes. A side that dies closes its ends, so
- * the other one fails on EOF instead of hanging.
- */
-struct sync_pipe {
-	int down[2];	/* parent -> child */
-	int up[2];	/* child -> parent */
-};
-
-static void sync_open(struct sync_pipe *s, int n)
-{
-	for (int i = 0; i < n; i++) {
-		igt_assert_eq(pipe(s[i].down), 0);
-		igt_assert_eq(pipe(s[i].up), 0);
-	}
-}
-
-/* In child @me: keep only the ends of its own pipes that it uses. */
-static void sync_as_child(struct sync_pipe *s, int n, int me)
-{
-	for (int i = 0; i < n; i++) {
-		close(s[i].down[1]);
-		close(s[i].up[0]);
-		if (i != me) {
-			close(s[i].down[0]);
-			close(s[i].up[1]);
-		}
-	}
-}
-
-static void sync_as_parent(struct sync_pipe *s, int n)
-{
-	for (int i = 0; i < n; i++) {
-		close(s[i].down[0]);
-		close(s[i].up[1]);
-	}
-}
-
-static void sync_close_parent(struct sync_pipe *s, int n)
-{
-	for (int i = 0; i < n; i++) {
-		close(s[i].down[1]);
-		close(s[i].up[0]);
-	}
-}
-
-static void sync_post(int fd)
-{
-	char c = 1;
-
-	igt_assert_eq(write(fd, &c, 1), 1);
-}
-
-static void sync_await(int fd)
-{
-	ssize_t ret;
-	char c;
-
-	do
-		ret = read(fd, &c, 1);
-	while (ret < 0 && errno == EINTR);
-	igt_assert_f(ret == 1, "the other process is gone\n");
-}
 
 static bool thp_available(void)
 {

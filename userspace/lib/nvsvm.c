@@ -223,6 +223,43 @@ int nvsvm_stats(int fd, uint32_t flags, struct drm_nvsvm_stats *stats)
 	return drmIoctl(fd, DRM_IOCTL_NVSVM_STATS, stats) ? -errno : 0;
 }
 
+int nvsvm_migrate(int fd, void *addr, size_t size, uint32_t target,
+		  uint64_t *migrated, uint64_t *skipped)
+{
+	struct drm_nvsvm_migrate args = {
+		.addr = (uintptr_t)addr,
+		.size = size,
+		.target = target,
+	};
+
+	if (drmIoctl(fd, DRM_IOCTL_NVSVM_MIGRATE, &args))
+		return -errno;
+	if (migrated)
+		*migrated = args.migrated;
+	if (skipped)
+		*skipped = args.skipped;
+	return 0;
+}
+
+int nvsvm_prefetch(int fd, void *addr, size_t size)
+{
+	return nvsvm_migrate(fd, addr, size, DRM_NVSVM_MIGRATE_TO_VRAM, NULL,
+			     NULL);
+}
+
+int nvsvm_advise(int fd, void *addr, size_t size, uint32_t attr,
+		 uint32_t value)
+{
+	struct drm_nvsvm_advise args = {
+		.addr = (uintptr_t)addr,
+		.size = size,
+		.attr = attr,
+		.value = value,
+	};
+
+	return drmIoctl(fd, DRM_IOCTL_NVSVM_ADVISE, &args) ? -errno : 0;
+}
+
 uint64_t nvsvm_checksum(const void *buf, size_t len)
 {
 	const uint64_t *words = buf;
@@ -242,7 +279,7 @@ const char *nvsvm_strerror(int err)
 	case EINVAL:
 		return "invalid argument (unknown parameter or flag, nonzero padding, or a value out of range)";
 	case ENOSPC:
-		return "buffer too small, or too many channels";
+		return "buffer too small, or too many channels or advised ranges";
 	case EFAULT:
 		return "GPU access faulted and could not be serviced";
 	case ETIME:

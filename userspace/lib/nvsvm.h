@@ -204,6 +204,68 @@ int nvsvm_run(int fd, uint32_t channel, const struct drm_nvsvm_op *ops,
 int nvsvm_stats(int fd, uint32_t flags, struct drm_nvsvm_stats *stats);
 
 /**
+ * DOC: Device memory
+ *
+ * Pages of the mirrored address space can live in the device's VRAM. The
+ * CPU still maps them there, and a CPU access brings them back to system
+ * memory transparently. nvsvm_migrate() moves a range now; nvsvm_advise()
+ * sets where GPU faults put the pages of a range.
+ */
+
+/**
+ * nvsvm_migrate() - Move the pages of a range to VRAM or system memory.
+ * @fd: An nvsvm file descriptor, after nvsvm_svm_init().
+ * @addr: Start of the range, page aligned.
+ * @size: Size of the range in bytes, page aligned, nonzero, at most
+ *        %DRM_NVSVM_MIGRATE_MAX_SIZE.
+ * @target: %DRM_NVSVM_MIGRATE_TO_VRAM or %DRM_NVSVM_MIGRATE_TO_SYSTEM.
+ * @migrated: Where the number of pages moved is stored. May be NULL.
+ * @skipped: Where the number of pages of the range not moved (already
+ *           there, not mapped, the zero page, unreadable or busy) is
+ *           stored. May be NULL.
+ *
+ * The move is best effort: pages that cannot move count in @skipped, and
+ * the call still succeeds.
+ *
+ * Return: 0, -EINVAL for a malformed range or target, -ENOENT before
+ * nvsvm_svm_init(), or another negative errno.
+ */
+int nvsvm_migrate(int fd, void *addr, size_t size, uint32_t target,
+		  uint64_t *migrated, uint64_t *skipped);
+
+/**
+ * nvsvm_prefetch() - Move the pages of a range to VRAM, best effort.
+ * @fd: An nvsvm file descriptor, after nvsvm_svm_init().
+ * @addr: Start of the range, page aligned.
+ * @size: Size of the range in bytes, page aligned.
+ *
+ * Same as nvsvm_migrate() with %DRM_NVSVM_MIGRATE_TO_VRAM, without the
+ * counts.
+ *
+ * Return: 0, or a negative errno.
+ */
+int nvsvm_prefetch(int fd, void *addr, size_t size);
+
+/**
+ * nvsvm_advise() - Set an attribute of a range.
+ * @fd: An nvsvm file descriptor.
+ * @addr: Start of the range, page aligned.
+ * @size: Size of the range in bytes, page aligned, nonzero.
+ * @attr: %DRM_NVSVM_ADVISE_PREFERRED_LOCATION.
+ * @value: For %DRM_NVSVM_ADVISE_PREFERRED_LOCATION, a migration target:
+ *         with %DRM_NVSVM_MIGRATE_TO_VRAM, GPU faults on system pages of
+ *         the range migrate them to VRAM first.
+ *
+ * A later advice on an overlapping range replaces the earlier one there. A
+ * file has at most %DRM_NVSVM_ADVISE_MAX_RANGES advised ranges.
+ *
+ * Return: 0, -EINVAL for a malformed range, attribute or value, or another
+ * negative errno.
+ */
+int nvsvm_advise(int fd, void *addr, size_t size, uint32_t attr,
+		 uint32_t value);
+
+/**
  * nvsvm_checksum() - CPU reference of %DRM_NVSVM_OP_CHECKSUM.
  * @buf: Array of 64-bit words, 8-byte aligned.
  * @len: Its length in bytes, a multiple of 8.

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the nvsvm SVM tests (nvsvm_svm, nvsvm_migrate): a GPU
+ * fixture (a file with SVM on and one channel), CPU patterns and their
+ * checks, and parent/child handshakes.
+ *
+ * Copyright 2026 The nvsvm authors
+ */
+#ifndef NVSVM_IGT_SVM_H_
+#define NVSVM_IGT_SVM_H_
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+
+#include "nvsvm_igt.h"
+
+#define PAGE_SZ		4096ul
+#define SEC_NS		1000000000ull
+
+/* Guard and "never written" value. */
+#define POISON		0x5a5a5a5a5a5a5a5aull
+/* Step of the CPU patterns: word i of pattern s is s + i * STEP. */
+#define STEP		0x9e3779b97f4a7c15ull
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* A copy of @base with one member changed, for the malformed-argument checks. */
+#define WITH(base, member, value) \
+	({ __auto_type __w = (base); __w.member = (value); __w; })
+
+/* Issue an ioctl on a copy of @args and assert its exact result. */
+#define EXPECT_IOCTL(fd, request, args, err) \
+	do { \
+		__auto_type __args = (args); \
+		int __ret = raw_ioctl((fd), (request), &__args); \
+		igt_assert_eq(__ret, (err)); \
+	} while (0)
+
+/* An nvsvm file with SVM on and one channel. */
+struct gpu {
+	int fd;
+	uint32_t chan;
+};
+
+static inline int raw_ioctl(int fd, unsigned long request, void *args)
+{
+	return drmIoctl(fd, request, args) ? -errno : 0;
+}
+
+static inline struct gpu gpu_open(unsigned int index)
+{
+	struct gpu g = { .fd = nvsvm_igt_open(index) };
+	int ret;
+
+	ret = nvsvm_svm_init(g.fd);
+	igt_assert_f(!ret, "SVM_INIT: %s\n", nvsvm_strerror(ret));
+	ret = nvsvm_channel_create(g.fd, &g.chan);
+	igt_assert_f(!ret, "CHANNEL_CREATE: %s\n", nvsvm_strerror(ret));
+	igt_assert(g.chan);
+	return g;
+}
+
+static inline int gpu_run(const struct gpu *g, struct drm_nvsvm_op op)
+{
+	return nvsvm_run(g->fd, g->chan, &op, 1);
+}
+
+static inline void gpu_ok(const struct gpu *g, struct drm_nvsvm_op op)
+{
+	int ret = gpu_run(g, op);
+
+	igt_assert_f(!ret, "job: %d (%s)\n", ret, nvsvm_strerror(ret));
+}
+
+static inline struct drm_nvsvm_stats gpu_stats(const struct gpu *g)
+{
+	struct drm_nvsvm_stats s;
+
+	igt_assert_eq(nvsvm_stats(g->fd, 0, &s), 0);
+	return s;
+}
+
+static inline uint64_t gpu_checksum(const struct gpu *g, const void *src,
+				    size_t len)
+{
+	uint64_t result = POISON;
+
+	gpu_ok(g, nvsvm_op_checksum(&result, src, len));
+	return result;
+}
+
+/* The GPU's checksum of @buf equals the CPU's. */
+static inline void assert_gpu_sees(const struct gpu *g, const void *buf,
+				   size_t len)
+{
+	igt_assert_eq_u64(gpu_checksum(g, buf, len), nvsvm_checksum(buf, len));
+}
+
+/* Word i of @buf becomes @first + i * @step: @step 0 is a plain fill. */
+static inline void cpu_fill(void *buf, size_t len, uint64_t first,
+			    uint64_t step)
+{
+	uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = first + i * step;
+}
+
+static inline void assert_buf(const void *buf, size_t len, uint64_t first,
+			      uint64_t step)
+{
+	const uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		igt_assert_f(w[i] == first + i * step,
+			     "word %zu at %p: %#llx, expected %#llx\n", i,
+			     (void *)&w[i], (unsigned long long)w[i],
+			     (unsigned long long)(first + i * step));
+}
+
+static inline void *map_anon(size_t len, int prot, int flags)
+{
+	void *p = mmap(NULL, len, prot, flags | MAP_ANONYMOUS, -1, 0);
+
+	igt_assert(p != MAP_FAILED);
+	return p;
+}
+
+/*
+ * Parent/child handshakes over pipes. A side that dies closes its ends, so
+ * the other one fails on EOF instead of hanging.
+ */
+struct sync_pipe {
+	int down[2];	/* parent -> child */
+	int up[2];	/* child -> parent */
+};
+
+static inline void sync_open(struct sync_pipe *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		igt_assert_eq(pipe(s[i].down), 0);
+		igt_assert_eq(pipe(s[i].up), 0);
+	}
+}
+
+/* In child @me: keep only the ends of its own pipes that it uses. */
+static inline void sync_as_child(struct sync_pipe *s, int n, int me)
+{
+	for (int i = 0; i < n; i++) {
+		close(s[i].down[1]);
+		close(s[i].up[0]);
+		if (i != me) {
+			close(s[i].down[0]);
+			close(s[i].up[1]);
+		}
+	}
+}
+
+static inline void sync_as_parent(struct sync_pipe *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		close(s[i].down[0]);
+		close(s[i].up[1]);
+	}
+}
+
+static inline void sync_close_parent(struct sync_pipe *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		close(s[i].down[1]);
+		close(s[i].up[0]);
+	}
+}
+
+static inline void sync_post(int fd)
+{
+	char c = 1;
+
+	igt_assert_eq(write(fd, &c, 1), 1);
+}
+
+static inline void sync_await(int fd)
+{
+	ssize_t ret;
+	char c;
+
+	do
+		ret = read(fd, &c, 1);
+	while (ret < 0 && errno == EINTR);
+	igt_assert_f(ret == 1, "the other process is gone\n");
+}
+
+#endif /* NVSVM_IGT_SVM_H_ */

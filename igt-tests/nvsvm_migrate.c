@@ -1,0 +1,1189 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright 2026 The nvsvm authors
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nvsvm_igt_svm.h"
+
+IGT_TEST_DESCRIPTION("Device memory: migration of process pages to and from VRAM, CPU faults, eviction and advice");
+
+#define SZ_1M		(1ul << 20)
+#define SZ_4M		(4ul << 20)
+/* Words in a page: pattern (first, STEP) at page i starts at PAGE_FIRST(). */
+#define PAGE_WORDS	(PAGE_SZ / 8)
+#define PAGE_FIRST(first, i)	((first) + (uint64_t)(i) * PAGE_WORDS * STEP)
+
+#define TO_SYS		DRM_NVSVM_MIGRATE_TO_SYSTEM
+#define TO_VRAM		DRM_NVSVM_MIGRATE_TO_VRAM
+#define PREFERRED	DRM_NVSVM_ADVISE_PREFERRED_LOCATION
+
+#define NVSVM_PARAMS	"/sys/module/nvsvm/parameters"
+#define SKIP_OWN_MIGRATE NVSVM_PARAMS "/skip_own_migrate"
+
+/* Growth of a counter between two snapshots. */
+#define DELTA(after, before, field) \
+	((unsigned long long)((after).field - (before).field))
+
+/* Device 0, bound to the test process. */
+static struct gpu dev0 = { .fd = -1 };
+static uint64_t vram_size;
+/* skip_own_migrate as it was before migrate-fault-noskip changed it. */
+static char skip_saved[8];
+
+struct moved {
+	uint64_t migrated;
+	uint64_t skipped;
+};
+
+static const char *target_name(uint32_t target)
+{
+	return target == TO_VRAM ? "VRAM" : "system";
+}
+
+/* Migrate [@addr, @addr + @len): the call succeeds and accounts every page. */
+static struct moved migrate(const struct gpu *g, void *addr, size_t len,
+			    uint32_t target)
+{
+	struct moved m = { ~0ull, ~0ull };
+	int ret = nvsvm_migrate(g->fd, addr, len, target, &m.migrated,
+				&m.skipped);
+
+	igt_assert_f(!ret, "MIGRATE %p+%#zx to %s: %s\n", addr, len,
+		     target_name(target), nvsvm_strerror(ret));
+	igt_debug("MIGRATE %p+%#zx to %s: %llu migrated, %llu skipped\n",
+		  addr, len, target_name(target),
+		  (unsigned long long)m.migrated,
+		  (unsigned long long)m.skipped);
+	igt_assert_eq_u64(m.migrated + m.skipped, len / PAGE_SZ);
+	return m;
+}
+
+/* Migrate a range whose every page must move. */
+static void migrate_all(const struct gpu *g, void *addr, size_t len,
+			uint32_t target)
+{
+	struct moved m = migrate(g, addr, len, target);
+
+	igt_assert_eq_u64(m.migrated, len / PAGE_SZ);
+	igt_assert_eq_u64(m.skipped, 0);
+}
+
+static struct drm_nvsvm_stats dev_stats(const struct gpu *g)
+{
+	struct drm_nvsvm_stats s;
+
+	igt_assert_eq(nvsvm_stats(g->fd, DRM_NVSVM_STATS_DEVICE, &s), 0);
+	return s;
+}
+
+/* Checksum of pattern (@first, @step), computed without touching the buffer. */
+static uint64_t pattern_checksum(size_t len, uint64_t first, uint64_t step)
+{
+	uint64_t *tmp = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint64_t sum;
+
+	cpu_fill(tmp, len, first, step);
+	sum = nvsvm_checksum(tmp, len);
+	munmap(tmp, len);
+	return sum;
+}
+
+/* The GPU's checksum of @buf is that of pattern (@first, @step). */
+static void assert_gpu_pattern(const struct gpu *g, const void *buf,
+			       size_t len, uint64_t first, uint64_t step)
+{
+	igt_assert_eq_u64(gpu_checksum(g, buf, len),
+			  pattern_checksum(len, first, step));
+}
+
+/* The GPU writes pattern (@first, @step) to @dst, copied from system memory. */
+static void gpu_write_pattern(const struct gpu *g, void *dst, size_t len,
+			      uint64_t first, uint64_t step)
+{
+	uint64_t *src = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+
+	cpu_fill(src, len, first, step);
+	gpu_ok(g, nvsvm_op_copy(dst, src, len));
+	munmap(src, len);
+}
+
+static bool read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return true;
+}
+
+static void write_param(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY);
+
+	igt_assert_f(fd >= 0, "%s: %s\n", path, strerror(errno));
+	igt_assert_eq(write(fd, value, strlen(value)), (int)strlen(value));
+	close(fd);
+}
+
+/* --- migrate ------------------------------------------------------------ */
+
+static void migrate_one(size_t len, uint64_t first)
+{
+	size_t pages = len / PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_nvsvm_stats f0, f1, d0, d1, d2, d3;
+	uint64_t sum;
+
+	cpu_fill(buf, len, first, STEP);
+	sum = nvsvm_checksum(buf, len);
+
+	f0 = gpu_stats(&dev0);
+	d0 = dev_stats(&dev0);
+	migrate_all(&dev0, buf, len, TO_VRAM);
+	f1 = gpu_stats(&dev0);
+	d1 = dev_stats(&dev0);
+	igt_assert_eq_u64(DELTA(f1, f0, migrated_to_vram), pages);
+	igt_assert_eq_u64(DELTA(d1, d0, migrated_to_vram), pages);
+	igt_assert_eq_u64(DELTA(d1, d0, vram_in_use), len);
+	igt_assert_eq_u64(DELTA(d1, d0, cpu_faults), 0);
+
+	/* The GPU reads the pages in VRAM, where they are. */
+	igt_assert_eq_u64(gpu_checksum(&dev0, buf, len), sum);
+	d2 = dev_stats(&dev0);
+	igt_assert_eq_u64(DELTA(d2, d1, migrated_to_sys), 0);
+	igt_assert_eq_u64(DELTA(d2, d1, cpu_faults), 0);
+
+	/* The CPU faults every page back. */
+	assert_buf(buf, len, first, STEP);
+	d3 = dev_stats(&dev0);
+	igt_info("%zu pages: %llu CPU faults brought them back\n", pages,
+		 DELTA(d3, d2, cpu_faults));
+	igt_assert(d3.cpu_faults > d2.cpu_faults);
+	igt_assert_eq_u64(DELTA(d3, d2, migrated_to_sys), pages);
+	igt_assert_eq_u64(d3.vram_in_use, d0.vram_in_use);
+	assert_gpu_sees(&dev0, buf, len);
+	munmap(buf, len);
+}
+
+static void test_migrate(void)
+{
+	migrate_one(SZ_1M, 0x1000);
+	migrate_one(PAGE_SZ, 0x2000);
+}
+
+/* --- migrate-fault(-noskip) --------------------------------------------- */
+
+static bool skip_own_migrate_on(void)
+{
+	char value[8];
+
+	return !read_file(SKIP_OWN_MIGRATE, value, sizeof(value)) ||
+	       value[0] == 'Y';
+}
+
+static void restore_skip_own_migrate(void)
+{
+	if (!skip_saved[0])
+		return;
+	write_param(SKIP_OWN_MIGRATE, skip_saved);
+	skip_saved[0] = 0;
+}
+
+/*
+ * Migrate 64 pages, CPU-fault the first half back, and migrate the mixed
+ * range again: only the system half moves, and only its GPU mappings are
+ * invalidated; the VRAM half keeps its mappings.
+ */
+static void migrate_fault(bool skip)
+{
+	const size_t half = 32 * PAGE_SZ, len = 2 * half;
+	const uint64_t first = 0x7000;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_nvsvm_stats d0, d1, f0, f1, f2;
+	struct moved m;
+	uint64_t sum;
+
+	/*
+	 * Two VMAs: a CPU fault's migration window never leaves the VMA, so
+	 * touching the first half brings back exactly that half.
+	 */
+	igt_assert_eq(madvise(buf, half, MADV_DONTFORK), 0);
+	cpu_fill(buf, len, first, STEP);
+	sum = nvsvm_checksum(buf, len);
+	igt_assert_eq_u64(gpu_checksum(&dev0, buf, len), sum);
+
+	/* 1. Everything to VRAM. */
+	migrate_all(&dev0, buf, len, TO_VRAM);
+
+	/* 2. The CPU reads the first half back. */
+	d0 = dev_stats(&dev0);
+	assert_buf(buf, half, first, STEP);
+	d1 = dev_stats(&dev0);
+	igt_assert(d1.cpu_faults > d0.cpu_faults);
+	igt_assert_eq_u64(DELTA(d1, d0, migrated_to_sys), half / PAGE_SZ);
+	/* The GPU maps both halves: system pages and VRAM pages. */
+	igt_assert_eq_u64(gpu_checksum(&dev0, buf, len), sum);
+
+	/* 3. The mixed range to VRAM: only the system half moves. */
+	f0 = gpu_stats(&dev0);
+	m = migrate(&dev0, buf, len, TO_VRAM);
+	f1 = gpu_stats(&dev0);
+	igt_info("skip_own_migrate=%d: %llu migrated, %llu skipped; %llu notifier invalidations, %llu skipped, %llu migration invalidations\n",
+		 skip, (unsigned long long)m.migrated,
+		 (unsigned long long)m.skipped, DELTA(f1, f0, invalidations),
+		 DELTA(f1, f0, invalidations_skipped),
+		 DELTA(f1, f0, migration_invalidations));
+	igt_assert_eq_u64(m.migrated, half / PAGE_SZ);
+	igt_assert_eq_u64(m.skipped, half / PAGE_SZ);
+	igt_assert_eq_u64(DELTA(f1, f0, migrated_to_vram), m.migrated);
+	if (skip) {
+		/* The driver invalidates exactly the pages that move. */
+		igt_assert_eq_u64(DELTA(f1, f0, migration_invalidations),
+				  m.migrated);
+		igt_assert(f1.invalidations_skipped > f0.invalidations_skipped);
+		igt_assert_eq_u64(DELTA(f1, f0, invalidations), 0);
+	} else {
+		igt_assert(f1.invalidations > f0.invalidations);
+		igt_assert_eq_u64(DELTA(f1, f0, invalidations_skipped), 0);
+	}
+
+	/* 4. The GPU reads the whole range. */
+	igt_assert_eq_u64(gpu_checksum(&dev0, buf, len), sum);
+	f2 = gpu_stats(&dev0);
+	igt_info("GPU faults of the checksum after step 3: %llu\n",
+		 DELTA(f2, f1, faults));
+	if (skip)
+		igt_assert_f(f2.faults == f1.faults,
+			     "%llu GPU faults: migrating the mixed range lost mappings it should have kept or written\n",
+			     DELTA(f2, f1, faults));
+	assert_buf(buf, len, first, STEP);
+	munmap(buf, len);
+}
+
+static void test_migrate_fault_noskip(void)
+{
+	igt_require_f(access(SKIP_OWN_MIGRATE, W_OK) == 0,
+		      "no writable %s\n", SKIP_OWN_MIGRATE);
+	igt_assert(read_file(SKIP_OWN_MIGRATE, skip_saved, sizeof(skip_saved)));
+	igt_assert(skip_saved[0]);
+	write_param(SKIP_OWN_MIGRATE, "N");
+	migrate_fault(false);
+	restore_skip_own_migrate();
+}
+
+/* --- migrate-release ---------------------------------------------------- */
+
+/*
+ * A second file of device 0 moves the pages; the first file of the same
+ * device, which mapped them before, must see every move (same device, so
+ * both files' notifiers see this device as the migration's owner), and
+ * closing the second file brings the pages back.
+ */
+static void test_migrate_release(void)
+{
+	const size_t len = SZ_1M;
+	const uint64_t a = 0xa000, b = 0xb000, c = 0xc000;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_nvsvm_stats f, d0, d1, d2;
+	struct gpu g;
+
+	cpu_fill(buf, len, a, STEP);
+	assert_gpu_sees(&dev0, buf, len);
+
+	g = gpu_open(0);
+	d0 = dev_stats(&dev0);
+	migrate_all(&g, buf, len, TO_VRAM);
+	f = gpu_stats(&g);
+	igt_assert_eq_u64(f.migrated_to_vram, len / PAGE_SZ);
+	assert_gpu_pattern(&g, buf, len, a, STEP);
+	gpu_write_pattern(&g, buf, len, b, STEP);
+	/* The first file must not read the system pages the data left. */
+	assert_gpu_pattern(&dev0, buf, len, b, STEP);
+	d1 = dev_stats(&dev0);
+	igt_assert_eq_u64(DELTA(d1, d0, vram_in_use), len);
+
+	/*
+	 * The pages belong to the process, not to the file: they stay in
+	 * VRAM after the close, and the CPU faults them back through
+	 * migrate_to_ram(), which must not reach anything of the closed file.
+	 */
+	close(g.fd);
+	d1 = dev_stats(&dev0);
+	igt_assert_eq_u64(DELTA(d1, d0, vram_in_use), len);
+	assert_buf(buf, len, b, STEP);
+	d2 = dev_stats(&dev0);
+	igt_assert(DELTA(d2, d1, cpu_faults) > 0);
+	igt_assert_eq_u64(d2.vram_in_use, d0.vram_in_use);
+
+	/* Nor may the first file read the VRAM the data left. */
+	cpu_fill(buf, len, c, STEP);
+	assert_gpu_sees(&dev0, buf, len);
+	munmap(buf, len);
+}
+
+/* --- migrate-to-system -------------------------------------------------- */
+
+static void test_migrate_to_system(void)
+{
+	const size_t len = SZ_1M, pages = len / PAGE_SZ;
+	const uint64_t a = 0x5000, b = 0x6000;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_nvsvm_stats f0, f1, d0, d1, d2;
+	struct moved m;
+
+	cpu_fill(buf, len, a, STEP);
+	d0 = dev_stats(&dev0);
+	migrate_all(&dev0, buf, len, TO_VRAM);
+	assert_gpu_pattern(&dev0, buf, len, a, STEP);
+	/* The copy back must carry what the GPU wrote in VRAM. */
+	gpu_write_pattern(&dev0, buf, len, b, STEP);
+
+	f0 = gpu_stats(&dev0);
+	migrate_all(&dev0, buf, len, TO_SYS);
+	f1 = gpu_stats(&dev0);
+	d1 = dev_stats(&dev0);
+	igt_assert_eq_u64(DELTA(f1, f0, migrated_to_sys), pages);
+	igt_assert_eq_u64(DELTA(f1, f0, migrated_to_vram), 0);
+	igt_assert_eq_u64(DELTA(d1, d0, cpu_faults), 0);
+	igt_assert_eq_u64(d1.vram_in_use, d0.vram_in_use);
+
+	assert_gpu_pattern(&dev0, buf, len, b, STEP);
+	assert_buf(buf, len, b, STEP);
+	d2 = dev_stats(&dev0);
+	igt_assert_eq_u64(DELTA(d2, d1, cpu_faults), 0);
+
+	/* Already there: nothing moves. */
+	m = migrate(&dev0, buf, len, TO_SYS);
+	igt_assert_eq_u64(m.migrated, 0);
+	igt_assert_eq_u64(m.skipped, pages);
+	munmap(buf, len);
+}
+
+/* --- migrate-shared ----------------------------------------------------- */
+
+/* Shared anonymous (shmem) pages are not migrated: all are skipped. */
+static void test_migrate_shared(void)
+{
+	const size_t len = 64 * PAGE_SZ, pages = len / PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_SHARED);
+	struct drm_nvsvm_stats f0, f1;
+	struct moved m;
+
+	cpu_fill(buf, len, 0x5ea0, STEP);
+	assert_gpu_sees(&dev0, buf, len);
+	f0 = gpu_stats(&dev0);
+	m = migrate(&dev0, buf, len, TO_VRAM);
+	f1 = gpu_stats(&dev0);
+	igt_assert_eq_u64(m.migrated, 0);
+	igt_assert_eq_u64(m.skipped, pages);
+	igt_assert_eq_u64(DELTA(f1, f0, migrated_to_vram), 0);
+
+	assert_buf(buf, len, 0x5ea0, STEP);
+	assert_gpu_sees(&dev0, buf, len);
+	gpu_write_pattern(&dev0, buf, len, 0x5eb0, STEP);
+	assert_buf(buf, len, 0x5eb0, STEP);
+	munmap(buf, len);
+}
+
+/* --- migrate-mixed ------------------------------------------------------ */
+
+/*
+ * Pages: 0-1 read-write, 2 a hole, 3 PROT_NONE, 4 the zero page, 5
+ * read-only, 6-7 read-write. Pattern (first, STEP) over the populated ones.
+ */
+enum { MIX_HOLE = 2, MIX_NONE = 3, MIX_ZERO = 4, MIX_RO = 5, MIX_PAGES = 8 };
+
+static void test_migrate_mixed(void)
+{
+	const size_t len = MIX_PAGES * PAGE_SZ, span = 2 * PAGE_SZ;
+	const uint64_t first = 0x8000;
+	char *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	char *pg[MIX_PAGES];
+	uint64_t sum01, sum67, sum_ro, sum_zero, *gone;
+	struct drm_nvsvm_stats f0, f1;
+	struct moved m;
+
+	for (int i = 0; i < MIX_PAGES; i++) {
+		pg[i] = buf + i * PAGE_SZ;
+		if (i != MIX_HOLE && i != MIX_ZERO)
+			cpu_fill(pg[i], PAGE_SZ, PAGE_FIRST(first, i), STEP);
+	}
+	igt_assert_eq(munmap(pg[MIX_HOLE], PAGE_SZ), 0);
+	igt_assert_eq(mprotect(pg[MIX_NONE], PAGE_SZ, PROT_NONE), 0);
+	igt_assert_eq_u64(*(volatile uint64_t *)pg[MIX_ZERO], 0);
+	igt_assert_eq(mprotect(pg[MIX_RO], PAGE_SZ, PROT_READ), 0);
+	sum01 = nvsvm_checksum(pg[0], span);
+	sum67 = nvsvm_checksum(pg[6], span);
+	sum_ro = nvsvm_checksum(pg[MIX_RO], PAGE_SZ);
+	sum_zero = nvsvm_checksum(pg[MIX_ZERO], PAGE_SZ);
+
+	f0 = gpu_stats(&dev0);
+	m = migrate(&dev0, buf, len, TO_VRAM);
+	f1 = gpu_stats(&dev0);
+	igt_info("mixed range: %llu migrated, %llu skipped\n",
+		 (unsigned long long)m.migrated, (unsigned long long)m.skipped);
+	igt_assert_eq_u64(DELTA(f1, f0, migrated_to_vram), m.migrated);
+	igt_assert(m.migrated >= 4);			/* pages 0, 1, 6, 7 */
+	igt_assert(m.migrated <= MIX_PAGES - 2);	/* hole, PROT_NONE */
+	igt_assert(m.skipped >= 2);
+
+	igt_assert_eq_u64(gpu_checksum(&dev0, pg[0], span), sum01);
+	igt_assert_eq_u64(gpu_checksum(&dev0, pg[6], span), sum67);
+	igt_assert_eq_u64(gpu_checksum(&dev0, pg[MIX_RO], PAGE_SZ), sum_ro);
+	igt_assert_eq_u64(gpu_checksum(&dev0, pg[MIX_ZERO], PAGE_SZ), sum_zero);
+
+	for (int i = 0; i < MIX_PAGES; i++)
+		if (i != MIX_HOLE && i != MIX_NONE && i != MIX_ZERO)
+			assert_buf(pg[i], PAGE_SZ, PAGE_FIRST(first, i), STEP);
+	assert_buf(pg[MIX_ZERO], PAGE_SZ, 0, 0);
+	igt_assert_eq(mprotect(pg[MIX_NONE], PAGE_SZ, PROT_READ), 0);
+	assert_buf(pg[MIX_NONE], PAGE_SZ, PAGE_FIRST(first, MIX_NONE), STEP);
+
+	/* The read-write pages stay writable for the GPU. */
+	migrate(&dev0, buf, len, TO_VRAM);
+	gpu_write_pattern(&dev0, pg[6], span, 0x8600, STEP);
+	assert_buf(pg[6], span, 0x8600, STEP);
+	munmap(buf, len);
+
+	/* A range with nothing mapped: success, every page skipped. */
+	gone = map_anon(16 * PAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	igt_assert_eq(munmap(gone, 16 * PAGE_SZ), 0);
+	m = migrate(&dev0, gone, 16 * PAGE_SZ, TO_VRAM);
+	igt_assert_eq_u64(m.migrated, 0);
+	m = migrate(&dev0, gone, 16 * PAGE_SZ, TO_SYS);
+	igt_assert_eq_u64(m.migrated, 0);
+}
+
+/* --- migrate-multiple --------------------------------------------------- */
+
+static void test_migrate_multiple(void)
+{
+	const size_t len = 128 * PAGE_SZ, pages = len / PAGE_SZ;
+	const int rounds = 10;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_nvsvm_stats f0, f1, d0, d1;
+
+	f0 = gpu_stats(&dev0);
+	d0 = dev_stats(&dev0);
+	for (int r = 0; r < rounds; r++) {
+		uint64_t cpu = 0x10000 * (r + 1), gpu = cpu + 0x8000;
+
+		cpu_fill(buf, len, cpu, STEP);
+		migrate_all(&dev0, buf, len, TO_VRAM);
+		assert_gpu_pattern(&dev0, buf, len, cpu, STEP);
+		gpu_write_pattern(&dev0, buf, len, gpu, STEP);
+		assert_gpu_pattern(&dev0, buf, len, gpu, STEP);
+		migrate_all(&dev0, buf, len, TO_SYS);
+		assert_buf(buf, len, gpu, STEP);
+		assert_gpu_sees(&dev0, buf, len);
+	}
+	f1 = gpu_stats(&dev0);
+	d1 = dev_stats(&dev0);
+	igt_assert_eq_u64(DELTA(f1, f0, migrated_to_vram), rounds * pages);
+	igt_assert_eq_u64(DELTA(f1, f0, migrated_to_sys), rounds * pages);
+	igt_assert_eq_u64(DELTA(d1, d0, cpu_faults), 0);
+	igt_assert_eq_u64(d1.vram_in_use, d0.vram_in_use);
+	munmap(buf, len);
+}
+
+/* --- gpu-write-during-migrate ------------------------------------------- */
+
+#define ADD_OPS		8
+#define ADD_MIN_JOBS	16
+#define ADD_MIN_ROUNDS	16
+#define ADD_MAX_SEC	60
+
+struct adder {
+	const struct gpu *g;
+	uint64_t *buf;
+	size_t len;
+	bool stop;		/* set by the main thread */
+	unsigned int jobs;	/* jobs that completed successfully */
+	int error;		/* first failure: errno or job status */
+};
+
+/* Add 1 to every word, ADD_OPS times per job, until told to stop. */
+static void *adder_thread(void *arg)
+{
+	struct adder *a = arg;
+	struct drm_nvsvm_op ops[ADD_OPS];
+
+	for (int i = 0; i < ADD_OPS; i++)
+		ops[i] = nvsvm_op_atomic_add(a->buf, a->len, 1);
+	while (!__atomic_load_n(&a->stop, __ATOMIC_ACQUIRE)) {
+		int ret = nvsvm_run(a->g->fd, a->g->chan, ops, ADD_OPS);
+
+		if (ret) {
+			__atomic_store_n(&a->error, ret, __ATOMIC_RELEASE);
+			break;
+		}
+		__atomic_add_fetch(&a->jobs, 1, __ATOMIC_ACQ_REL);
+	}
+	return NULL;
+}
+
+static bool adder_busy(struct adder *a, unsigned int rounds, time_t end)
+{
+	if (__atomic_load_n(&a->error, __ATOMIC_ACQUIRE) || time(NULL) > end)
+		return false;
+	return rounds < ADD_MIN_ROUNDS ||
+	       __atomic_load_n(&a->jobs, __ATOMIC_ACQUIRE) < ADD_MIN_JOBS;
+}
+
+/*
+ * Jobs of atomic adds run back to back while the range moves to VRAM and
+ * back: every word ends at exactly the number of adds that completed.
+ */
+static void test_gpu_write_during_migrate(void)
+{
+	const size_t len = 32 * PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct adder a = { .g = &dev0, .buf = buf, .len = len };
+	unsigned long long to_vram = 0, to_sys = 0;
+	const time_t end = time(NULL) + ADD_MAX_SEC;
+	unsigned int rounds = 0, jobs;
+	pthread_t thread;
+	uint64_t expected;
+	int ret = 0;
+
+	cpu_fill(buf, len, 0, 0);
+	igt_assert_eq(pthread_create(&thread, NULL, adder_thread, &a), 0);
+	while (!ret && adder_busy(&a, rounds, end)) {
+		struct moved m = { 0, 0 };
+
+		ret = nvsvm_migrate(dev0.fd, buf, len, TO_VRAM, &m.migrated,
+				    &m.skipped);
+		to_vram += m.migrated;
+		if (!ret)
+			ret = nvsvm_migrate(dev0.fd, buf, len, TO_SYS,
+					    &m.migrated, &m.skipped);
+		to_sys += m.migrated;
+		rounds += !ret;
+	}
+	__atomic_store_n(&a.stop, true, __ATOMIC_RELEASE);
+	igt_assert_eq(pthread_join(thread, NULL), 0);
+
+	jobs = a.jobs;
+	expected = (uint64_t)jobs * ADD_OPS;
+	igt_info("%u round trips (%llu pages to VRAM, %llu back) during %u jobs of %d atomic adds\n",
+		 rounds, to_vram, to_sys, jobs, ADD_OPS);
+	igt_assert_f(!ret, "MIGRATE: %s\n", nvsvm_strerror(ret));
+	igt_assert_f(!a.error, "job: %d (%s)\n", a.error,
+		     nvsvm_strerror(a.error));
+	igt_assert(rounds >= 2 && jobs >= 2);
+	igt_assert(to_vram > 0);
+	/* No increment lost, none doubled. */
+	igt_assert_eq_u64(gpu_checksum(&dev0, buf, len),
+			  pattern_checksum(len, expected, 0));
+	assert_buf(buf, len, expected, 0);
+	munmap(buf, len);
+}
+
+/* --- cow-in-device ------------------------------------------------------ */
+
+static void test_cow_in_device(void)
+{
+	const size_t len = 64 * PAGE_SZ;
+	const uint64_t a = 0xa0000, b = 0xb0000, c = 0xc0000, d = 0xd0000,
+		       e = 0xe0000;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct sync_pipe s;
+
+	cpu_fill(buf, len, a, STEP);
+	migrate_all(&dev0, buf, len, TO_VRAM);
+	sync_open(&s, 1);
+
+	igt_fork(child, 1) {
+		struct gpu g;
+
+		sync_as_child(&s, 1, child);
+		g = gpu_open(0);
+		sync_await(s.down[0]);
+		/* The parent has written its copy: ours is still A. */
+		assert_gpu_pattern(&g, buf, len, a, STEP);
+		assert_buf(buf, len, a, STEP);
+		gpu_write_pattern(&g, buf, len, c, STEP);
+		assert_buf(buf, len, c, STEP);
+		migrate_all(&g, buf, len, TO_VRAM);
+		cpu_fill(buf, len, d, STEP);
+		assert_gpu_sees(&g, buf, len);
+		sync_post(s.up[1]);
+		sync_await(s.down[0]);
+		/* The parent wrote again: ours is still D. */
+		assert_gpu_sees(&g, buf, len);
+		assert_buf(buf, len, d, STEP);
+		close(g.fd);
+	}
+	sync_as_parent(&s, 1);
+
+	gpu_write_pattern(&dev0, buf, len, b, STEP);
+	assert_gpu_pattern(&dev0, buf, len, b, STEP);
+	sync_post(s.down[1]);
+	sync_await(s.up[0]);
+	/* The child's writes stayed in the child. */
+	assert_gpu_pattern(&dev0, buf, len, b, STEP);
+	assert_buf(buf, len, b, STEP);
+	cpu_fill(buf, len, e, STEP);
+	assert_gpu_sees(&dev0, buf, len);
+	sync_post(s.down[1]);
+	igt_waitchildren();
+	assert_buf(buf, len, e, STEP);
+	sync_close_parent(&s, 1);
+	munmap(buf, len);
+}
+
+/* --- double-map, migrate-other-device-invalidates ----------------------- */
+
+static struct gpu open_dev1(void)
+{
+	igt_require_f(nvsvm_count_devices() >= 2,
+		      "load nvsvm with num_devices=2\n");
+	return gpu_open(1);
+}
+
+static void test_double_map(void)
+{
+	const size_t len = 64 * PAGE_SZ;
+	uint64_t *buf;
+	struct gpu dev1 = open_dev1();
+
+	buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	cpu_fill(buf, len, 0xd0000, STEP);
+	assert_gpu_sees(&dev1, buf, len);
+
+	migrate_all(&dev0, buf, len, TO_VRAM);
+	/* Device 1 cannot map device 0's VRAM: it must refault, correctly. */
+	assert_gpu_pattern(&dev1, buf, len, 0xd0000, STEP);
+	assert_gpu_pattern(&dev0, buf, len, 0xd0000, STEP);
+	assert_buf(buf, len, 0xd0000, STEP);
+
+	/* Device 1 writes while device 0 holds the pages: all agree. */
+	migrate(&dev0, buf, len, TO_VRAM);
+	gpu_write_pattern(&dev1, buf, len, 0xd8000, STEP);
+	assert_gpu_pattern(&dev0, buf, len, 0xd8000, STEP);
+	assert_gpu_pattern(&dev1, buf, len, 0xd8000, STEP);
+	assert_buf(buf, len, 0xd8000, STEP);
+	close(dev1.fd);
+	munmap(buf, len);
+}
+
+static void test_migrate_other_device_invalidates(void)
+{
+	const size_t len = 64 * PAGE_SZ;
+	struct drm_nvsvm_stats f0, f1;
+	struct gpu dev1 = open_dev1();
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+
+	cpu_fill(buf, len, 0x0de0000, STEP);
+	assert_gpu_sees(&dev0, buf, len);
+
+	f0 = gpu_stats(&dev0);
+	migrate_all(&dev1, buf, len, TO_VRAM);
+	f1 = gpu_stats(&dev0);
+	igt_info("device 0: %llu invalidations, %llu skipped\n",
+		 DELTA(f1, f0, invalidations),
+		 DELTA(f1, f0, invalidations_skipped));
+	igt_assert(f1.invalidations > f0.invalidations);
+	igt_assert_eq_u64(DELTA(f1, f0, invalidations_skipped), 0);
+
+	assert_gpu_pattern(&dev0, buf, len, 0x0de0000, STEP);
+	assert_buf(buf, len, 0x0de0000, STEP);
+	close(dev1.fd);
+	munmap(buf, len);
+}
+
+/* --- evict-oversubscribe ------------------------------------------------ */
+
+static void test_evict_oversubscribe(void)
+{
+	const size_t chunk = SZ_4M;
+	const size_t chunks = (2 * vram_size + chunk - 1) / chunk;
+	const size_t len = chunks * chunk;
+	const uint64_t first = 0xe000000;
+	struct drm_nvsvm_stats f0, f1, d0, d1, d;
+	uint64_t *sums, max_in_use = 0;
+	char *buf;
+
+	igt_require_f(vram_size <= 256 * SZ_1M,
+		      "%llu MiB of VRAM: too much to oversubscribe here\n",
+		      (unsigned long long)(vram_size >> 20));
+	buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	sums = calloc(chunks, sizeof(*sums));
+	igt_assert(sums);
+	cpu_fill(buf, len, first, STEP);
+	for (size_t i = 0; i < chunks; i++)
+		sums[i] = nvsvm_checksum(buf + i * chunk, chunk);
+
+	f0 = gpu_stats(&dev0);
+	d0 = dev_stats(&dev0);
+	for (size_t i = 0; i < chunks; i++) {
+		int ret = nvsvm_prefetch(dev0.fd, buf + i * chunk, chunk);
+
+		igt_assert_f(!ret, "prefetch of chunk %zu: %s\n", i,
+			     nvsvm_strerror(ret));
+		d = dev_stats(&dev0);
+		if (d.vram_in_use > max_in_use)
+			max_in_use = d.vram_in_use;
+	}
+	f1 = gpu_stats(&dev0);
+	d1 = dev_stats(&dev0);
+	igt_info("%zu MiB prefetched into %llu MiB of VRAM: %llu pages migrated, %llu evicted, at most %llu KiB in use\n",
+		 len >> 20, (unsigned long long)(vram_size >> 20),
+		 DELTA(f1, f0, migrated_to_vram), DELTA(d1, d0, evictions),
+		 (unsigned long long)(max_in_use >> 10));
+	igt_assert(d1.evictions > d0.evictions);
+	igt_assert(f1.migrated_to_vram > f0.migrated_to_vram);
+
+	for (size_t i = 0; i < chunks; i++) {
+		igt_assert_f(gpu_checksum(&dev0, buf + i * chunk, chunk) == sums[i],
+			     "GPU checksum of chunk %zu\n", i);
+		d = dev_stats(&dev0);
+		if (d.vram_in_use > max_in_use)
+			max_in_use = d.vram_in_use;
+	}
+	igt_assert_f(max_in_use <= vram_size,
+		     "%llu bytes of VRAM in use, of %llu\n",
+		     (unsigned long long)max_in_use,
+		     (unsigned long long)vram_size);
+	assert_buf(buf, len, first, STEP);
+	munmap(buf, len);
+	free(sums);
+}
+
+/* --- bad-ioctl-args ----------------------------------------------------- */
+
+/* Page aligned, above every user address space (4- and 5-level paging). */
+#define BEYOND_USER	(1ull << 56)
+#define KERNEL_HALF	0xffff800000000000ull
+
+static void bad_migrate(int fd, uint64_t *buf, size_t len)
+{
+	const struct drm_nvsvm_migrate base = {
+		.addr = (uintptr_t)buf,
+		.size = len,
+		.target = TO_VRAM,
+	};
+	const uint64_t top = -(DRM_NVSVM_MIGRATE_MAX_SIZE / 2);
+	const struct drm_nvsvm_migrate bad[] = {
+		WITH(base, flags, 1),
+		WITH(base, flags, 1u << 31),
+		WITH(base, addr, base.addr + 1),
+		WITH(base, addr, base.addr + PAGE_SZ / 2),
+		WITH(base, size, 8),
+		WITH(base, size, len + 8),
+		WITH(base, size, 0),
+		WITH(base, size, DRM_NVSVM_MIGRATE_MAX_SIZE + PAGE_SZ),
+		WITH(base, size, ~0ull & ~(PAGE_SZ - 1)),
+		WITH(WITH(base, addr, top), size, DRM_NVSVM_MIGRATE_MAX_SIZE),
+		WITH(base, addr, BEYOND_USER),
+		WITH(base, addr, KERNEL_HALF),
+	};
+	static const uint32_t bad_targets[] = { 2, 3, 1u << 31, ~0u };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		igt_debug("bad migrate %u\n", i);
+		EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_MIGRATE, bad[i], -EINVAL);
+		EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_MIGRATE,
+			     WITH(bad[i], target, TO_SYS), -EINVAL);
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad_targets); i++)
+		EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_MIGRATE,
+			     WITH(base, target, bad_targets[i]), -EINVAL);
+}
+
+static void bad_advise(int fd, uint64_t *buf, size_t len)
+{
+	const struct drm_nvsvm_advise base = {
+		.addr = (uintptr_t)buf,
+		.size = len,
+		.attr = PREFERRED,
+		.value = TO_VRAM,
+	};
+	const struct drm_nvsvm_advise bad[] = {
+		WITH(base, flags, 1),
+		WITH(base, flags, 1u << 31),
+		WITH(base, pad, 1),
+		WITH(base, pad, 1u << 31),
+		WITH(base, attr, 0),
+		WITH(base, attr, PREFERRED + 1),
+		WITH(base, attr, ~0u),
+		WITH(base, value, 2),
+		WITH(base, value, ~0u),
+		WITH(base, addr, base.addr + 1),
+		WITH(base, size, 8),
+		WITH(base, size, len + 8),
+		WITH(base, size, 0),
+		WITH(base, size, ~0ull & ~(PAGE_SZ - 1)),
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		igt_debug("bad advise %u\n", i);
+		EXPECT_IOCTL(fd, DRM_IOCTL_NVSVM_ADVISE, bad[i], -EINVAL);
+	}
+}
+
+/* DRM_NVSVM_ADVISE_MAX_RANGES separate ranges, then ENOSPC. */
+static void advise_too_many(int fd)
+{
+	const size_t len = (2 * DRM_NVSVM_ADVISE_MAX_RANGES + 2) * PAGE_SZ;
+	char *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	int i;
+
+	for (i = 0; i < DRM_NVSVM_ADVISE_MAX_RANGES; i++)
+		igt_assert_eq(nvsvm_advise(fd, buf + 2 * i * PAGE_SZ, PAGE_SZ,
+					   PREFERRED, TO_VRAM), 0);
+	igt_assert_eq(nvsvm_advise(fd, buf + 2 * i * PAGE_SZ, PAGE_SZ,
+				   PREFERRED, TO_VRAM), -ENOSPC);
+	/* Advice on a range that has some replaces it: no new range. */
+	igt_assert_eq(nvsvm_advise(fd, buf, PAGE_SZ, PREFERRED, TO_VRAM), 0);
+	munmap(buf, len);
+}
+
+static void test_bad_ioctl_args(void)
+{
+	const size_t len = 4 * PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint64_t *fresh = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	const struct drm_nvsvm_migrate migrate_args = {
+		.addr = (uintptr_t)buf,
+		.size = len,
+		.target = TO_VRAM,
+	};
+	struct drm_nvsvm_stats f0, f1, d0, d1;
+	struct gpu g;
+	int unbound = nvsvm_igt_open(0);
+
+	/* Before SVM_INIT. */
+	EXPECT_IOCTL(unbound, DRM_IOCTL_NVSVM_MIGRATE, migrate_args, -ENOENT);
+	EXPECT_IOCTL(unbound, DRM_IOCTL_NVSVM_MIGRATE,
+		     WITH(migrate_args, target, TO_SYS), -ENOENT);
+	close(unbound);
+
+	cpu_fill(buf, len, 0xbad0, STEP);
+	f0 = gpu_stats(&dev0);
+	d0 = dev_stats(&dev0);
+	bad_migrate(dev0.fd, buf, len);
+	f1 = gpu_stats(&dev0);
+	d1 = dev_stats(&dev0);
+	igt_assert_eq_u64(DELTA(f1, f0, migrated_to_vram), 0);
+	igt_assert_eq_u64(DELTA(f1, f0, migrated_to_sys), 0);
+	igt_assert_eq_u64(DELTA(d1, d0, migrated_to_vram), 0);
+	igt_assert_eq_u64(d1.vram_in_use, d0.vram_in_use);
+
+	/* The largest range is accepted. */
+	{
+		void *big = mmap(NULL, DRM_NVSVM_MIGRATE_MAX_SIZE, PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				 -1, 0);
+		struct moved m;
+
+		igt_assert(big != MAP_FAILED);
+		m = migrate(&dev0, big, DRM_NVSVM_MIGRATE_MAX_SIZE, TO_SYS);
+		igt_assert_eq_u64(m.migrated, 0);
+		munmap(big, DRM_NVSVM_MIGRATE_MAX_SIZE);
+	}
+
+	/* Advice on its own file, so that dev0 keeps no advice. */
+	g = gpu_open(0);
+	bad_advise(g.fd, fresh, len);
+	/* None of it took: a GPU first touch leaves the pages in system memory. */
+	f0 = gpu_stats(&g);
+	gpu_ok(&g, nvsvm_op_fill(fresh, len, 0xfe));
+	f1 = gpu_stats(&g);
+	igt_assert_eq_u64(DELTA(f1, f0, migrated_to_vram), 0);
+	assert_buf(fresh, len, 0xfe, 0);
+	advise_too_many(g.fd);
+	close(g.fd);
+
+	/* No damage: a valid migration still works. */
+	f0 = gpu_stats(&dev0);
+	migrate_all(&dev0, buf, len, TO_VRAM);
+	f1 = gpu_stats(&dev0);
+	igt_assert_eq_u64(DELTA(f1, f0, migrated_to_vram), len / PAGE_SZ);
+	assert_gpu_pattern(&dev0, buf, len, 0xbad0, STEP);
+	assert_buf(buf, len, 0xbad0, STEP);
+	munmap(buf, len);
+	munmap(fresh, len);
+}
+
+/* --- advise-preferred-vram ---------------------------------------------- */
+
+/*
+ * GPU faults on system pages of a range advised to VRAM migrate them; the
+ * pages next to it, in the same VMA, stay in system memory.
+ */
+static void test_advise_preferred_vram(void)
+{
+	const size_t len = SZ_1M, pages = len / PAGE_SZ;
+	char *both = map_anon(3 * len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	char *advised = both, *plain = both + len, *fresh = both + 2 * len;
+	struct drm_nvsvm_stats f0, f1, f2, f3, d0, d1;
+	struct gpu g = gpu_open(0);
+	int ret;
+
+	/* One VMA, no THP: the advice, not the mapping, draws the line. */
+	igt_assert_eq(madvise(both, 3 * len, MADV_NOHUGEPAGE), 0);
+	cpu_fill(advised, len, 0xad0000, STEP);
+	cpu_fill(plain, len, 0x91a000, STEP);
+	ret = nvsvm_advise(g.fd, advised, len, PREFERRED, TO_VRAM);
+	igt_assert_f(!ret, "ADVISE: %s\n", nvsvm_strerror(ret));
+
+	f0 = gpu_stats(&g);
+	gpu_write_pattern(&g, advised, len, 0xadf000, STEP);
+	f1 = gpu_stats(&g);
+	igt_info("advised range: %llu of %zu pages to VRAM\n",
+		 DELTA(f1, f0, migrated_to_vram), pages);
+	igt_assert_eq_u64(DELTA(f1, f0, migrated_to_vram), pages);
+
+	assert_gpu_sees(&g, plain, len);
+	gpu_write_pattern(&g, plain, len, 0x91b000, STEP);
+	f2 = gpu_stats(&g);
+	igt_assert_eq_u64(DELTA(f2, f1, migrated_to_vram), 0);
+
+	d0 = dev_stats(&g);
+	assert_buf(advised, len, 0xadf000, STEP);
+	assert_buf(plain, len, 0x91b000, STEP);
+	d1 = dev_stats(&g);
+	igt_assert(d1.cpu_faults > d0.cpu_faults);
+	igt_assert_eq_u64(DELTA(d1, d0, migrated_to_sys), pages);
+
+	/*
+	 * Never-touched memory has no system page yet: the header does not
+	 * say where its first touch lands. Only the data is checked.
+	 */
+	ret = nvsvm_advise(g.fd, fresh, len, PREFERRED, TO_VRAM);
+	igt_assert_f(!ret, "ADVISE: %s\n", nvsvm_strerror(ret));
+	gpu_ok(&g, nvsvm_op_fill(fresh, len, 0xf4e5));
+	f3 = gpu_stats(&g);
+	igt_info("advised, never-touched range: %llu of %zu pages to VRAM on GPU first touch\n",
+		 DELTA(f3, f2, migrated_to_vram), pages);
+	assert_buf(fresh, len, 0xf4e5, 0);
+	close(g.fd);
+	munmap(both, 3 * len);
+}
+
+/* --- unload-with-vram --------------------------------------------------- */
+
+/* Close every DRM file of this process, whoever opened it. */
+static void close_drm_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	igt_assert(dir);
+	while ((e = readdir(dir))) {
+		int fd = atoi(e->d_name);
+		char path[64], target[256];
+		ssize_t n;
+
+		if (fd <= 2 || fd == dirfd(dir))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = 0;
+		if (!strncmp(target, "/dev/dri/", 9)) {
+			igt_debug("closing fd %d (%s)\n", fd, target);
+			close(fd);
+		}
+	}
+	closedir(dir);
+}
+
+/* " name=value" for each parameter of the loaded module. */
+static void module_params(char *out, size_t size)
+{
+	DIR *dir = opendir(NVSVM_PARAMS);
+	struct dirent *e;
+	size_t used = 0;
+
+	out[0] = 0;
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char path[512], value[64];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), NVSVM_PARAMS "/%s", e->d_name);
+		if (!read_file(path, value, sizeof(value)) || !value[0])
+			continue;
+		used += snprintf(out + used, size - used, " %s=%s", e->d_name,
+				 value);
+		igt_assert(used < size);
+	}
+	closedir(dir);
+}
+
+static bool run(const char *cmd)
+{
+	int status = system(cmd);
+
+	igt_info("%s: status %d\n", cmd, status);
+	return status != -1 && WIFEXITED(status) && !WEXITSTATUS(status);
+}
+
+/*
+ * Migrate a buffer to VRAM, close every file (which should bring the pages
+ * back), unload the module, and check the data. The module is loaded again with
+ * the same parameters, so that later tests run.
+ */
+static void test_unload_with_vram(void)
+{
+	const size_t len = SZ_1M;
+	const char *env = getenv("NVSVM_MODULE"), *top = getenv("NVSVM_TOP");
+	char module[512], params[512], cmd[1200];
+	struct drm_nvsvm_stats d;
+	uint64_t *buf;
+	struct gpu g;
+	int probe;
+
+	igt_require_f(geteuid() == 0, "needs root\n");
+	igt_require_f(access("/sys/module/nvsvm", F_OK) == 0,
+		      "the nvsvm module is not loaded\n");
+	if (env && env[0])
+		snprintf(module, sizeof(module), "%s", env);
+	else if (top)
+		snprintf(module, sizeof(module),
+			 "%s/drivers/gpu/drm/nvsvm/nvsvm.ko", top);
+	else
+		module[0] = 0;
+	igt_require_f(module[0] && access(module, R_OK) == 0,
+		      "set NVSVM_MODULE (or NVSVM_TOP) to reload nvsvm.ko after the test\n");
+	igt_require(run("command -v rmmod >/dev/null && command -v insmod >/dev/null"));
+	module_params(params, sizeof(params));
+
+	close_drm_fds();
+	dev0.fd = -1;
+
+	buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	cpu_fill(buf, len, 0x0dead000, STEP);
+	g = gpu_open(0);
+	migrate_all(&g, buf, len, TO_VRAM);
+	assert_gpu_pattern(&g, buf, len, 0x0dead000, STEP);
+	close(g.fd);
+
+	/*
+	 * Closing should have brought the pages back (migrate-release checks
+	 * that); whatever is left in VRAM, the unload must bring back.
+	 */
+	probe = nvsvm_igt_open(0);
+	igt_assert_eq(nvsvm_stats(probe, DRM_NVSVM_STATS_DEVICE, &d), 0);
+	close(probe);
+	igt_info("%llu KiB of VRAM in use before the unload\n",
+		 (unsigned long long)(d.vram_in_use >> 10));
+
+	igt_assert_f(run("rmmod nvsvm"), "rmmod nvsvm failed\n");
+	igt_assert(access("/sys/module/nvsvm", F_OK) != 0);
+	assert_buf(buf, len, 0x0dead000, STEP);
+
+	snprintf(cmd, sizeof(cmd), "insmod '%s'%s", module, params);
+	igt_assert_f(run(cmd), "reloading nvsvm failed\n");
+	dev0 = gpu_open(0);
+	assert_gpu_sees(&dev0, buf, len);
+	munmap(buf, len);
+}
+
+igt_main
+{
+	igt_fixture {
+		dev0 = gpu_open(0);
+		igt_assert_eq(nvsvm_getparam(dev0.fd, DRM_NVSVM_PARAM_VRAM_SIZE,
+					     &vram_size), 0);
+		igt_assert(vram_size >= PAGE_SZ);
+	}
+
+	igt_describe("CPU-written pages move to VRAM, the GPU reads them there, and CPU reads fault them back.");
+	igt_subtest("migrate")
+		test_migrate();
+
+	igt_describe("Migrating a half-VRAM range moves and invalidates only its system pages; the rest keep their GPU mappings.");
+	igt_subtest("migrate-fault") {
+		igt_require_f(skip_own_migrate_on(),
+			      "skip_own_migrate is off\n");
+		migrate_fault(true);
+	}
+
+	igt_describe("migrate-fault with the own-migration notifier skip off: the notifier invalidates, data stays right.");
+	igt_subtest("migrate-fault-noskip")
+		test_migrate_fault_noskip();
+
+	igt_fixture
+		restore_skip_own_migrate();
+
+	igt_describe("Pages another file moved to VRAM come back when it closes; the first file never reads stale pages.");
+	igt_subtest("migrate-release")
+		test_migrate_release();
+
+	igt_describe("MIGRATE to system memory moves every VRAM page back, with what the GPU wrote there.");
+	igt_subtest("migrate-to-system")
+		test_migrate_to_system();
+
+	igt_describe("Shared anonymous pages are skipped, and stay correct for CPU and GPU.");
+	igt_subtest("migrate-shared")
+		test_migrate_shared();
+
+	igt_describe("A range of holes, PROT_NONE, zero, read-only and read-write pages migrates in part, correctly.");
+	igt_subtest("migrate-mixed")
+		test_migrate_mixed();
+
+	igt_describe("Ten round trips between VRAM and system memory, written by the GPU and by the CPU.");
+	igt_subtest("migrate-multiple")
+		test_migrate_multiple();
+
+	igt_describe("GPU atomic adds racing with migrations both ways lose no increment.");
+	igt_subtest("gpu-write-during-migrate")
+		test_gpu_write_during_migrate();
+
+	igt_describe("After fork, parent and child write their private copies of VRAM pages apart.");
+	igt_subtest("cow-in-device")
+		test_cow_in_device();
+
+	igt_describe("Device 1 reads pages device 0 moved into its VRAM; both devices and the CPU agree.");
+	igt_subtest("double-map")
+		test_double_map();
+
+	igt_describe("A migration by device 1 invalidates device 0's mappings.");
+	igt_subtest("migrate-other-device-invalidates")
+		test_migrate_other_device_invalidates();
+
+	igt_describe("Prefetching twice the VRAM evicts, never fails, and loses nothing.");
+	igt_subtest("evict-oversubscribe")
+		test_evict_oversubscribe();
+
+	igt_describe("Malformed MIGRATE and ADVISE arguments fail with the documented errno and no effect.");
+	igt_subtest("bad-ioctl-args")
+		test_bad_ioctl_args();
+
+	igt_describe("GPU faults on a range advised to VRAM move its pages there, and only its pages.");
+	igt_subtest("advise-preferred-vram")
+		test_advise_preferred_vram();
+
+	/* Last: it unloads and reloads the module. */
+	igt_describe("Unloading the driver after a migration to VRAM loses no data.");
+	igt_subtest("unload-with-vram")
+		test_unload_with_vram();
+
+	igt_fixture
+		close(dev0.fd);
+}
