@@ -31,6 +31,7 @@ IGT_TEST_DESCRIPTION("Device memory: migration of process pages to and from VRAM
 
 #define NVSVM_PARAMS	"/sys/module/nvsvm/parameters"
 #define SKIP_OWN_MIGRATE NVSVM_PARAMS "/skip_own_migrate"
+#define CPU_FAULT_WINDOW NVSVM_PARAMS "/cpu_fault_window_kb"
 
 /* Growth of a counter between two snapshots. */
 #define DELTA(after, before, field) \
@@ -209,24 +210,26 @@ static void restore_skip_own_migrate(void)
 }
 
 /*
- * Migrate 64 pages, CPU-fault the first half back, and migrate the mixed
- * range again: only the system half moves, and only its GPU mappings are
- * invalidated; the VRAM half keeps its mappings.
+ * Migrate 64 pages, CPU-fault every other one back, and migrate the mixed
+ * range again: only the system pages move, and only their GPU mappings
+ * are invalidated; the VRAM pages between them keep their mappings. The
+ * interleaving makes the PFN-map writer skip every other entry.
  */
 static void migrate_fault(bool skip)
 {
 	const size_t half = 32 * PAGE_SZ, len = 2 * half;
-	const uint64_t first = 0x7000;
+	const size_t words = PAGE_SZ / sizeof(uint64_t);
+	const uint64_t first = 0x7000, second = 0x9000;
 	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	struct drm_nvsvm_stats d0, d1, f0, f1, f2;
+	char window[16] = "";
 	struct moved m;
 	uint64_t sum;
+	size_t i;
 
-	/*
-	 * Two VMAs: a CPU fault's migration window never leaves the VMA, so
-	 * touching the first half brings back exactly that half.
-	 */
-	igt_assert_eq(madvise(buf, half, MADV_DONTFORK), 0);
+	igt_require_f(read_file(CPU_FAULT_WINDOW, window, sizeof(window)) &&
+		      access(CPU_FAULT_WINDOW, W_OK) == 0,
+		      "no writable %s\n", CPU_FAULT_WINDOW);
 	cpu_fill(buf, len, first, STEP);
 	sum = nvsvm_checksum(buf, len);
 	igt_assert_eq_u64(gpu_checksum(&dev0, buf, len), sum);
@@ -234,10 +237,13 @@ static void migrate_fault(bool skip)
 	/* 1. Everything to VRAM. */
 	migrate_all(&dev0, buf, len, TO_VRAM);
 
-	/* 2. The CPU reads the first half back. */
+	/* 2. The CPU reads every other page back, one page per fault. */
+	write_param(CPU_FAULT_WINDOW, "4");
 	d0 = dev_stats(&dev0);
-	assert_buf(buf, half, first, STEP);
+	for (i = 0; i < len / PAGE_SZ; i += 2)
+		igt_assert_eq_u64(buf[i * words], first + i * words * STEP);
 	d1 = dev_stats(&dev0);
+	write_param(CPU_FAULT_WINDOW, window);
 	igt_assert(d1.cpu_faults > d0.cpu_faults);
 	igt_assert_eq_u64(DELTA(d1, d0, migrated_to_sys), half / PAGE_SZ);
 	/* The GPU maps both halves: system pages and VRAM pages. */
@@ -275,7 +281,10 @@ static void migrate_fault(bool skip)
 		igt_assert_f(f2.faults == f1.faults,
 			     "%llu GPU faults: migrating the mixed range lost mappings it should have kept or written\n",
 			     DELTA(f2, f1, faults));
-	assert_buf(buf, len, first, STEP);
+
+	/* 5. A GPU write lands in VRAM, not in a page the data has left. */
+	gpu_write_pattern(&dev0, buf, len, second, STEP);
+	assert_buf(buf, len, second, STEP);
 	munmap(buf, len);
 }
 
