@@ -295,12 +295,29 @@ static u64 nvsvm_dmem_addr(struct page *page, u32 *aperture)
 	return page_to_phys(page);
 }
 
+/* Give up on every destination page: the sources stay where they are. */
+static void nvsvm_dmem_abort(unsigned long *dst, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		struct page *dpage = migrate_pfn_to_page(dst[i]);
+
+		if (!dpage)
+			continue;
+		unlock_page(dpage);
+		put_page(dpage);
+		dst[i] = 0;
+	}
+}
+
 /*
  * Copy every page with a destination: src[i] to dst[i], migrate-pfn
- * encoded. Contiguous runs become one copy each.
+ * encoded. Contiguous runs become one copy each. If the copy fails, every
+ * destination is given up, so that no page moves with partial data.
  */
 static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
-			   const unsigned long *dst, unsigned long npages)
+			   unsigned long *dst, unsigned long npages)
 {
 	struct nvsvm_hw_copy *copies;
 	struct dma_fence *fence;
@@ -345,23 +362,9 @@ static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
 	}
 
 	kvfree(copies);
+	if (ret)
+		nvsvm_dmem_abort(dst, npages);
 	return ret;
-}
-
-/* Give up on every destination page: the sources stay where they are. */
-static void nvsvm_dmem_abort(unsigned long *dst, unsigned long npages)
-{
-	unsigned long i;
-
-	for (i = 0; i < npages; i++) {
-		struct page *dpage = migrate_pfn_to_page(dst[i]);
-
-		if (!dpage)
-			continue;
-		unlock_page(dpage);
-		put_page(dpage);
-		dst[i] = 0;
-	}
 }
 
 static unsigned long nvsvm_dmem_count(const unsigned long *dst,
@@ -451,8 +454,6 @@ static int nvsvm_dmem_evict_chunk(struct nvsvm_dmem *dmem,
 	}
 
 	ret = nvsvm_dmem_copy(dmem, src, dst, npages);
-	if (ret)
-		nvsvm_dmem_abort(dst, npages);
 	moved = nvsvm_dmem_count(dst, npages);
 	migrate_device_pages(src, dst, npages);
 	migrate_device_finalize(src, dst, npages);
@@ -519,8 +520,6 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 	nvsvm_svm_migrating(ndev, vma->vm_mm, start, dst, args.npages, true);
 
 	ret = nvsvm_dmem_copy(dmem, src, dst, args.npages);
-	if (ret)
-		nvsvm_dmem_abort(dst, args.npages);
 
 	migrate_vma_pages(&args);
 
@@ -592,8 +591,6 @@ static int nvsvm_dmem_step_to_sys(struct nvsvm_device *ndev,
 	nvsvm_svm_migrating(ndev, vma->vm_mm, start, dst, args.npages, false);
 
 	ret = nvsvm_dmem_copy(to_dmem(ndev), src, dst, args.npages);
-	if (ret)
-		nvsvm_dmem_abort(dst, args.npages);
 	moved = nvsvm_dmem_count(dst, args.npages);
 
 	migrate_vma_pages(&args);
