@@ -22,6 +22,12 @@
 #define NVSVM_EMU_TLB_ENTRIES	32
 
 /**
+ * define NVSVM_EMU_LINK_RTT_NS - The PCIe round trip between the read and
+ * the write of an atomic on system memory, in nanoseconds.
+ */
+#define NVSVM_EMU_LINK_RTT_NS	1000
+
+/**
  * struct nvsvm_emu_xlat - A translation, as a TLB caches it.
  * @pdb: Page directory the translation belongs to.
  * @va: Virtual address of the page, aligned to its size.
@@ -48,8 +54,9 @@ struct nvsvm_emu_xlat {
  * @entries: Cached translations.
  * @used: Which of @entries hold a translation.
  * @next: Entry the next miss replaces (round robin).
- * @gen: Bumped by every invalidate that dropped an entry, so that a
- *	caller's copy of a translation can tell it went stale.
+ * @gen: Bumped by every invalidate that dropped an entry, so that an
+ *	atomic on system memory can tell its translation went stale between
+ *	its read and its write.
  * @hits: Lookups served from the TLB.
  * @misses: Lookups that walked the page tables.
  */
@@ -176,6 +183,9 @@ int nvsvm_emu_walk(struct nvsvm_emu *emu, u64 pdb, u64 va,
 int nvsvm_emu_translate(struct nvsvm_emu *emu, struct nvsvm_emu_tlb *tlb,
 			u64 pdb, u64 va, enum nvsvm_hw_access access,
 			struct nvsvm_emu_xlat *xlat, u8 *reason);
+int nvsvm_emu_access(struct nvsvm_emu *emu, struct nvsvm_emu_tlb *tlb,
+		     u64 pdb, u64 va, enum nvsvm_hw_access access, u64 *value,
+		     u8 *reason);
 int nvsvm_emu_phys_access(struct nvsvm_emu *emu, const struct nvsvm_emu_xlat *xlat,
 			  u64 va, enum nvsvm_hw_access access, u64 *value);
 

@@ -14,7 +14,7 @@
  * Each channel runs its jobs in order from a work item on an unbound
  * workqueue, so a channel stalled on a fault does not hold up the others.
  * Every 64-bit access of an operation translates through the channel's TLB
- * (nvsvm_emu_translate()); a fault stalls the channel in
+ * (nvsvm_emu_access()); a fault stalls the channel in
  * nvsvm_emu_fault_stall() until the driver replays (the access is retried) or
  * cancels (the job fails with -EFAULT, and the rest of it is skipped).
  */
@@ -63,7 +63,6 @@ static int nvsvm_emu_chan_access(struct nvsvm_hw_chan *chan, u64 va,
 				 enum nvsvm_hw_access access, u64 *value)
 {
 	struct nvsvm_emu *emu = chan->emu;
-	struct nvsvm_emu_xlat xlat;
 	struct nvsvm_hw_fault fault;
 	u8 reason;
 	int ret;
@@ -71,11 +70,8 @@ static int nvsvm_emu_chan_access(struct nvsvm_hw_chan *chan, u64 va,
 	for (;;) {
 		if (READ_ONCE(chan->dead))
 			return -ECANCELED;
-		ret = nvsvm_emu_translate(emu, &chan->tlb, chan->pdb, va, access,
-					  &xlat, &reason);
-		if (!ret)
-			return nvsvm_emu_phys_access(emu, &xlat, va, access,
-						     value);
+		ret = nvsvm_emu_access(emu, &chan->tlb, chan->pdb, va, access,
+				       value, &reason);
 		if (ret != -ENOENT)
 			return ret;
 

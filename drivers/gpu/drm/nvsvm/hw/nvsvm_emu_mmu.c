@@ -5,7 +5,9 @@
 
 #include <linux/export.h>
 #include <linux/atomic.h>
+#include <linux/delay.h>
 #include <linux/highmem.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 
 #include <kunit/visibility.h>
@@ -29,6 +31,19 @@
  * permission fault leaves the entry in place: a driver that upgrades a PTE
  * and forgets the invalidate keeps faulting, and one that moves a page and
  * forgets it keeps reading the old page.
+ *
+ * An access holds its TLB's lock from the lookup (or the walk that fills
+ * it) to the memory access itself, and an invalidate takes the lock of
+ * every TLB. So, as with a real invalidate that waits for its ack, once
+ * nvsvm_emu_tlb_invalidate() returns no access through a dropped
+ * translation is still in flight, and no walk that read the old PTE can
+ * still fill a TLB with it.
+ *
+ * An atomic on system memory crosses the link as a read and, a round trip
+ * later, a write; the CPU runs in between. If an invalidate drops any
+ * translation of the TLB in between, the write is not issued and the whole
+ * atomic starts again from the lookup. A CPU store in between that no
+ * invalidate announced is lost, overwritten by the write.
  */
 
 /**
@@ -104,7 +119,7 @@ void nvsvm_emu_tlb_invalidate(struct nvsvm_hw *hw, u64 pdb, u64 va, u64 size)
 			dropped = true;
 		}
 		if (dropped)
-			WRITE_ONCE(tlb->gen, tlb->gen + 1);
+			tlb->gen++;
 		spin_unlock(&tlb->lock);
 	}
 	spin_unlock(&emu->tlb_lock);
@@ -262,6 +277,38 @@ static bool nvsvm_emu_tlb_lookup(struct nvsvm_emu_tlb *tlb, u64 pdb, u64 va,
 	return false;
 }
 
+static int nvsvm_emu_translate_locked(struct nvsvm_emu *emu,
+				      struct nvsvm_emu_tlb *tlb, u64 pdb, u64 va,
+				      enum nvsvm_hw_access access,
+				      struct nvsvm_emu_xlat *xlat, u8 *reason)
+{
+	int ret;
+
+	lockdep_assert_held(&tlb->lock);
+
+	if (nvsvm_emu_tlb_lookup(tlb, pdb, va, xlat)) {
+		tlb->hits++;
+	} else {
+		tlb->misses++;
+		ret = nvsvm_emu_walk(emu, pdb, va, xlat, reason);
+		if (ret)
+			return ret;
+		tlb->entries[tlb->next] = *xlat;
+		__set_bit(tlb->next, tlb->used);
+		tlb->next = (tlb->next + 1) % NVSVM_EMU_TLB_ENTRIES;
+	}
+
+	if (access != NVSVM_HW_ACCESS_READ && xlat->read_only) {
+		*reason = NVSVM_HW_FAULT_RO;
+		return -ENOENT;
+	}
+	if (access == NVSVM_HW_ACCESS_ATOMIC && xlat->atomic_disable) {
+		*reason = NVSVM_HW_FAULT_ATOMIC;
+		return -ENOENT;
+	}
+	return 0;
+}
+
 /**
  * nvsvm_emu_translate() - Translate an access through a TLB.
  * @emu: The GPU.
@@ -275,7 +322,7 @@ static bool nvsvm_emu_tlb_lookup(struct nvsvm_emu_tlb *tlb, u64 pdb, u64 va,
  * A TLB hit is used as is, however the page tables have changed since.
  * A miss walks the tables and caches a valid translation.
  *
- * Context: Any context.
+ * Context: Any context; takes the TLB's lock.
  * Return: 0; -ENOENT for a fault (not mapped, or @access not allowed);
  * -EIO if the tables point outside video memory.
  */
@@ -283,40 +330,81 @@ int nvsvm_emu_translate(struct nvsvm_emu *emu, struct nvsvm_emu_tlb *tlb,
 			u64 pdb, u64 va, enum nvsvm_hw_access access,
 			struct nvsvm_emu_xlat *xlat, u8 *reason)
 {
-	bool hit;
 	int ret;
 
 	spin_lock(&tlb->lock);
-	hit = nvsvm_emu_tlb_lookup(tlb, pdb, va, xlat);
-	if (hit)
-		tlb->hits++;
-	else
-		tlb->misses++;
+	ret = nvsvm_emu_translate_locked(emu, tlb, pdb, va, access, xlat,
+					 reason);
 	spin_unlock(&tlb->lock);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_translate);
 
-	if (!hit) {
-		ret = nvsvm_emu_walk(emu, pdb, va, xlat, reason);
+/**
+ * nvsvm_emu_access() - Translate and perform one 64-bit access.
+ * @emu: The GPU.
+ * @tlb: The engine's TLB.
+ * @pdb: VRAM offset of the page directory.
+ * @va: The virtual address, 8-byte aligned.
+ * @access: Read, write, or atomic add.
+ * @value: As for nvsvm_emu_phys_access().
+ * @reason: Where the &enum nvsvm_hw_fault_reason of a fault goes.
+ *
+ * The TLB's lock is held from the lookup to the end of the access, so that
+ * a TLB invalidate waits for the access to complete. An atomic on system
+ * memory lets a link round trip pass between its read and its write,
+ * without the lock and at a point where the scheduler can run the CPU's
+ * threads, and starts again if the TLB was invalidated meanwhile.
+ *
+ * Context: Process context for an atomic, else any context; takes the
+ * TLB's lock.
+ * Return: As nvsvm_emu_translate(), or the error of the access.
+ */
+int nvsvm_emu_access(struct nvsvm_emu *emu, struct nvsvm_emu_tlb *tlb,
+		     u64 pdb, u64 va, enum nvsvm_hw_access access, u64 *value,
+		     u8 *reason)
+{
+	struct nvsvm_emu_xlat xlat;
+	u64 gen, old, new;
+	int ret;
+
+	for (;;) {
+		spin_lock(&tlb->lock);
+		ret = nvsvm_emu_translate_locked(emu, tlb, pdb, va, access,
+						 &xlat, reason);
+		if (ret || access != NVSVM_HW_ACCESS_ATOMIC ||
+		    xlat.aperture == NV_MMU_VER2_PTE_APERTURE_VIDEO_MEMORY) {
+			if (!ret)
+				ret = nvsvm_emu_phys_access(emu, &xlat, va,
+							    access, value);
+			spin_unlock(&tlb->lock);
+			return ret;
+		}
+
+		ret = nvsvm_emu_phys_access(emu, &xlat, va,
+					    NVSVM_HW_ACCESS_READ, &old);
+		gen = tlb->gen;
+		spin_unlock(&tlb->lock);
 		if (ret)
 			return ret;
 
+		/* The link round trip; the CPU runs meanwhile. */
+		ndelay(NVSVM_EMU_LINK_RTT_NS);
+		cond_resched();
+
 		spin_lock(&tlb->lock);
-		tlb->entries[tlb->next] = *xlat;
-		__set_bit(tlb->next, tlb->used);
-		tlb->next = (tlb->next + 1) % NVSVM_EMU_TLB_ENTRIES;
+		if (tlb->gen == gen) {
+			new = old + *value;
+			ret = nvsvm_emu_phys_access(emu, &xlat, va,
+						    NVSVM_HW_ACCESS_WRITE, &new);
+			spin_unlock(&tlb->lock);
+			if (!ret)
+				*value = old;
+			return ret;
+		}
 		spin_unlock(&tlb->lock);
 	}
-
-	if (access != NVSVM_HW_ACCESS_READ && xlat->read_only) {
-		*reason = NVSVM_HW_FAULT_RO;
-		return -ENOENT;
-	}
-	if (access == NVSVM_HW_ACCESS_ATOMIC && xlat->atomic_disable) {
-		*reason = NVSVM_HW_FAULT_ATOMIC;
-		return -ENOENT;
-	}
-	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_translate);
 
 /**
  * nvsvm_emu_phys_access() - Perform a translated 64-bit access.
@@ -327,9 +415,12 @@ EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_translate);
  * @value: For a read, receives the word. For a write, the word to store.
  *	For an atomic, the addend in, the old value out.
  *
- * An atomic on VRAM is atomic. An atomic on system memory is a read followed
- * by a write, as atomics over PCIe are not: that is why the driver maps
- * system memory with atomics disabled.
+ * An atomic on VRAM is atomic. An atomic on system memory is a read and a
+ * write, not atomic with respect to the CPU (nvsvm_emu_access() puts a link
+ * round trip between them). That is why the driver maps system memory with
+ * atomics disabled, and enables them only on a page it has made exclusive
+ * to the GPU, where the CPU cannot store without a fault that revokes the
+ * mapping first.
  *
  * Context: Any context.
  * Return: 0, or -EIO if the address is outside VRAM or not backed by a
