@@ -42,7 +42,7 @@ extern "C" {
  * Bumped whenever an ioctl, a structure field, a flag or a parameter is
  * added.
  */
-#define NVSVM_UAPI_VERSION		3
+#define NVSVM_UAPI_VERSION		4
 
 /**
  * enum drm_nvsvm_ioctl_id - Ioctl numbers, relative to %DRM_COMMAND_BASE.
@@ -363,6 +363,18 @@ struct drm_nvsvm_stats {
 	 * the other fields, a gauge; with %DRM_NVSVM_STATS_DEVICE only.
 	 */
 	__u64 vram_in_use;
+	/** @atomic_faults: GPU faults of atomic accesses. */
+	__u64 atomic_faults;
+	/**
+	 * @exclusive_grants: System pages the GPU took exclusive for atomics
+	 * (make_device_exclusive) and mapped atomic-enabled.
+	 */
+	__u64 exclusive_grants;
+	/**
+	 * @exclusive_revocations: Invalidations that took a device-exclusive
+	 * page back, because the CPU or another device touched it.
+	 */
+	__u64 exclusive_revocations;
 };
 
 /**

@@ -162,6 +162,9 @@ static const char *const nvsvm_stat_names[NVSVM_STAT_COUNT] = {
 	[NVSVM_STAT_CPU_FAULTS]			= "cpu_faults",
 	[NVSVM_STAT_EVICTIONS]			= "evictions",
 	[NVSVM_STAT_VRAM_IN_USE]		= "vram_in_use",
+	[NVSVM_STAT_ATOMIC_FAULTS]		= "atomic_faults",
+	[NVSVM_STAT_EXCLUSIVE_GRANTS]		= "exclusive_grants",
+	[NVSVM_STAT_EXCLUSIVE_REVOCATIONS]	= "exclusive_revocations",
 };
 
 static int nvsvm_debugfs_stats(struct seq_file *m, void *data)

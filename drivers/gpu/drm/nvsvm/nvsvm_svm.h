@@ -43,6 +43,11 @@ struct nvsvm_vmm;
  * @NVSVM_STAT_CPU_FAULTS: CPU faults on VRAM pages.
  * @NVSVM_STAT_EVICTIONS: Pages evicted from VRAM.
  * @NVSVM_STAT_VRAM_IN_USE: Bytes of VRAM holding pages; a gauge.
+ * @NVSVM_STAT_ATOMIC_FAULTS: GPU faults of atomic accesses.
+ * @NVSVM_STAT_EXCLUSIVE_GRANTS: System pages made exclusive to the GPU and
+ *	mapped with atomics enabled.
+ * @NVSVM_STAT_EXCLUSIVE_REVOCATIONS: Invalidations that took a page back
+ *	from device-exclusive access.
  * @NVSVM_STAT_COUNT: Number of counters.
  */
 enum nvsvm_stat {
@@ -63,6 +68,9 @@ enum nvsvm_stat {
 	NVSVM_STAT_CPU_FAULTS,
 	NVSVM_STAT_EVICTIONS,
 	NVSVM_STAT_VRAM_IN_USE,
+	NVSVM_STAT_ATOMIC_FAULTS,
+	NVSVM_STAT_EXCLUSIVE_GRANTS,
+	NVSVM_STAT_EXCLUSIVE_REVOCATIONS,
 	NVSVM_STAT_COUNT,
 };
 
