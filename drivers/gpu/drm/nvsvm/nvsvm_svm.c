@@ -4,11 +4,15 @@
  */
 
 #include <linux/hmm.h>
+#include <linux/hugetlb.h>
 #include <linux/io.h>
 #include <linux/memremap.h>
+#include <linux/migrate.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/pagemap.h>
+#include <linux/rmap.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -39,9 +43,38 @@
  * restarts every stalled access of the batch.
  *
  * The notifier unmaps the GPU PTEs of every invalidated range and flushes
- * the GPU TLB before the CPU change proceeds. It skips one event only: an
- * %MMU_NOTIFY_MIGRATE whose owner is this GPU, since the driver started
- * that migration and invalidates exactly the pages that move inside it.
+ * the GPU TLB before the CPU change proceeds. It skips two events, both
+ * started by this GPU: an %MMU_NOTIFY_MIGRATE, since the driver
+ * invalidates exactly the pages that move inside the migration, and an
+ * %MMU_NOTIFY_EXCLUSIVE, which hands a page to the GPU (see below).
+ */
+
+/**
+ * DOC: Atomics
+ *
+ * GPU atomics across PCIe are not atomic with respect to the CPU, so system
+ * pages are mapped with atomics disabled (the emulated link, like a real
+ * one, performs an atomic on system memory as a read and a later write). A
+ * GPU atomic on such a page faults with access type atomic. The fault is
+ * serviced like nouveau's: make_device_exclusive_range() swaps the CPU PTE
+ * for a device-exclusive entry, and the page is mapped atomic-enabled while
+ * the page is still locked, inside a notifier sequence. Any CPU access then
+ * faults, restores the PTE and notifies with %MMU_NOTIFY_EXCLUSIVE and no
+ * owner, which revokes the GPU mapping first; the next GPU atomic faults
+ * and takes the page again. The notifier ignores %MMU_NOTIFY_EXCLUSIVE
+ * with this GPU as the owner: that is the grant itself, the page does not
+ * change, and moving the sequence on would fail the very fault that asked.
+ *
+ * Pages in VRAM take atomics natively and need no grant. Only private
+ * anonymous memory can be taken exclusive; an atomic elsewhere (a shared
+ * or hugetlb mapping, a read-only one) is cancelled and its job fails with
+ * -EFAULT.
+ *
+ * In Linux 6.12 make_device_exclusive_range() refuses the tail pages of a
+ * THP, and would take the whole folio through its head page. So a page
+ * that belongs to a THP is split out first. Nothing exported splits a
+ * folio, but migrate_vma_setup() splits a PMD-mapped THP as it collects
+ * it, and a migration given no destination pages puts every page back.
  */
 
 /**
@@ -79,6 +112,11 @@ static bool debug_skip_invalidate;
 module_param(debug_skip_invalidate, bool, 0600);
 MODULE_PARM_DESC(debug_skip_invalidate,
 		 "Debug: the mmu notifier leaves GPU mappings in place, so the GPU sees stale data (default false)");
+
+static bool debug_atomic_no_exclusive;
+module_param(debug_atomic_no_exclusive, bool, 0600);
+MODULE_PARM_DESC(debug_atomic_no_exclusive,
+		 "Debug: GPU atomic faults map system pages atomic-enabled without making them exclusive, so concurrent CPU updates get lost (default false)");
 
 #define NVSVM_SVM_WINDOW_MAX	SZ_2M
 #define NVSVM_SVM_WINDOW_PAGES	(NVSVM_SVM_WINDOW_MAX >> PAGE_SHIFT)
@@ -129,6 +167,10 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 	struct nvsvm_device *ndev = svmm->ndev;
 	u64 start, end;
 
+	/* This GPU taking a page exclusive: see DOC: Atomics. */
+	if (range->event == MMU_NOTIFY_EXCLUSIVE && range->owner == ndev)
+		return true;
+
 	if (mmu_notifier_range_blockable(range))
 		mutex_lock(&svmm->mutex);
 	else if (!mutex_trylock(&svmm->mutex))
@@ -156,6 +198,9 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 		nvsvm_vmm_flush(svmm->vmm, start, end - start);
 		nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_INVALIDATIONS, 1);
 		nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+		if (range->event == MMU_NOTIFY_EXCLUSIVE)
+			nvsvm_stat_add(ndev, svmm->stats,
+				       NVSVM_STAT_EXCLUSIVE_REVOCATIONS, 1);
 	}
 
 	mutex_unlock(&svmm->mutex);
@@ -166,7 +211,11 @@ static const struct mmu_interval_notifier_ops nvsvm_svmm_notifier_ops = {
 	.invalidate = nvsvm_svmm_invalidate,
 };
 
-/* Write the PTEs of one faulted-in window. Called with the svmm lock held. */
+/*
+ * Write the PTEs of one faulted-in window. Called with the svmm lock held.
+ * System pages are mapped with atomics disabled, unless debugging says to
+ * let an atomic fault through without exclusivity.
+ */
 static int nvsvm_svmm_map(struct nvsvm_svmm *svmm, u64 *pfns,
 			  const struct hmm_range *range, bool atomic)
 {
@@ -197,12 +246,8 @@ static int nvsvm_svmm_map(struct nvsvm_svmm *svmm, u64 *pfns,
 			mapped++;
 			continue;
 		}
-		/*
-		 * An atomic fault maps the page atomic-enabled, so the access
-		 * can complete. The emulated link then performs it as a
-		 * read and a write, not coherently with the CPU.
-		 */
-		if (atomic && (hpfn & HMM_PFN_WRITE))
+		if (atomic && (hpfn & HMM_PFN_WRITE) &&
+		    READ_ONCE(debug_atomic_no_exclusive))
 			flags |= NVSVM_VMM_PFN_ATOMIC;
 		pfns[i] = nvsvm_vmm_pfn_sys(nvsvm_svm_dma_addr(page), flags);
 		mapped++;
@@ -227,12 +272,14 @@ static int nvsvm_svmm_map(struct nvsvm_svmm *svmm, u64 *pfns,
  * @size: Window size; clamped to the VMA of @va.
  * @write: Ask for write access (a write or an atomic fault is in it).
  * @atomic: An atomic fault is in it.
+ * @vram: Set on success if the page at @va was mapped from this GPU's VRAM.
  */
 struct nvsvm_svm_window {
 	u64 va;
 	u64 size;
 	bool write;
 	bool atomic;
+	bool vram;
 };
 
 static bool nvsvm_svmm_place(struct nvsvm_svmm *svmm, u64 start, u64 end);
@@ -259,7 +306,7 @@ static bool nvsvm_svm_has_ro_vram(struct nvsvm_device *ndev,
  */
 static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 				   struct nvsvm_svm_device *sdev,
-				   const struct nvsvm_svm_window *win)
+				   struct nvsvm_svm_window *win)
 {
 	unsigned long timeout = jiffies +
 				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
@@ -339,11 +386,170 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 		}
 		ret = nvsvm_svmm_map(svmm, sdev->pfns, &range, win->atomic);
 		mutex_unlock(&svmm->mutex);
+		if (!ret) {
+			unsigned long hpfn =
+				range.hmm_pfns[(win->va - range.start) >> PAGE_SHIFT];
+
+			win->vram = (hpfn & HMM_PFN_VALID) &&
+				    nvsvm_dmem_page_is_ours(svmm->ndev,
+							    hmm_pfn_to_page(hpfn));
+		}
 		break;
 	}
 
 	mmput(mm);
 	return ret;
+}
+
+/*
+ * Split the THP that holds the page at @va, if it is PMD-mapped, by a
+ * migration of that page that has no destination (see DOC: Atomics).
+ */
+static int nvsvm_svm_split_thp(struct nvsvm_svmm *svmm,
+			       struct vm_area_struct *vma, u64 va)
+{
+	unsigned long src = 0, dst = 0;
+	struct migrate_vma args = {
+		.vma = vma,
+		.start = va,
+		.end = va + PAGE_SIZE,
+		.src = &src,
+		.dst = &dst,
+		.pgmap_owner = svmm->ndev,
+		.flags = MIGRATE_VMA_SELECT_SYSTEM,
+	};
+	int ret;
+
+	ret = migrate_vma_setup(&args);
+	if (ret)
+		return ret;
+	migrate_vma_finalize(&args);
+	return 0;
+}
+
+/*
+ * Get the page at @va ready for make_device_exclusive_range(): present,
+ * writable, private to this process (a fault for write breaks COW, and
+ * takes back an exclusive entry left behind by a retried attempt), and a
+ * small folio.
+ */
+static int nvsvm_svmm_exclusive_prepare(struct nvsvm_svmm *svmm, u64 va)
+{
+	struct mm_struct *mm = svmm->mm;
+	struct vm_area_struct *vma;
+	struct page *page;
+	bool large;
+	long n;
+	int ret = 0;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, va);
+	if (!vma || !(vma->vm_flags & VM_WRITE) ||
+	    (vma->vm_flags & VM_SHARED) || is_vm_hugetlb_page(vma)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	n = get_user_pages_remote(mm, va, 1, FOLL_WRITE, &page, NULL);
+	if (n != 1) {
+		ret = n < 0 ? n : -EFAULT;
+		goto out;
+	}
+	large = folio_test_large(page_folio(page));
+	put_page(page);
+	if (large)
+		ret = nvsvm_svm_split_thp(svmm, vma, va);
+out:
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/*
+ * Give the GPU atomic access to the system page at @va: take the page
+ * exclusive, then map it atomic-enabled before unlocking it, as
+ * make_device_exclusive_range() asks. From then on a CPU access revokes
+ * the mapping through the notifier before it proceeds.
+ */
+static int nvsvm_svmm_fault_exclusive(struct nvsvm_svmm *svmm, u64 va)
+{
+	unsigned long timeout = jiffies +
+				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	struct nvsvm_device *ndev = svmm->ndev;
+	struct mm_struct *mm = svmm->mm;
+	unsigned long seq;
+	struct page *page;
+	u64 pfn;
+	int ret;
+
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+
+	for (;;) {
+		if (time_after(jiffies, timeout)) {
+			ret = -EBUSY;
+			break;
+		}
+
+		ret = nvsvm_svmm_exclusive_prepare(svmm, va);
+		if (!ret)
+			ret = nvsvm_vmm_reserve(svmm->vmm);
+		if (ret)
+			break;
+
+		seq = mmu_interval_read_begin(&svmm->notifier);
+		mmap_read_lock(mm);
+		ret = make_device_exclusive_range(mm, va, va + PAGE_SIZE, &page,
+						  ndev);
+		mmap_read_unlock(mm);
+		if (ret < 0)
+			break;
+		/* Lost a race for the page (its lock, or a new THP): again. */
+		if (ret != 1 || !page)
+			continue;
+
+		mutex_lock(&svmm->mutex);
+		if (mmu_interval_read_retry(&svmm->notifier, seq)) {
+			mutex_unlock(&svmm->mutex);
+			unlock_page(page);
+			put_page(page);
+			continue;
+		}
+		pfn = nvsvm_vmm_pfn_sys(nvsvm_svm_dma_addr(page),
+					NVSVM_VMM_PFN_WRITE | NVSVM_VMM_PFN_ATOMIC);
+		ret = nvsvm_vmm_pfn_map(svmm->vmm, va, 1, &pfn);
+		nvsvm_vmm_flush(svmm->vmm, va, PAGE_SIZE);
+		nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+		if (!ret)
+			nvsvm_stat_add(ndev, svmm->stats,
+				       NVSVM_STAT_EXCLUSIVE_GRANTS, 1);
+		mutex_unlock(&svmm->mutex);
+		unlock_page(page);
+		put_page(page);
+		break;
+	}
+
+	mmput(mm);
+	return ret;
+}
+
+/*
+ * Service an atomic fault: map the page, and if it is a system page, take
+ * it exclusive so that atomics on it are safe (see DOC: Atomics).
+ */
+static int nvsvm_svmm_fault_atomic(struct nvsvm_svmm *svmm,
+				   struct nvsvm_svm_device *sdev, u64 va)
+{
+	struct nvsvm_svm_window page = {
+		.va = va,
+		.size = PAGE_SIZE,
+		.write = true,
+		.atomic = true,
+	};
+	int ret;
+
+	ret = nvsvm_svmm_fault_window(svmm, sdev, &page);
+	if (ret || page.vram || READ_ONCE(debug_atomic_no_exclusive))
+		return ret;
+	return nvsvm_svmm_fault_exclusive(svmm, va);
 }
 
 /*
@@ -449,35 +655,52 @@ static unsigned int nvsvm_svm_service(struct nvsvm_svm_device *sdev,
 	unsigned int i = first, j, cancels = 0;
 
 	while (i < last) {
-		struct nvsvm_svm_window win = { .va = sdev->faults[i].va,
-						.size = window };
-		u64 base = ALIGN_DOWN(win.va, window);
+		struct nvsvm_svm_window win = { .size = window };
+		u64 base = ALIGN_DOWN(sdev->faults[i].va, window);
+		bool plain = false, mapped = false;
 
+		/*
+		 * Atomic faults are serviced page by page: a window would
+		 * fault back, and so revoke, the pages of the window that the
+		 * GPU holds exclusive already.
+		 */
 		for (j = i; j < last &&
 		     ALIGN_DOWN(sdev->faults[j].va, window) == base; j++) {
-			win.write |= sdev->faults[j].access != NVSVM_HW_ACCESS_READ;
-			win.atomic |= sdev->faults[j].access == NVSVM_HW_ACCESS_ATOMIC;
+			enum nvsvm_hw_access access = sdev->faults[j].access;
+
+			if (access == NVSVM_HW_ACCESS_ATOMIC)
+				continue;
+			if (!plain)
+				win.va = sdev->faults[j].va;
+			plain = true;
+			win.write |= access == NVSVM_HW_ACCESS_WRITE;
 		}
 
-		if (!svmm || nvsvm_svmm_fault_window(svmm, sdev, &win)) {
-			/* Retry the faulting pages alone; cancel what fails. */
-			for (; i < j; i++) {
-				struct nvsvm_hw_fault *f = &sdev->faults[i];
-				struct nvsvm_svm_window page = {
-					.va = f->va,
-					.size = PAGE_SIZE,
-					.write = f->access != NVSVM_HW_ACCESS_READ,
-					.atomic = f->access == NVSVM_HW_ACCESS_ATOMIC,
-				};
+		if (plain && svmm)
+			mapped = !nvsvm_svmm_fault_window(svmm, sdev, &win);
 
-				if (svmm &&
-				    !nvsvm_svmm_fault_window(svmm, sdev, &page))
-					continue;
-				nvsvm_hw_fault_cancel(hw, f->inst, f->va);
-				cancels++;
-			}
+		for (; i < j; i++) {
+			struct nvsvm_hw_fault *f = &sdev->faults[i];
+			struct nvsvm_svm_window page = {
+				.va = f->va,
+				.size = PAGE_SIZE,
+				.write = f->access == NVSVM_HW_ACCESS_WRITE,
+			};
+			bool ok;
+
+			if (!svmm)
+				ok = false;
+			else if (f->access == NVSVM_HW_ACCESS_ATOMIC)
+				ok = !nvsvm_svmm_fault_atomic(svmm, sdev, f->va);
+			else if (mapped)
+				ok = true;
+			else	/* The window failed: try the page alone. */
+				ok = !nvsvm_svmm_fault_window(svmm, sdev, &page);
+			if (ok)
+				continue;
+			nvsvm_hw_fault_cancel(hw, f->inst, f->va);
+			cancels++;
 		}
-		i = j;
 	}
 	return cancels;
 }
@@ -522,12 +745,14 @@ static void nvsvm_svm_fault_work(struct work_struct *work)
 		u64 inst = sdev->faults[first].inst;
 		struct nvsvm_svmm *svmm = nvsvm_svmm_lookup(sdev, inst);
 		struct nvsvm_stats *stats = svmm ? svmm->stats : NULL;
-		unsigned int cancels;
+		unsigned int cancels, atomics = 0;
 
 		/* Merge the faults of one page, keeping the strongest access. */
 		for (i = first, out = first; i < n && sdev->faults[i].inst == inst; i++) {
 			struct nvsvm_hw_fault *f = &sdev->faults[i];
 
+			if (f->access == NVSVM_HW_ACCESS_ATOMIC)
+				atomics++;
 			if (out > first && sdev->faults[out - 1].va == f->va) {
 				sdev->faults[out - 1].access =
 					max(sdev->faults[out - 1].access, f->access);
@@ -537,6 +762,7 @@ static void nvsvm_svm_fault_work(struct work_struct *work)
 		}
 
 		nvsvm_stat_add(ndev, stats, NVSVM_STAT_FAULTS, i - first);
+		nvsvm_stat_add(ndev, stats, NVSVM_STAT_ATOMIC_FAULTS, atomics);
 		cancels = nvsvm_svm_service(sdev, svmm, first, out);
 		nvsvm_stat_add(ndev, stats, NVSVM_STAT_CANCELS, cancels);
 		if (svmm) {
