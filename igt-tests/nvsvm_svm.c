@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -505,6 +506,315 @@ static void test_fault_batching(void)
 	munmap(buf, len);
 }
 
+/* --- atomics ------------------------------------------------------------- */
+
+#define DELTA(after, before, field) \
+	((unsigned long long)((after).field - (before).field))
+
+/* @rounds atomic adds of @addend to each of @words words at @dst, per job. */
+static void gpu_atomic_rounds(const struct gpu *g, uint64_t *dst,
+			      size_t words, unsigned int rounds,
+			      uint64_t addend)
+{
+	struct drm_nvsvm_op ops[NVSVM_JOB_MAX_OPS];
+	unsigned int i, n;
+	int ret;
+
+	while (rounds) {
+		n = rounds < NVSVM_JOB_MAX_OPS ? rounds : NVSVM_JOB_MAX_OPS;
+		for (i = 0; i < n; i++)
+			ops[i] = nvsvm_op_atomic_add(dst, words * 8, addend);
+		ret = nvsvm_run(g->fd, g->chan, ops, n);
+		igt_assert_f(!ret, "atomic job: %d (%s)\n", ret,
+			     nvsvm_strerror(ret));
+		rounds -= n;
+	}
+}
+
+static uint64_t elapsed_ns(const struct timespec *start,
+			   const struct timespec *end)
+{
+	return (end->tv_sec - start->tv_sec) * SEC_NS + end->tv_nsec -
+	       start->tv_nsec;
+}
+
+struct cpu_incrementer {
+	uint64_t *words[2];
+	size_t count;
+	volatile bool stop;
+	uint64_t rounds;
+};
+
+/*
+ * Increment the words, atomically on the CPU's side, until told to stop:
+ * in bursts that overlap GPU atomics on the same words, with pauses in
+ * between so that the GPU, which has to fault a page back every time the
+ * CPU took it, makes progress too.
+ */
+static void *cpu_increment(void *arg)
+{
+	struct cpu_incrementer *inc = arg;
+	struct timespec start, now;
+	unsigned int burst;
+	size_t i, j;
+
+	while (!inc->stop) {
+		for (burst = 0; burst < 64 && !inc->stop; burst++) {
+			for (j = 0; j < ARRAY_SIZE(inc->words); j++)
+				for (i = 0; i < inc->count; i++)
+					__atomic_fetch_add(&inc->words[j][i], 1,
+							   __ATOMIC_SEQ_CST);
+			inc->rounds++;
+		}
+		/* Pause without sleeping: a sleep lasts long under emulation. */
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		do
+			clock_gettime(CLOCK_MONOTONIC, &now);
+		while (!inc->stop && elapsed_ns(&start, &now) < 200000);
+	}
+	return NULL;
+}
+
+/*
+ * GPU atomics on malloc memory are exact while the CPU increments the same
+ * words: each GPU atomic runs on a page the GPU holds exclusive, and each
+ * CPU access takes the page back first. Without the exclusive grant
+ * (debug_atomic_no_exclusive=1) the emulated link's read-then-write loses
+ * CPU increments, and this test fails.
+ */
+static void test_atomic_inc_sysmem(void)
+{
+	const size_t count = 8, len = 2 * PAGE_SZ;
+	const unsigned int rounds = 1024;
+	struct cpu_incrementer inc = { .count = count };
+	struct drm_nvsvm_stats before, after;
+	uint64_t *buf, expected;
+	unsigned long long lost = 0;
+	struct timespec t0, t1;
+	pthread_t thread;
+	size_t i, j;
+
+	igt_assert_eq(posix_memalign((void **)&buf, PAGE_SZ, len), 0);
+	memset(buf, 0, len);
+	inc.words[0] = buf;
+	inc.words[1] = buf + PAGE_SZ / 8;
+
+	before = gpu_stats(&dev0);
+	igt_assert_eq(pthread_create(&thread, NULL, cpu_increment, &inc), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < rounds; i += 64) {
+		gpu_atomic_rounds(&dev0, inc.words[0], count, 32, 1);
+		gpu_atomic_rounds(&dev0, inc.words[1], count, 32, 1);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	inc.stop = true;
+	pthread_join(thread, NULL);
+	after = gpu_stats(&dev0);
+
+	expected = rounds / 2 + inc.rounds;
+	for (j = 0; j < ARRAY_SIZE(inc.words); j++)
+		for (i = 0; i < count; i++)
+			lost += expected - inc.words[j][i];
+	igt_info("GPU %u + CPU %llu increments per word in %llu ms, %llu lost; %llu atomic faults, %llu exclusive grants, %llu revocations\n",
+		 rounds / 2, (unsigned long long)inc.rounds,
+		 (unsigned long long)(elapsed_ns(&t0, &t1) / 1000000), lost,
+		 DELTA(after, before, atomic_faults),
+		 DELTA(after, before, exclusive_grants),
+		 DELTA(after, before, exclusive_revocations));
+	for (j = 0; j < ARRAY_SIZE(inc.words); j++)
+		for (i = 0; i < count; i++)
+			igt_assert_f(inc.words[j][i] == expected,
+				     "word %zu of page %zu: %llu, expected %llu\n",
+				     i, j,
+				     (unsigned long long)inc.words[j][i],
+				     (unsigned long long)expected);
+	igt_assert(after.atomic_faults > before.atomic_faults);
+	igt_assert(after.exclusive_grants > before.exclusive_grants);
+	free(buf);
+}
+
+/* CPU reads and writes between GPU atomic jobs take the pages back. */
+static void test_atomic_cpu_revokes(void)
+{
+	const size_t len = 4 * PAGE_SZ, words = len / 8;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_nvsvm_stats before, after;
+	uint64_t base = 0x1000;
+	unsigned int round;
+	size_t i;
+
+	cpu_fill(buf, len, base, STEP);
+	before = gpu_stats(&dev0);
+	for (round = 0; round < 6; round++) {
+		gpu_ok(&dev0, nvsvm_op_atomic_add(buf, len, 3));
+		base += 3;
+		assert_buf(buf, len, base, STEP);	/* CPU reads */
+		for (i = round % 4 * (PAGE_SZ / 8); i < words; i += 64)
+			buf[i] += 1000;			/* CPU writes */
+		for (i = round % 4 * (PAGE_SZ / 8); i < words; i += 64)
+			buf[i] -= 1000;
+	}
+	after = gpu_stats(&dev0);
+	assert_buf(buf, len, base, STEP);
+	assert_gpu_sees(&dev0, buf, len);
+	igt_info("%llu atomic faults, %llu exclusive grants, %llu revocations\n",
+		 DELTA(after, before, atomic_faults),
+		 DELTA(after, before, exclusive_grants),
+		 DELTA(after, before, exclusive_revocations));
+	/* Every round the CPU reads every page the GPU held. */
+	igt_assert_lte(6 * 4, DELTA(after, before, exclusive_grants));
+	igt_assert_lte(5 * 4, DELTA(after, before, exclusive_revocations));
+	munmap(buf, len);
+}
+
+/* A page taken exclusive and then made read-only cannot take atomics. */
+static void test_atomic_mprotect(void)
+{
+	const size_t len = 2 * PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+
+	cpu_fill(buf, len, 0x100, STEP);
+	gpu_ok(&dev0, nvsvm_op_atomic_add(buf, len, 1));
+	igt_assert_eq(mprotect(buf, len, PROT_READ), 0);
+	gpu_expect_fault(&dev0, nvsvm_op_atomic_add(buf, len, 1));
+	assert_buf(buf, len, 0x101, STEP);
+	assert_gpu_sees(&dev0, buf, len);
+	igt_assert_eq(mprotect(buf, len, PROT_READ | PROT_WRITE), 0);
+	gpu_ok(&dev0, nvsvm_op_atomic_add(buf, len, 1));
+	assert_buf(buf, len, 0x102, STEP);
+	munmap(buf, len);
+}
+
+/*
+ * fork() after the GPU took pages exclusive: the parent's GPU atomics and
+ * the child's GPU atomics and CPU writes each stay on their side of
+ * copy-on-write.
+ */
+static void test_atomic_cow(void)
+{
+	const size_t len = 4 * PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_nvsvm_stats before, after;
+	struct sync_pipe s;
+
+	sync_open(&s, 1);
+	cpu_fill(buf, len, 0x7000, STEP);
+	before = gpu_stats(&dev0);
+	gpu_ok(&dev0, nvsvm_op_atomic_add(buf, len, 1));
+	after = gpu_stats(&dev0);
+	igt_assert(after.exclusive_grants > before.exclusive_grants);
+
+	igt_fork(child, 1) {
+		struct gpu g;
+
+		sync_as_child(&s, 1, child);
+		assert_buf(buf, len, 0x7001, STEP);
+		g = gpu_open(0);
+		gpu_ok(&g, nvsvm_op_atomic_add(buf, len, 0x100));
+		assert_buf(buf, len, 0x7101, STEP);
+		sync_post(s.up[1]);
+		sync_await(s.down[0]);
+		/* The parent's atomics did not reach the child's copy. */
+		assert_buf(buf, len, 0x7101, STEP);
+		buf[0] += 0x10000;
+		buf[0] -= 0x10000;
+		gpu_ok(&g, nvsvm_op_atomic_add(buf, len, 0x100));
+		assert_buf(buf, len, 0x7201, STEP);
+		close(g.fd);
+	}
+	sync_as_parent(&s, 1);
+
+	sync_await(s.up[0]);
+	/* Nor did the child's reach the parent's. */
+	assert_buf(buf, len, 0x7001, STEP);
+	gpu_ok(&dev0, nvsvm_op_atomic_add(buf, len, 1));
+	assert_buf(buf, len, 0x7002, STEP);
+	sync_post(s.down[1]);
+	igt_waitchildren();
+	assert_buf(buf, len, 0x7002, STEP);
+	assert_gpu_sees(&dev0, buf, len);
+	sync_close_parent(&s, 1);
+	munmap(buf, len);
+}
+
+/* Pages in VRAM take GPU atomics natively: no fault, no exclusive grant. */
+static void test_atomic_vram(void)
+{
+	const size_t len = 64 * PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_nvsvm_stats before, after;
+	uint64_t migrated = 0, skipped = 0;
+	int ret;
+
+	cpu_fill(buf, len, 0x3000, STEP);
+	ret = nvsvm_migrate(dev0.fd, buf, len, DRM_NVSVM_MIGRATE_TO_VRAM,
+			    &migrated, &skipped);
+	igt_assert_f(!ret, "MIGRATE: %s\n", nvsvm_strerror(ret));
+	igt_assert_eq_u64(migrated, len / PAGE_SZ);
+
+	before = gpu_stats(&dev0);
+	gpu_atomic_rounds(&dev0, buf, len / 8, 4, 5);
+	after = gpu_stats(&dev0);
+	igt_info("%llu atomic faults, %llu exclusive grants, %llu pages moved to system memory\n",
+		 DELTA(after, before, atomic_faults),
+		 DELTA(after, before, exclusive_grants),
+		 DELTA(after, before, migrated_to_sys));
+	igt_assert_eq_u64(DELTA(after, before, exclusive_grants), 0);
+	igt_assert_eq_u64(DELTA(after, before, atomic_faults), 0);
+	igt_assert_eq_u64(DELTA(after, before, migrated_to_sys), 0);
+	assert_buf(buf, len, 0x3000 + 20, STEP);
+	munmap(buf, len);
+}
+
+/*
+ * A THP-backed buffer gets exact GPU atomics on its head and tail pages,
+ * which Linux 6.12's make_device_exclusive_range() refuses unless the THP
+ * is split first.
+ */
+static void test_atomic_thp(void)
+{
+	static const size_t pages[] = { 0, 1, 255, 511 };
+	struct drm_nvsvm_stats before, after;
+	uint64_t *buf, *w;
+	void *raw;
+	size_t i;
+
+	igt_require_f(thp_available(), "transparent huge pages are off\n");
+	raw = map_anon(2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	buf = (uint64_t *)(((uintptr_t)raw + SZ_2M - 1) & ~(SZ_2M - 1));
+	igt_assert_eq(madvise(buf, SZ_2M, MADV_HUGEPAGE), 0);
+
+	/* The GPU maps a THP with a 2 MiB page: it is one. */
+	before = gpu_stats(&dev0);
+	gpu_ok(&dev0, nvsvm_op_fill(buf, SZ_2M, 0));
+	after = gpu_stats(&dev0);
+	igt_require_f(after.huge_mapped > before.huge_mapped,
+		      "the buffer did not get a THP\n");
+	cpu_fill(buf, SZ_2M, 0x5000, STEP);
+
+	before = gpu_stats(&dev0);
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
+		w = buf + pages[i] * (PAGE_SZ / 8);
+		gpu_atomic_rounds(&dev0, w, 16, 8, 1);
+	}
+	after = gpu_stats(&dev0);
+	igt_info("%llu atomic faults, %llu exclusive grants\n",
+		 DELTA(after, before, atomic_faults),
+		 DELTA(after, before, exclusive_grants));
+	igt_assert_lte(ARRAY_SIZE(pages), DELTA(after, before, exclusive_grants));
+
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
+		w = buf + pages[i] * (PAGE_SZ / 8);
+		assert_buf(w, 16 * 8, 0x5000 + 8 + pages[i] * PAGE_SZ / 8 * STEP,
+			   STEP);
+		cpu_fill(w, 16 * 8, 0x5000 + pages[i] * PAGE_SZ / 8 * STEP,
+			 STEP);
+	}
+	assert_buf(buf, SZ_2M, 0x5000, STEP);
+	assert_gpu_sees(&dev0, buf, SZ_2M);
+	munmap(raw, 2 * SZ_2M);
+}
+
 /* --- bad-ioctl-args ------------------------------------------------------ */
 
 static struct drm_nvsvm_job_submit submit_args(uint32_t chan,
@@ -894,6 +1204,30 @@ igt_main
 	igt_describe("First-touch faults of a 16 MiB fill are serviced in few batches.");
 	igt_subtest("fault-batching")
 		test_fault_batching();
+
+	igt_describe("GPU atomic increments on malloc memory are exact while the CPU increments the same words.");
+	igt_subtest("atomic-inc-sysmem")
+		test_atomic_inc_sysmem();
+
+	igt_describe("CPU reads and writes between GPU atomic jobs revoke exclusivity and stay coherent.");
+	igt_subtest("atomic-cpu-revokes")
+		test_atomic_cpu_revokes();
+
+	igt_describe("After mprotect(PROT_READ), a GPU atomic fails with EFAULT.");
+	igt_subtest("atomic-mprotect")
+		test_atomic_mprotect();
+
+	igt_describe("fork after exclusive access: parent and child see their own copies.");
+	igt_subtest("atomic-cow")
+		test_atomic_cow();
+
+	igt_describe("Atomics on pages in VRAM need no exclusive grant.");
+	igt_subtest("atomic-vram")
+		test_atomic_vram();
+
+	igt_describe("GPU atomics on a THP-backed buffer are exact.");
+	igt_subtest("atomic-thp")
+		test_atomic_thp();
 
 	igt_describe("Malformed arguments of every SVM ioctl fail with the documented errno and no effect.");
 	igt_subtest("bad-ioctl-args")
