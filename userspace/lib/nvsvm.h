@@ -3,9 +3,6 @@
  * libnvsvm: a small C library over the nvsvm uAPI.
  *
  * Copyright 2026 The nvsvm authors
- *
- * Every function returns 0 (or a non-negative result) on success and a
- * negative errno value on failure; nvsvm_strerror() describes it.
  */
 #ifndef LIBNVSVM_H
 #define LIBNVSVM_H
@@ -18,6 +15,37 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/**
+ * DOC: Overview
+ *
+ * libnvsvm wraps the nvsvm uAPI (nvsvm_drm.h) through libdrm's drmIoctl(),
+ * which restarts a call interrupted by a signal. It opens devices, mirrors
+ * the caller's address space (nvsvm_svm_init()), runs jobs on the exec
+ * engine, moves memory between system memory and VRAM, and reads the
+ * driver's counters.
+ *
+ * Errors: every function that can fail returns 0 (or, where documented, a
+ * non-negative result) on success and a negative errno value on failure,
+ * never -1 with errno set. The values are those of the kernel where the
+ * failure is the kernel's; nvsvm_strerror() describes them in the terms of
+ * this driver.
+ */
+
+/**
+ * nvsvm_ioctl() - Issue an nvsvm ioctl as is.
+ * @fd: An nvsvm file descriptor.
+ * @request: An ioctl request, e.g. %DRM_IOCTL_NVSVM_GETPARAM.
+ * @arg: Its argument, passed to the kernel unchecked.
+ *
+ * The entry point under every other call of this library, for the calls
+ * that need a structure the library would not build: fields that are
+ * reserved, malformed or from a newer uAPI, as conformance tests pass
+ * them. Like drmIoctl(), it restarts the call on EINTR and EAGAIN.
+ *
+ * Return: 0, or the negative errno of the ioctl.
+ */
+int nvsvm_ioctl(int fd, unsigned long request, void *arg);
 
 /**
  * struct nvsvm_device_info - What GETPARAM reports about one device.
@@ -97,12 +125,16 @@ int nvsvm_query_device(int fd, struct nvsvm_device_info *info);
 #define NVSVM_RUN_TIMEOUT_NS	(60ull * 1000000000ull)
 
 /**
- * define NVSVM_CHECKSUM_BASIS - Initial value of the job checksum (FNV-1a).
+ * define NVSVM_CHECKSUM_BASIS - Initial value of the job checksum.
+ *
+ * The offset basis of 64-bit FNV-1a.
  */
 #define NVSVM_CHECKSUM_BASIS	0xcbf29ce484222325ull
 
 /**
- * define NVSVM_CHECKSUM_PRIME - Multiplier of the job checksum (FNV-1a).
+ * define NVSVM_CHECKSUM_PRIME - Multiplier of the job checksum.
+ *
+ * The prime of 64-bit FNV-1a.
  */
 #define NVSVM_CHECKSUM_PRIME	0x100000001b3ull
 
@@ -198,6 +230,13 @@ int nvsvm_run(int fd, uint32_t channel, const struct drm_nvsvm_op *ops,
  * @flags: 0 for the counters of this file, or %DRM_NVSVM_STATS_DEVICE for
  *         the device's, summed over every file.
  * @stats: Where the counters are stored.
+ *
+ * Pages in VRAM belong to the process, not to the file that moved them,
+ * so a CPU fault on a VRAM page and an eviction happen on behalf of no
+ * file: &drm_nvsvm_stats.cpu_faults and &drm_nvsvm_stats.evictions count
+ * in the device's counters only (a file's are always 0), and a file's
+ * &drm_nvsvm_stats.migrated_to_sys counts only the pages whose GPU mapping
+ * that file lost in the move.
  *
  * Return: 0, or a negative errno.
  */
