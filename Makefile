@@ -24,6 +24,7 @@ IGT_LIBS ?= -l:libigt.so.0
 shquote = '$(subst ','\'',$(1))'
 
 LIBNVSVM := $(BUILD)/userspace/libnvsvm.a
+LIBNVSVM_OBJS := $(patsubst userspace/lib/%.c,$(BUILD)/userspace/%.o,$(wildcard userspace/lib/*.c))
 IGT_TESTS := $(patsubst igt-tests/%.c,$(BUILD)/igt/%,$(wildcard igt-tests/*.c))
 APP := $(BUILD)/userspace/nvsvm-demo
 
@@ -53,7 +54,7 @@ $(BUILD)/userspace/%.o: userspace/lib/%.c userspace/lib/nvsvm.h include/uapi/drm
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(USER_CFLAGS) -c $< -o $@
 
-$(LIBNVSVM): $(BUILD)/userspace/nvsvm.o
+$(LIBNVSVM): $(LIBNVSVM_OBJS)
 	$(AR) rcs $@ $^
 
 $(APP): userspace/app/nvsvm-demo.c $(LIBNVSVM)

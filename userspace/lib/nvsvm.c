@@ -297,6 +297,8 @@ const char *nvsvm_strerror(int err)
 		return "no such channel or job, or SVM not initialised";
 	case ECANCELED:
 		return "GPU job cancelled: its channel was destroyed";
+	case E2BIG:
+		return "too many operations for one job";
 	case ENOTTY:
 		return "not an ioctl of this device";
 	default:

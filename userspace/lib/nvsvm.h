@@ -21,9 +21,9 @@ extern "C" {
  *
  * libnvsvm wraps the nvsvm uAPI (nvsvm_drm.h) through libdrm's drmIoctl(),
  * which restarts a call interrupted by a signal. It opens devices, mirrors
- * the caller's address space (nvsvm_svm_init()), runs jobs on the exec
- * engine, moves memory between system memory and VRAM, and reads the
- * driver's counters.
+ * the caller's address space (nvsvm_svm_init()), builds and runs jobs on
+ * the exec engine (&struct nvsvm_job_builder), moves memory between system
+ * memory and VRAM, and reads the driver's counters.
  *
  * Errors: every function that can fail returns 0 (or, where documented, a
  * non-negative result) on success and a negative errno value on failure,
@@ -223,6 +223,159 @@ int nvsvm_job_wait(int fd, uint64_t job, uint64_t timeout_ns, int *status);
  */
 int nvsvm_run(int fd, uint32_t channel, const struct drm_nvsvm_op *ops,
 	      unsigned int count);
+
+/**
+ * DOC: Job builder
+ *
+ * A &struct nvsvm_job_builder collects the operations of one job from
+ * plain pointers, checks them as the kernel will, and splits an operation
+ * on arrays longer than %NVSVM_OP_MAX_LEN into several (every operation
+ * but the checksum works word by word, so the split ones compute the same
+ * result). It lives wherever the caller puts it, needs no cleanup, and is
+ * copied by the kernel at submission, so it can be reset and reused as
+ * soon as nvsvm_job_builder_submit() returns::
+ *
+ *	struct nvsvm_job_builder jb;
+ *
+ *	nvsvm_job_builder_init(&jb);
+ *	nvsvm_job_add_fill(&jb, b, len, 1);
+ *	nvsvm_job_add_fill(&jb, c, len, 2);
+ *	nvsvm_job_add_triad(&jb, a, b, c, len, 3);
+ *	ret = nvsvm_job_builder_run(fd, channel, &jb);
+ *
+ * The nvsvm_job_add_*() calls need not be checked one by one: the first
+ * one that fails leaves the job as it was and is remembered, and the
+ * submission then fails with its error without submitting anything.
+ */
+
+/**
+ * struct nvsvm_job_builder - Operations of one job, being built.
+ * @ops: The operations, in order.
+ * @count: Number of @ops in use.
+ * @error: 0, or the negative errno of the first nvsvm_job_add_*() call
+ *         that failed since nvsvm_job_builder_init().
+ */
+struct nvsvm_job_builder {
+	struct drm_nvsvm_op ops[NVSVM_JOB_MAX_OPS];
+	unsigned int count;
+	int error;
+};
+
+/**
+ * nvsvm_job_builder_init() - Start an empty job, or empty one for reuse.
+ * @jb: The builder.
+ */
+void nvsvm_job_builder_init(struct nvsvm_job_builder *jb);
+
+/**
+ * nvsvm_job_add() - Append an operation as is.
+ * @jb: The builder.
+ * @op: The operation, which is not checked: the kernel will.
+ *
+ * Return: 0, or -E2BIG when the job has %NVSVM_JOB_MAX_OPS operations.
+ */
+int nvsvm_job_add(struct nvsvm_job_builder *jb, const struct drm_nvsvm_op *op);
+
+/**
+ * nvsvm_job_add_fill() - Append a fill: every word of @dst becomes @value.
+ * @jb: The builder.
+ * @dst: Destination, 8-byte aligned.
+ * @len: Length in bytes, a nonzero multiple of 8.
+ * @value: Value of each word.
+ *
+ * Return: 0, -EINVAL for a misaligned pointer or a bad length, or -E2BIG
+ * when the operations needed do not fit in the job.
+ */
+int nvsvm_job_add_fill(struct nvsvm_job_builder *jb, void *dst, size_t len,
+		       uint64_t value);
+
+/**
+ * nvsvm_job_add_copy() - Append a copy of @len bytes from @src to @dst.
+ * @jb: The builder.
+ * @dst: Destination, 8-byte aligned.
+ * @src: Source, 8-byte aligned.
+ * @len: Length in bytes, a nonzero multiple of 8.
+ *
+ * Words are copied in increasing address order, also across the
+ * operations a long copy is split into.
+ *
+ * Return: 0, -EINVAL or -E2BIG, as for nvsvm_job_add_fill().
+ */
+int nvsvm_job_add_copy(struct nvsvm_job_builder *jb, void *dst,
+		       const void *src, size_t len);
+
+/**
+ * nvsvm_job_add_checksum() - Append a checksum of @src into @result.
+ * @jb: The builder.
+ * @result: Word the GPU writes the checksum to (see nvsvm_checksum()),
+ *          8-byte aligned.
+ * @src: Words to checksum, 8-byte aligned.
+ * @len: Length of @src in bytes, a nonzero multiple of 8 of at most
+ *       %NVSVM_OP_MAX_LEN: a checksum cannot be split.
+ *
+ * Return: 0, -EINVAL for a misaligned pointer or a bad length, or -E2BIG
+ * when the job is full.
+ */
+int nvsvm_job_add_checksum(struct nvsvm_job_builder *jb, uint64_t *result,
+			   const void *src, size_t len);
+
+/**
+ * nvsvm_job_add_atomic_add() - Append an atomic add of @addend to each word.
+ * @jb: The builder.
+ * @dst: Words to add to, 8-byte aligned.
+ * @len: Length in bytes, a nonzero multiple of 8.
+ * @addend: Value added to each word, modulo 2^64.
+ *
+ * Return: 0, -EINVAL or -E2BIG, as for nvsvm_job_add_fill().
+ */
+int nvsvm_job_add_atomic_add(struct nvsvm_job_builder *jb, uint64_t *dst,
+			     size_t len, uint64_t addend);
+
+/**
+ * nvsvm_job_add_triad() - Append a STREAM triad: a[i] = b[i] + @scalar * c[i].
+ * @jb: The builder.
+ * @a: Destination, 8-byte aligned.
+ * @b: First source, 8-byte aligned.
+ * @c: Second source, 8-byte aligned.
+ * @len: Length of each array in bytes, a nonzero multiple of 8.
+ * @scalar: Multiplier of @c; arithmetic wraps modulo 2^64.
+ *
+ * Return: 0, -EINVAL or -E2BIG, as for nvsvm_job_add_fill().
+ */
+int nvsvm_job_add_triad(struct nvsvm_job_builder *jb, uint64_t *a,
+			const uint64_t *b, const uint64_t *c, size_t len,
+			uint64_t scalar);
+
+/**
+ * nvsvm_job_builder_submit() - Start the job built in @jb on a channel.
+ * @fd: An nvsvm file descriptor.
+ * @channel: Channel handle.
+ * @jb: The builder; it may be reused once this returns.
+ * @job: Where the job id (never zero) is stored.
+ *
+ * As nvsvm_job_submit(), which it calls, except that it fails first with
+ * the builder's remembered error, or -EINVAL for a job without operations.
+ *
+ * Return: 0, or a negative errno.
+ */
+int nvsvm_job_builder_submit(int fd, uint32_t channel,
+			     const struct nvsvm_job_builder *jb,
+			     uint64_t *job);
+
+/**
+ * nvsvm_job_builder_run() - Run the job built in @jb to completion.
+ * @fd: An nvsvm file descriptor.
+ * @channel: Channel handle.
+ * @jb: The builder.
+ *
+ * nvsvm_job_builder_submit(), then a wait of up to %NVSVM_RUN_TIMEOUT_NS,
+ * as nvsvm_run().
+ *
+ * Return: The job's status (0, -EFAULT, -ECANCELED, -EIO), or the negative
+ * errno of the submission or of the wait.
+ */
+int nvsvm_job_builder_run(int fd, uint32_t channel,
+			  const struct nvsvm_job_builder *jb);
 
 /**
  * nvsvm_stats() - Read the SVM counters.
