@@ -355,6 +355,7 @@ int nvsvm_job_add_triad(struct nvsvm_job_builder *jb, uint64_t *a,
  *
  * As nvsvm_job_submit(), which it calls, except that it fails first with
  * the builder's remembered error, or -EINVAL for a job without operations.
+ * This is where the corruption hook acts (see nvsvm_debug_corrupt()).
  *
  * Return: 0, or a negative errno.
  */
@@ -582,6 +583,47 @@ static inline struct drm_nvsvm_op nvsvm_op_triad(uint64_t *a,
 
 	return op;
 }
+
+/**
+ * DOC: Corruption hook
+ *
+ * To prove that a program checks what the GPU computed, the library can
+ * make the GPU compute a wrong result on purpose. Set the environment
+ * variable ``NVSVM_DEBUG_CORRUPT`` to a word index N (decimal, or hex with
+ * 0x), or call nvsvm_debug_corrupt(N): from then on, every job submitted
+ * through nvsvm_job_builder_submit() that holds a triad gets one more
+ * operation right after its last triad, which adds 1 to word N of that
+ * triad's destination (its last word if N is past the end). The GPU does
+ * it, in the same job, with a triad that reads the constant 1 from the
+ * library's read-only data: the result is off by exactly one, whatever the
+ * data, and no CPU access moves a page. A job that already has
+ * %NVSVM_JOB_MAX_OPS operations is submitted unchanged, with a warning.
+ * The library says once on stderr that the hook is on.
+ */
+
+/**
+ * define NVSVM_DEBUG_CORRUPT_ENV - Environment variable of the corruption hook.
+ */
+#define NVSVM_DEBUG_CORRUPT_ENV	"NVSVM_DEBUG_CORRUPT"
+
+/**
+ * nvsvm_debug_corrupt() - Turn the corruption hook on or off.
+ * @word: Index of the word to corrupt, or -1 to turn the hook off.
+ *
+ * Overrides %NVSVM_DEBUG_CORRUPT_ENV. Not thread-safe against concurrent
+ * submissions.
+ */
+void nvsvm_debug_corrupt(long long word);
+
+/**
+ * nvsvm_debug_corrupt_word() - Where the corruption hook acts.
+ *
+ * Reads %NVSVM_DEBUG_CORRUPT_ENV on the first call, unless
+ * nvsvm_debug_corrupt() was called before.
+ *
+ * Return: The index of the word the hook corrupts, or -1 when it is off.
+ */
+long long nvsvm_debug_corrupt_word(void);
 
 /**
  * nvsvm_strerror() - Describe a negative errno returned by this library.

@@ -1,13 +1,26 @@
 // SPDX-License-Identifier: MIT
 /*
- * libnvsvm: the job builder.
+ * libnvsvm: the job builder and the corruption hook.
  *
  * Copyright 2026 The nvsvm authors
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "nvsvm.h"
+
+/* The word the corrupting triad reads: a[n] = a[n] + 1 * nvsvm_one. */
+static const uint64_t nvsvm_one = 1;
+
+static struct {
+	bool known;		/* @word is set: from the environment or a call */
+	bool told;		/* the hook announced itself on stderr */
+	bool warned_full;	/* a full job was left alone, and we said so */
+	long long word;		/* -1: off */
+} nvsvm_corrupt = { .word = -1 };
 
 void nvsvm_job_builder_init(struct nvsvm_job_builder *jb)
 {
@@ -112,15 +125,97 @@ int nvsvm_job_add_triad(struct nvsvm_job_builder *jb, uint64_t *a,
 	return nvsvm_job_add_split(jb, nvsvm_op_triad(a, b, c, len, scalar));
 }
 
+void nvsvm_debug_corrupt(long long word)
+{
+	nvsvm_corrupt.word = word < 0 ? -1 : word;
+	nvsvm_corrupt.known = true;
+	nvsvm_corrupt.told = false;
+}
+
+long long nvsvm_debug_corrupt_word(void)
+{
+	const char *env;
+	char *end;
+
+	if (nvsvm_corrupt.known)
+		return nvsvm_corrupt.word;
+	nvsvm_corrupt.known = true;
+	env = getenv(NVSVM_DEBUG_CORRUPT_ENV);
+	if (!env || !*env)
+		return nvsvm_corrupt.word;
+
+	errno = 0;
+	nvsvm_corrupt.word = strtoll(env, &end, 0);
+	if (errno || *end || nvsvm_corrupt.word < 0) {
+		fprintf(stderr, "libnvsvm: ignoring %s=%s: not a word index\n",
+			NVSVM_DEBUG_CORRUPT_ENV, env);
+		nvsvm_corrupt.word = -1;
+	}
+	return nvsvm_corrupt.word;
+}
+
+/*
+ * The corruption hook: the operation that adds 1 to word @word of the
+ * destination of the last triad of @ops, or false when there is no triad.
+ */
+static bool nvsvm_corrupt_op(const struct drm_nvsvm_op *ops,
+			     unsigned int count, long long word,
+			     struct drm_nvsvm_op *op)
+{
+	const struct drm_nvsvm_op *triad = NULL;
+	uint64_t words, dst;
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		if (ops[i].opcode == DRM_NVSVM_OP_TRIAD)
+			triad = &ops[i];
+	if (!triad)
+		return false;
+
+	words = triad->len / sizeof(uint64_t);
+	dst = triad->dst + ((uint64_t)word < words ? (uint64_t)word :
+						    words - 1) * sizeof(uint64_t);
+	*op = (struct drm_nvsvm_op) {
+		.opcode = DRM_NVSVM_OP_TRIAD,
+		.dst = dst,
+		.src0 = dst,
+		.src1 = (uintptr_t)&nvsvm_one,
+		.len = sizeof(uint64_t),
+		.imm = 1,
+	};
+	return true;
+}
+
 int nvsvm_job_builder_submit(int fd, uint32_t channel,
 			     const struct nvsvm_job_builder *jb,
 			     uint64_t *job)
 {
+	struct drm_nvsvm_op ops[NVSVM_JOB_MAX_OPS], bad;
+	long long word = nvsvm_debug_corrupt_word();
+
 	if (jb->error)
 		return jb->error;
 	if (!jb->count)
 		return -EINVAL;
-	return nvsvm_job_submit(fd, channel, jb->ops, jb->count, job);
+	if (word < 0 || !nvsvm_corrupt_op(jb->ops, jb->count, word, &bad))
+		return nvsvm_job_submit(fd, channel, jb->ops, jb->count, job);
+
+	if (jb->count == NVSVM_JOB_MAX_OPS) {
+		if (!nvsvm_corrupt.warned_full)
+			fprintf(stderr, "libnvsvm: %s: a job of %u operations has no room for the corrupting one; submitted unchanged\n",
+				NVSVM_DEBUG_CORRUPT_ENV, jb->count);
+		nvsvm_corrupt.warned_full = true;
+		return nvsvm_job_submit(fd, channel, jb->ops, jb->count, job);
+	}
+	if (!nvsvm_corrupt.told)
+		fprintf(stderr, "libnvsvm: %s=%lld: the GPU adds 1 to word %lld of the last triad destination of every job\n",
+			NVSVM_DEBUG_CORRUPT_ENV, word, word);
+	nvsvm_corrupt.told = true;
+
+	/* The job's operations, then the corrupting one. */
+	memcpy(ops, jb->ops, jb->count * sizeof(ops[0]));
+	ops[jb->count] = bad;
+	return nvsvm_job_submit(fd, channel, ops, jb->count + 1, job);
 }
 
 int nvsvm_job_builder_run(int fd, uint32_t channel,
