@@ -25,6 +25,12 @@ extern "C" {
  * the exec engine (&struct nvsvm_job_builder), moves memory between system
  * memory and VRAM, and reads the driver's counters.
  *
+ * Build against it with pkg-config: ``make userspace`` writes
+ * build/userspace/libnvsvm.pc, so that
+ * ``PKG_CONFIG_PATH=build/userspace pkg-config --cflags --libs libnvsvm``
+ * gives the include paths of this header and of the uAPI, the static
+ * library, and libdrm, which it requires.
+ *
  * Errors: every function that can fail returns 0 (or, where documented, a
  * non-negative result) on success and a negative errno value on failure,
  * never -1 with errno set. The values are those of the kernel where the
