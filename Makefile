@@ -36,7 +36,7 @@ all: modules userspace igt
 
 help:
 	@echo "make test         build everything, run KUnit + IGT in the VM"
-	@echo "make demo         run the sample app in the VM"
+	@echo "make demo         run the sample app in the VM (DEMO_ARGS=--help)"
 	@echo "make vm-run CMD=  run a command in the VM with nvsvm.ko loaded"
 	@echo "make check        checkpatch --strict, sparse and kernel-doc"
 	@echo "make modules      build nvsvm.ko (W=1) against the cached kernel"
@@ -83,8 +83,9 @@ igt: deps $(IGT_TESTS)
 test: deps all
 	@scripts/run-tests.sh
 
-demo: deps all
-	@scripts/vm-run.sh -- $(APP)
+# The demo needs the module and the app, not the tests.
+demo: deps modules userspace
+	@scripts/vm-run.sh -- $(APP) $(DEMO_ARGS)
 
 vm-run: deps all
 	$(if $(CMD),,$(error usage: make vm-run CMD='command'))
