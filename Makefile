@@ -11,7 +11,8 @@ KDIR ?= $(shell scripts/kernel-build.sh --dir $(PROFILE))
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-USER_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wmissing-prototypes \
+USER_WARN = -std=gnu11 -Wall -Wextra -Werror -Wmissing-prototypes
+USER_CFLAGS = $(USER_WARN) \
 	-Iinclude/uapi/drm -Iuserspace/lib $(shell pkg-config --cflags libdrm)
 DRM_LIBS = $(shell pkg-config --libs libdrm)
 
@@ -24,6 +25,8 @@ IGT_LIBS ?= -l:libigt.so.0
 shquote = '$(subst ','\'',$(1))'
 
 LIBNVSVM := $(BUILD)/userspace/libnvsvm.a
+LIBNVSVM_OBJS := $(patsubst userspace/lib/%.c,$(BUILD)/userspace/%.o,$(wildcard userspace/lib/*.c))
+LIBNVSVM_PC := $(BUILD)/userspace/libnvsvm.pc
 IGT_TESTS := $(patsubst igt-tests/%.c,$(BUILD)/igt/%,$(wildcard igt-tests/*.c))
 APP := $(BUILD)/userspace/nvsvm-demo
 
@@ -33,7 +36,7 @@ all: modules userspace igt
 
 help:
 	@echo "make test         build everything, run KUnit + IGT in the VM"
-	@echo "make demo         run the sample app in the VM"
+	@echo "make demo         run the sample app in the VM (DEMO_ARGS=--help)"
 	@echo "make vm-run CMD=  run a command in the VM with nvsvm.ko loaded"
 	@echo "make check        checkpatch --strict, sparse and kernel-doc"
 	@echo "make modules      build nvsvm.ko (W=1) against the cached kernel"
@@ -53,11 +56,20 @@ $(BUILD)/userspace/%.o: userspace/lib/%.c userspace/lib/nvsvm.h include/uapi/drm
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(USER_CFLAGS) -c $< -o $@
 
-$(LIBNVSVM): $(BUILD)/userspace/nvsvm.o
+$(LIBNVSVM): $(LIBNVSVM_OBJS)
 	$(AR) rcs $@ $^
 
-$(APP): userspace/app/nvsvm-demo.c $(LIBNVSVM)
-	$(CC) $(CFLAGS) $(USER_CFLAGS) $< $(LIBNVSVM) $(DRM_LIBS) -o $@
+# For the build tree; its version is the uAPI version of the header.
+$(LIBNVSVM_PC): userspace/lib/libnvsvm.pc.in include/uapi/drm/nvsvm_drm.h
+	@mkdir -p $(@D)
+	sed -e 's|@TOP@|$(CURDIR)|' -e 's|@LIBDIR@|$(BUILD)/userspace|' \
+	    -e "s|@VERSION@|$$(sed -n 's/^#define NVSVM_UAPI_VERSION[[:space:]]*//p' include/uapi/drm/nvsvm_drm.h)|" \
+	    $< >$@
+
+# The demo builds the way a user of the library would: with pkg-config.
+$(APP): userspace/app/nvsvm-demo.c $(LIBNVSVM) $(LIBNVSVM_PC)
+	$(CC) $(CFLAGS) $(USER_WARN) $< -o $@ \
+		$(shell PKG_CONFIG_PATH=$(BUILD)/userspace pkg-config --cflags --libs libnvsvm)
 
 $(BUILD)/igt/%: igt-tests/%.c $(LIBNVSVM) $(wildcard igt-tests/*.h igt-tests/include/*.h)
 	@mkdir -p $(@D)
@@ -71,8 +83,9 @@ igt: deps $(IGT_TESTS)
 test: deps all
 	@scripts/run-tests.sh
 
-demo: deps all
-	@scripts/vm-run.sh -- $(APP)
+# The demo needs the module and the app, not the tests.
+demo: deps modules userspace
+	@scripts/vm-run.sh -- $(APP) $(DEMO_ARGS)
 
 vm-run: deps all
 	$(if $(CMD),,$(error usage: make vm-run CMD='command'))

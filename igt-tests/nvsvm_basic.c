@@ -13,16 +13,11 @@
 
 IGT_TEST_DESCRIPTION("Basic checks of the nvsvm DRM devices and GETPARAM");
 
-static int getparam_raw(int fd, struct drm_nvsvm_getparam *args)
-{
-	return drmIoctl(fd, DRM_IOCTL_NVSVM_GETPARAM, args) ? -errno : 0;
-}
-
 static void test_bad_param(int fd, uint32_t param)
 {
 	struct drm_nvsvm_getparam args = { .param = param, .value = 0xdead };
 
-	igt_assert_eq(getparam_raw(fd, &args), -EINVAL);
+	igt_assert_eq(nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &args), -EINVAL);
 	igt_assert_eq_u64(args.value, 0xdead);
 }
 
@@ -68,17 +63,17 @@ igt_main
 			.param = DRM_NVSVM_PARAM_CHIPSET_NAME,
 		};
 
-		igt_assert_eq(getparam_raw(fd, &args), 0);
+		igt_assert_eq(nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &args), 0);
 		igt_assert_eq_u64(args.value, sizeof("gp100-emu"));
 
 		args.ptr = (uintptr_t)buf;
 		args.size = sizeof(buf);
-		igt_assert_eq(getparam_raw(fd, &args), -ENOSPC);
+		igt_assert_eq(nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &args), -ENOSPC);
 		igt_assert(!strcmp(buf, "xyz"));
 
 		args.ptr = 8;
 		args.size = 64;
-		igt_assert_eq(getparam_raw(fd, &args), -EFAULT);
+		igt_assert_eq(nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &args), -EFAULT);
 	}
 
 	igt_describe("Unknown parameters fail with EINVAL and change nothing.");
@@ -96,17 +91,17 @@ igt_main
 			.pad = 1,
 		};
 
-		igt_assert_eq(getparam_raw(fd, &args), -EINVAL);
+		igt_assert_eq(nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &args), -EINVAL);
 		args.pad = 0x80000000u;
-		igt_assert_eq(getparam_raw(fd, &args), -EINVAL);
+		igt_assert_eq(nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &args), -EINVAL);
 		args.pad = 0;
 		args.ptr = 8;
-		igt_assert_eq(getparam_raw(fd, &args), -EINVAL);
+		igt_assert_eq(nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &args), -EINVAL);
 		args.ptr = 0;
 		args.size = 8;
-		igt_assert_eq(getparam_raw(fd, &args), -EINVAL);
+		igt_assert_eq(nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &args), -EINVAL);
 		args.size = 0;
-		igt_assert_eq(getparam_raw(fd, &args), 0);
+		igt_assert_eq(nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &args), 0);
 		igt_assert_eq_u64(args.value, 0x130);
 	}
 

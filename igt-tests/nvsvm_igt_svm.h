@@ -16,8 +16,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <xf86drm.h>
-
 #include "nvsvm_igt.h"
 
 #define PAGE_SZ		4096ul
@@ -38,7 +36,7 @@
 #define EXPECT_IOCTL(fd, request, args, err) \
 	do { \
 		__auto_type __args = (args); \
-		int __ret = raw_ioctl((fd), (request), &__args); \
+		int __ret = nvsvm_ioctl((fd), (request), &__args); \
 		igt_assert_eq(__ret, (err)); \
 	} while (0)
 
@@ -47,11 +45,6 @@ struct gpu {
 	int fd;
 	uint32_t chan;
 };
-
-static inline int raw_ioctl(int fd, unsigned long request, void *args)
-{
-	return drmIoctl(fd, request, args) ? -errno : 0;
-}
 
 static inline struct gpu gpu_open(unsigned int index)
 {

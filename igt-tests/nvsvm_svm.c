@@ -12,8 +12,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <xf86drm.h>
-
 #include "nvsvm_igt_svm.h"
 
 IGT_TEST_DESCRIPTION("Shared virtual memory: the GPU sees the process's memory, and every CPU mapping change");
@@ -836,7 +834,7 @@ static void submit_ok(int fd, struct drm_nvsvm_job_submit args)
 {
 	int status = 1;
 
-	igt_assert_eq(raw_ioctl(fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, &args), 0);
+	igt_assert_eq(nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, &args), 0);
 	igt_assert(args.job);
 	igt_assert_eq(nvsvm_job_wait(fd, args.job, 60 * SEC_NS, &status), 0);
 	igt_assert_eq(status, 0);
@@ -874,13 +872,13 @@ static void output_fields_ignored(int fd, uint64_t *scratch)
 	struct drm_nvsvm_job_wait wait = { .timeout_ns = 60 * SEC_NS,
 					   .status = -EIO };
 
-	igt_assert_eq(raw_ioctl(fd, DRM_IOCTL_NVSVM_CHANNEL_CREATE, &create), 0);
+	igt_assert_eq(nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_CHANNEL_CREATE, &create), 0);
 	igt_assert(create.handle);
 	submit = WITH(submit_args(create.handle, &op, 1), job, 0xdeadbeef);
-	igt_assert_eq(raw_ioctl(fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, &submit), 0);
+	igt_assert_eq(nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, &submit), 0);
 	igt_assert(submit.job && submit.job != 0xdeadbeef);
 	wait.job = submit.job;
-	igt_assert_eq(raw_ioctl(fd, DRM_IOCTL_NVSVM_JOB_WAIT, &wait), 0);
+	igt_assert_eq(nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_JOB_WAIT, &wait), 0);
 	igt_assert_eq(wait.status, 0);
 	igt_assert_eq_u64(*scratch, 0x0f);
 	igt_assert_eq(nvsvm_channel_destroy(fd, create.handle), 0);
@@ -1066,7 +1064,7 @@ static void bad_job_wait(const struct gpu *g, uint64_t *scratch)
 	EXPECT_IOCTL(g->fd, DRM_IOCTL_NVSVM_JOB_WAIT, WITH(wait, job, ~0ull),
 		     -ENOENT);
 	/* The job survived all that; one hour is still a valid timeout. */
-	igt_assert_eq(raw_ioctl(g->fd, DRM_IOCTL_NVSVM_JOB_WAIT, &wait), 0);
+	igt_assert_eq(nvsvm_ioctl(g->fd, DRM_IOCTL_NVSVM_JOB_WAIT, &wait), 0);
 	igt_assert_eq(wait.status, 0);
 	igt_assert_eq_u64(*scratch, 0x3a17);
 	wait.status = 0;

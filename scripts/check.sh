@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The lint gate for kernel code: checkpatch --strict, sparse (C=2) with W=1,
-# and kernel-doc -Wall on every .c and .h of the module and the uAPI.
+# and kernel-doc -Wall on every .c and .h of the module and the uAPI, and on
+# libnvsvm's header.
 #
 #   scripts/check.sh KDIR
 set -uo pipefail
@@ -26,7 +27,9 @@ if [ -n "$log" ]; then
 fi
 
 echo "== kernel-doc -Wall"
-log=$("$src/scripts/kernel-doc" -none -Wall "${files[@]}" 2>&1)
+# libnvsvm's header documents its API the kernel's way too.
+mapfile -t headers < <(git ls-files 'userspace/lib/*.h')
+log=$("$src/scripts/kernel-doc" -none -Wall "${files[@]}" "${headers[@]}" 2>&1)
 if [ -n "$log" ]; then
 	echo "$log"
 	fail=1

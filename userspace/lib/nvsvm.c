@@ -15,6 +15,11 @@
 
 #define NVSVM_MAX_DRM_DEVICES	64
 
+int nvsvm_ioctl(int fd, unsigned long request, void *arg)
+{
+	return drmIoctl(fd, request, arg) ? -errno : 0;
+}
+
 static int is_nvsvm(int fd)
 {
 	drmVersionPtr version = drmGetVersion(fd);
@@ -52,6 +57,8 @@ static int for_each_nvsvm(int (*fn)(int fd, uint64_t index, void *data),
 	int count, i, ret = 0;
 
 	count = drmGetDevices2(0, devices, NVSVM_MAX_DRM_DEVICES);
+	if (count == -ENOENT)	/* no /dev/dri: no DRM device at all */
+		return 0;
 	if (count < 0)
 		return count;
 
@@ -109,10 +116,11 @@ int nvsvm_getparam(int fd, uint32_t param, uint64_t *value)
 {
 	struct drm_nvsvm_getparam args = { .param = param };
 
-	if (drmIoctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &args))
-		return -errno;
-	*value = args.value;
-	return 0;
+	int ret = nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &args);
+
+	if (!ret)
+		*value = args.value;
+	return ret;
 }
 
 int nvsvm_query_device(int fd, struct nvsvm_device_info *info)
@@ -141,36 +149,35 @@ int nvsvm_query_device(int fd, struct nvsvm_device_info *info)
 	if (!ret)
 		ret = nvsvm_getparam(fd, DRM_NVSVM_PARAM_PAGE_SIZES,
 				     &info->page_sizes);
-	if (ret)
-		return ret;
-	if (drmIoctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &name))
-		return -errno;
-	info->index = index;
-	return 0;
+	if (!ret)
+		ret = nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &name);
+	if (!ret)
+		info->index = index;
+	return ret;
 }
 
 int nvsvm_svm_init(int fd)
 {
 	struct drm_nvsvm_svm_init args = { 0 };
 
-	return drmIoctl(fd, DRM_IOCTL_NVSVM_SVM_INIT, &args) ? -errno : 0;
+	return nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_SVM_INIT, &args);
 }
 
 int nvsvm_channel_create(int fd, uint32_t *handle)
 {
 	struct drm_nvsvm_channel_create args = { 0 };
+	int ret = nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_CHANNEL_CREATE, &args);
 
-	if (drmIoctl(fd, DRM_IOCTL_NVSVM_CHANNEL_CREATE, &args))
-		return -errno;
-	*handle = args.handle;
-	return 0;
+	if (!ret)
+		*handle = args.handle;
+	return ret;
 }
 
 int nvsvm_channel_destroy(int fd, uint32_t handle)
 {
 	struct drm_nvsvm_channel_destroy args = { .handle = handle };
 
-	return drmIoctl(fd, DRM_IOCTL_NVSVM_CHANNEL_DESTROY, &args) ? -errno : 0;
+	return nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_CHANNEL_DESTROY, &args);
 }
 
 int nvsvm_job_submit(int fd, uint32_t channel,
@@ -183,11 +190,11 @@ int nvsvm_job_submit(int fd, uint32_t channel,
 		.op_count = count,
 		.op_stride = sizeof(*ops),
 	};
+	int ret = nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, &args);
 
-	if (drmIoctl(fd, DRM_IOCTL_NVSVM_JOB_SUBMIT, &args))
-		return -errno;
-	*job = args.job;
-	return 0;
+	if (!ret)
+		*job = args.job;
+	return ret;
 }
 
 int nvsvm_job_wait(int fd, uint64_t job, uint64_t timeout_ns, int *status)
@@ -196,12 +203,11 @@ int nvsvm_job_wait(int fd, uint64_t job, uint64_t timeout_ns, int *status)
 		.job = job,
 		.timeout_ns = timeout_ns,
 	};
+	int ret = nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_JOB_WAIT, &args);
 
-	if (drmIoctl(fd, DRM_IOCTL_NVSVM_JOB_WAIT, &args))
-		return -errno;
-	if (status)
+	if (!ret && status)
 		*status = args.status;
-	return 0;
+	return ret;
 }
 
 int nvsvm_run(int fd, uint32_t channel, const struct drm_nvsvm_op *ops,
@@ -220,7 +226,7 @@ int nvsvm_stats(int fd, uint32_t flags, struct drm_nvsvm_stats *stats)
 {
 	memset(stats, 0, sizeof(*stats));
 	stats->flags = flags;
-	return drmIoctl(fd, DRM_IOCTL_NVSVM_STATS, stats) ? -errno : 0;
+	return nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_STATS, stats);
 }
 
 int nvsvm_migrate(int fd, void *addr, size_t size, uint32_t target,
@@ -231,9 +237,10 @@ int nvsvm_migrate(int fd, void *addr, size_t size, uint32_t target,
 		.size = size,
 		.target = target,
 	};
+	int ret = nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_MIGRATE, &args);
 
-	if (drmIoctl(fd, DRM_IOCTL_NVSVM_MIGRATE, &args))
-		return -errno;
+	if (ret)
+		return ret;
 	if (migrated)
 		*migrated = args.migrated;
 	if (skipped)
@@ -257,7 +264,7 @@ int nvsvm_advise(int fd, void *addr, size_t size, uint32_t attr,
 		.value = value,
 	};
 
-	return drmIoctl(fd, DRM_IOCTL_NVSVM_ADVISE, &args) ? -errno : 0;
+	return nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_ADVISE, &args);
 }
 
 uint64_t nvsvm_checksum(const void *buf, size_t len)
@@ -290,6 +297,10 @@ const char *nvsvm_strerror(int err)
 		return "no such channel or job, or SVM not initialised";
 	case ECANCELED:
 		return "GPU job cancelled: its channel was destroyed";
+	case E2BIG:
+		return "too many operations for one job";
+	case ENOTTY:
+		return "not an ioctl of this device";
 	default:
 		return strerror(-err);
 	}

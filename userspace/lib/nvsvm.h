@@ -3,9 +3,6 @@
  * libnvsvm: a small C library over the nvsvm uAPI.
  *
  * Copyright 2026 The nvsvm authors
- *
- * Every function returns 0 (or a non-negative result) on success and a
- * negative errno value on failure; nvsvm_strerror() describes it.
  */
 #ifndef LIBNVSVM_H
 #define LIBNVSVM_H
@@ -18,6 +15,43 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/**
+ * DOC: Overview
+ *
+ * libnvsvm wraps the nvsvm uAPI (nvsvm_drm.h) through libdrm's drmIoctl(),
+ * which restarts a call interrupted by a signal. It opens devices, mirrors
+ * the caller's address space (nvsvm_svm_init()), builds and runs jobs on
+ * the exec engine (&struct nvsvm_job_builder), moves memory between system
+ * memory and VRAM, and reads the driver's counters.
+ *
+ * Build against it with pkg-config: ``make userspace`` writes
+ * build/userspace/libnvsvm.pc, so that
+ * ``PKG_CONFIG_PATH=build/userspace pkg-config --cflags --libs libnvsvm``
+ * gives the include paths of this header and of the uAPI, the static
+ * library, and libdrm, which it requires.
+ *
+ * Errors: every function that can fail returns 0 (or, where documented, a
+ * non-negative result) on success and a negative errno value on failure,
+ * never -1 with errno set. The values are those of the kernel where the
+ * failure is the kernel's; nvsvm_strerror() describes them in the terms of
+ * this driver.
+ */
+
+/**
+ * nvsvm_ioctl() - Issue an nvsvm ioctl as is.
+ * @fd: An nvsvm file descriptor.
+ * @request: An ioctl request, e.g. %DRM_IOCTL_NVSVM_GETPARAM.
+ * @arg: Its argument, passed to the kernel unchecked.
+ *
+ * The entry point under every other call of this library, for the calls
+ * that need a structure the library would not build: fields that are
+ * reserved, malformed or from a newer uAPI, as conformance tests pass
+ * them. Like drmIoctl(), it restarts the call on EINTR and EAGAIN.
+ *
+ * Return: 0, or the negative errno of the ioctl.
+ */
+int nvsvm_ioctl(int fd, unsigned long request, void *arg);
 
 /**
  * struct nvsvm_device_info - What GETPARAM reports about one device.
@@ -97,12 +131,16 @@ int nvsvm_query_device(int fd, struct nvsvm_device_info *info);
 #define NVSVM_RUN_TIMEOUT_NS	(60ull * 1000000000ull)
 
 /**
- * define NVSVM_CHECKSUM_BASIS - Initial value of the job checksum (FNV-1a).
+ * define NVSVM_CHECKSUM_BASIS - Initial value of the job checksum.
+ *
+ * The offset basis of 64-bit FNV-1a.
  */
 #define NVSVM_CHECKSUM_BASIS	0xcbf29ce484222325ull
 
 /**
- * define NVSVM_CHECKSUM_PRIME - Multiplier of the job checksum (FNV-1a).
+ * define NVSVM_CHECKSUM_PRIME - Multiplier of the job checksum.
+ *
+ * The prime of 64-bit FNV-1a.
  */
 #define NVSVM_CHECKSUM_PRIME	0x100000001b3ull
 
@@ -193,11 +231,172 @@ int nvsvm_run(int fd, uint32_t channel, const struct drm_nvsvm_op *ops,
 	      unsigned int count);
 
 /**
+ * DOC: Job builder
+ *
+ * A &struct nvsvm_job_builder collects the operations of one job from
+ * plain pointers, checks them as the kernel will, and splits an operation
+ * on arrays longer than %NVSVM_OP_MAX_LEN into several (every operation
+ * but the checksum works word by word, so the split ones compute the same
+ * result). It lives wherever the caller puts it, needs no cleanup, and is
+ * copied by the kernel at submission, so it can be reset and reused as
+ * soon as nvsvm_job_builder_submit() returns::
+ *
+ *	struct nvsvm_job_builder jb;
+ *
+ *	nvsvm_job_builder_init(&jb);
+ *	nvsvm_job_add_fill(&jb, b, len, 1);
+ *	nvsvm_job_add_fill(&jb, c, len, 2);
+ *	nvsvm_job_add_triad(&jb, a, b, c, len, 3);
+ *	ret = nvsvm_job_builder_run(fd, channel, &jb);
+ *
+ * The nvsvm_job_add_*() calls need not be checked one by one: the first
+ * one that fails leaves the job as it was and is remembered, and the
+ * submission then fails with its error without submitting anything.
+ */
+
+/**
+ * struct nvsvm_job_builder - Operations of one job, being built.
+ * @ops: The operations, in order.
+ * @count: Number of @ops in use.
+ * @error: 0, or the negative errno of the first nvsvm_job_add_*() call
+ *         that failed since nvsvm_job_builder_init().
+ */
+struct nvsvm_job_builder {
+	struct drm_nvsvm_op ops[NVSVM_JOB_MAX_OPS];
+	unsigned int count;
+	int error;
+};
+
+/**
+ * nvsvm_job_builder_init() - Start an empty job, or empty one for reuse.
+ * @jb: The builder.
+ */
+void nvsvm_job_builder_init(struct nvsvm_job_builder *jb);
+
+/**
+ * nvsvm_job_add() - Append an operation as is.
+ * @jb: The builder.
+ * @op: The operation, which is not checked: the kernel will.
+ *
+ * Return: 0, or -E2BIG when the job has %NVSVM_JOB_MAX_OPS operations.
+ */
+int nvsvm_job_add(struct nvsvm_job_builder *jb, const struct drm_nvsvm_op *op);
+
+/**
+ * nvsvm_job_add_fill() - Append a fill: every word of @dst becomes @value.
+ * @jb: The builder.
+ * @dst: Destination, 8-byte aligned.
+ * @len: Length in bytes, a nonzero multiple of 8.
+ * @value: Value of each word.
+ *
+ * Return: 0, -EINVAL for a misaligned pointer or a bad length, or -E2BIG
+ * when the operations needed do not fit in the job.
+ */
+int nvsvm_job_add_fill(struct nvsvm_job_builder *jb, void *dst, size_t len,
+		       uint64_t value);
+
+/**
+ * nvsvm_job_add_copy() - Append a copy of @len bytes from @src to @dst.
+ * @jb: The builder.
+ * @dst: Destination, 8-byte aligned.
+ * @src: Source, 8-byte aligned.
+ * @len: Length in bytes, a nonzero multiple of 8.
+ *
+ * Words are copied in increasing address order, also across the
+ * operations a long copy is split into.
+ *
+ * Return: 0, -EINVAL or -E2BIG, as for nvsvm_job_add_fill().
+ */
+int nvsvm_job_add_copy(struct nvsvm_job_builder *jb, void *dst,
+		       const void *src, size_t len);
+
+/**
+ * nvsvm_job_add_checksum() - Append a checksum of @src into @result.
+ * @jb: The builder.
+ * @result: Word the GPU writes the checksum to (see nvsvm_checksum()),
+ *          8-byte aligned.
+ * @src: Words to checksum, 8-byte aligned.
+ * @len: Length of @src in bytes, a nonzero multiple of 8 of at most
+ *       %NVSVM_OP_MAX_LEN: a checksum cannot be split.
+ *
+ * Return: 0, -EINVAL for a misaligned pointer or a bad length, or -E2BIG
+ * when the job is full.
+ */
+int nvsvm_job_add_checksum(struct nvsvm_job_builder *jb, uint64_t *result,
+			   const void *src, size_t len);
+
+/**
+ * nvsvm_job_add_atomic_add() - Append an atomic add of @addend to each word.
+ * @jb: The builder.
+ * @dst: Words to add to, 8-byte aligned.
+ * @len: Length in bytes, a nonzero multiple of 8.
+ * @addend: Value added to each word, modulo 2^64.
+ *
+ * Return: 0, -EINVAL or -E2BIG, as for nvsvm_job_add_fill().
+ */
+int nvsvm_job_add_atomic_add(struct nvsvm_job_builder *jb, uint64_t *dst,
+			     size_t len, uint64_t addend);
+
+/**
+ * nvsvm_job_add_triad() - Append a STREAM triad: a[i] = b[i] + @scalar * c[i].
+ * @jb: The builder.
+ * @a: Destination, 8-byte aligned.
+ * @b: First source, 8-byte aligned.
+ * @c: Second source, 8-byte aligned.
+ * @len: Length of each array in bytes, a nonzero multiple of 8.
+ * @scalar: Multiplier of @c; arithmetic wraps modulo 2^64.
+ *
+ * Return: 0, -EINVAL or -E2BIG, as for nvsvm_job_add_fill().
+ */
+int nvsvm_job_add_triad(struct nvsvm_job_builder *jb, uint64_t *a,
+			const uint64_t *b, const uint64_t *c, size_t len,
+			uint64_t scalar);
+
+/**
+ * nvsvm_job_builder_submit() - Start the job built in @jb on a channel.
+ * @fd: An nvsvm file descriptor.
+ * @channel: Channel handle.
+ * @jb: The builder; it may be reused once this returns.
+ * @job: Where the job id (never zero) is stored.
+ *
+ * As nvsvm_job_submit(), which it calls, except that it fails first with
+ * the builder's remembered error, or -EINVAL for a job without operations.
+ * This is where the corruption hook acts (see nvsvm_debug_corrupt()).
+ *
+ * Return: 0, or a negative errno.
+ */
+int nvsvm_job_builder_submit(int fd, uint32_t channel,
+			     const struct nvsvm_job_builder *jb,
+			     uint64_t *job);
+
+/**
+ * nvsvm_job_builder_run() - Run the job built in @jb to completion.
+ * @fd: An nvsvm file descriptor.
+ * @channel: Channel handle.
+ * @jb: The builder.
+ *
+ * nvsvm_job_builder_submit(), then a wait of up to %NVSVM_RUN_TIMEOUT_NS,
+ * as nvsvm_run().
+ *
+ * Return: The job's status (0, -EFAULT, -ECANCELED, -EIO), or the negative
+ * errno of the submission or of the wait.
+ */
+int nvsvm_job_builder_run(int fd, uint32_t channel,
+			  const struct nvsvm_job_builder *jb);
+
+/**
  * nvsvm_stats() - Read the SVM counters.
  * @fd: An nvsvm file descriptor.
  * @flags: 0 for the counters of this file, or %DRM_NVSVM_STATS_DEVICE for
  *         the device's, summed over every file.
  * @stats: Where the counters are stored.
+ *
+ * Pages in VRAM belong to the process, not to the file that moved them,
+ * so a CPU fault on a VRAM page and an eviction happen on behalf of no
+ * file: &drm_nvsvm_stats.cpu_faults and &drm_nvsvm_stats.evictions count
+ * in the device's counters only (a file's are always 0), and a file's
+ * &drm_nvsvm_stats.migrated_to_sys counts only the pages whose GPU mapping
+ * that file lost in the move.
  *
  * Return: 0, or a negative errno.
  */
@@ -390,6 +589,47 @@ static inline struct drm_nvsvm_op nvsvm_op_triad(uint64_t *a,
 
 	return op;
 }
+
+/**
+ * DOC: Corruption hook
+ *
+ * To prove that a program checks what the GPU computed, the library can
+ * make the GPU compute a wrong result on purpose. Set the environment
+ * variable ``NVSVM_DEBUG_CORRUPT`` to a word index N (decimal, or hex with
+ * 0x), or call nvsvm_debug_corrupt(N): from then on, every job submitted
+ * through nvsvm_job_builder_submit() that holds a triad gets one more
+ * operation right after its last triad, which adds 1 to word N of that
+ * triad's destination (its last word if N is past the end). The GPU does
+ * it, in the same job, with a triad that reads the constant 1 from the
+ * library's read-only data: the result is off by exactly one, whatever the
+ * data, and no CPU access moves a page. A job that already has
+ * %NVSVM_JOB_MAX_OPS operations is submitted unchanged, with a warning.
+ * The library says once on stderr that the hook is on.
+ */
+
+/**
+ * define NVSVM_DEBUG_CORRUPT_ENV - Environment variable of the corruption hook.
+ */
+#define NVSVM_DEBUG_CORRUPT_ENV	"NVSVM_DEBUG_CORRUPT"
+
+/**
+ * nvsvm_debug_corrupt() - Turn the corruption hook on or off.
+ * @word: Index of the word to corrupt, or -1 to turn the hook off.
+ *
+ * Overrides %NVSVM_DEBUG_CORRUPT_ENV. Not thread-safe against concurrent
+ * submissions.
+ */
+void nvsvm_debug_corrupt(long long word);
+
+/**
+ * nvsvm_debug_corrupt_word() - Where the corruption hook acts.
+ *
+ * Reads %NVSVM_DEBUG_CORRUPT_ENV on the first call, unless
+ * nvsvm_debug_corrupt() was called before.
+ *
+ * Return: The index of the word the hook corrupts, or -1 when it is off.
+ */
+long long nvsvm_debug_corrupt_word(void);
 
 /**
  * nvsvm_strerror() - Describe a negative errno returned by this library.
