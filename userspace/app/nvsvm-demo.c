@@ -96,6 +96,9 @@ static const struct counter counters[] = {
 	COUNTER(invalidations_skipped,	"  skipped: own migration"),
 	COUNTER(tlb_flushes,		NULL),
 	COUNTER(cpu_faults,		"CPU faults on VRAM pages"),
+	COUNTER(atomic_faults,		NULL),
+	COUNTER(exclusive_grants,	NULL),
+	COUNTER(exclusive_revocations,	NULL),
 	{ "vram_in_use", "VRAM in use (MiB)",
 	  offsetof(struct drm_nvsvm_stats, vram_in_use), true },
 };
