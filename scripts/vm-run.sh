@@ -72,7 +72,7 @@ cmdline+=" transparent_hugepage=always hugepagesz=2M hugepages=16 kasan.fault=re
 
 set +e
 timeout -k 10 "$timeout" qemu-system-x86_64 \
-	-machine pc,accel=tcg -cpu max -smp 2 -m "${NVSVM_VM_MEM:-4G}" \
+	-machine pc,accel=tcg -cpu max -smp 2,sockets=2,cores=1 -m "${NVSVM_VM_MEM:-4G}" \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-kernel "$kdir/arch/x86/boot/bzImage" -append "$cmdline" \
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
