@@ -90,12 +90,18 @@
  * - &nvsvm_vmm.mutex, inside the svmm lock, protects the page-table tree.
  * - The mmap lock is taken for reading around hmm_range_fault() only, never
  *   with the svmm lock held: the notifier is called with it held.
+ * - An exclusive grant (DOC: Atomics) takes the svmm lock while it holds
+ *   the lock of the page that make_device_exclusive_range() returned, as
+ *   a migration does with the pages it moves. A CPU fault that revokes a
+ *   grant locks the page before it notifies, so the order is the same:
+ *   page lock > svmm lock.
  * - &nvsvm_svm_device.svmms' internal lock orders a fault's lookup of an
  *   SVMM against its removal; the lookup takes a reference.
  * - The fault work item is never run concurrently with itself, and alone
  *   uses the batch buffers of &struct nvsvm_svm_device.
  *
- * Order: mmap lock (held by the notifier's caller) > svmm lock > vmm lock.
+ * Order: mmap lock (held by the notifier's caller) > page lock > svmm lock
+ * > vmm lock.
  */
 
 static unsigned int fault_window_kb = 2048;
