@@ -59,6 +59,8 @@ rm -f "$rundir"/{status,dmesg,kmemleak,console.log,job.env}
 	printf 'NVSVM_MODPARAMS=%q\n' "$modparams"
 	printf 'NVSVM_PRELOAD=%q\n' "${NVSVM_PRELOAD:-}"
 	printf 'NVSVM_CMD=%q\n' "$*"
+	# Whether the command's output reaches a terminal on this side.
+	printf 'NVSVM_HOST_TTY=%s\n' "$([ -t 1 ] && echo 1 || echo 0)"
 	printf 'export NVSVM_TOP NVSVM_KDIR\n'
 } >"$rundir/job.env"
 
