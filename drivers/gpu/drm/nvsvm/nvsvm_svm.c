@@ -473,12 +473,11 @@ out:
  * Give the GPU atomic access to the system page at @va: take the page
  * exclusive, then map it atomic-enabled before unlocking it, as
  * make_device_exclusive_range() asks. From then on a CPU access revokes
- * the mapping through the notifier before it proceeds.
+ * the mapping through the notifier before it proceeds. One attempt:
+ * -EAGAIN when something raced with it.
  */
-static int nvsvm_svmm_fault_exclusive(struct nvsvm_svmm *svmm, u64 va)
+static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm, u64 va)
 {
-	unsigned long timeout = jiffies +
-				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	struct nvsvm_device *ndev = svmm->ndev;
 	struct mm_struct *mm = svmm->mm;
 	unsigned long seq;
@@ -486,39 +485,26 @@ static int nvsvm_svmm_fault_exclusive(struct nvsvm_svmm *svmm, u64 va)
 	u64 pfn;
 	int ret;
 
-	if (!mmget_not_zero(mm))
-		return -EFAULT;
+	ret = nvsvm_svmm_exclusive_prepare(svmm, va);
+	if (!ret)
+		ret = nvsvm_vmm_reserve(svmm->vmm);
+	if (ret)
+		return ret;
 
-	for (;;) {
-		if (time_after(jiffies, timeout)) {
-			ret = -EBUSY;
-			break;
-		}
+	seq = mmu_interval_read_begin(&svmm->notifier);
+	mmap_read_lock(mm);
+	ret = make_device_exclusive_range(mm, va, va + PAGE_SIZE, &page, ndev);
+	mmap_read_unlock(mm);
+	if (ret < 0)
+		return ret;
+	/* Lost a race for the page: its lock, its mapping, a new THP. */
+	if (ret != 1 || !page)
+		return -EAGAIN;
 
-		ret = nvsvm_svmm_exclusive_prepare(svmm, va);
-		if (!ret)
-			ret = nvsvm_vmm_reserve(svmm->vmm);
-		if (ret)
-			break;
-
-		seq = mmu_interval_read_begin(&svmm->notifier);
-		mmap_read_lock(mm);
-		ret = make_device_exclusive_range(mm, va, va + PAGE_SIZE, &page,
-						  ndev);
-		mmap_read_unlock(mm);
-		if (ret < 0)
-			break;
-		/* Lost a race for the page (its lock, or a new THP): again. */
-		if (ret != 1 || !page)
-			continue;
-
-		mutex_lock(&svmm->mutex);
-		if (mmu_interval_read_retry(&svmm->notifier, seq)) {
-			mutex_unlock(&svmm->mutex);
-			unlock_page(page);
-			put_page(page);
-			continue;
-		}
+	mutex_lock(&svmm->mutex);
+	if (mmu_interval_read_retry(&svmm->notifier, seq)) {
+		ret = -EAGAIN;
+	} else {
 		pfn = nvsvm_vmm_pfn_sys(nvsvm_svm_dma_addr(page),
 					NVSVM_VMM_PFN_WRITE | NVSVM_VMM_PFN_ATOMIC);
 		ret = nvsvm_vmm_pfn_map(svmm->vmm, va, 1, &pfn);
@@ -527,35 +513,44 @@ static int nvsvm_svmm_fault_exclusive(struct nvsvm_svmm *svmm, u64 va)
 		if (!ret)
 			nvsvm_stat_add(ndev, svmm->stats,
 				       NVSVM_STAT_EXCLUSIVE_GRANTS, 1);
-		mutex_unlock(&svmm->mutex);
-		unlock_page(page);
-		put_page(page);
-		break;
 	}
-
-	mmput(mm);
+	mutex_unlock(&svmm->mutex);
+	unlock_page(page);
+	put_page(page);
 	return ret;
 }
 
 /*
  * Service an atomic fault: map the page, and if it is a system page, take
- * it exclusive so that atomics on it are safe (see DOC: Atomics).
+ * it exclusive so that atomics on it are safe (see DOC: Atomics). A grant
+ * that lost a race starts again from the fault-in, since the page may
+ * have moved meanwhile, to VRAM for instance, where it needs no grant.
  */
 static int nvsvm_svmm_fault_atomic(struct nvsvm_svmm *svmm,
 				   struct nvsvm_svm_device *sdev, u64 va)
 {
-	struct nvsvm_svm_window page = {
-		.va = va,
-		.size = PAGE_SIZE,
-		.write = true,
-		.atomic = true,
-	};
+	unsigned long timeout = jiffies +
+				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	struct mm_struct *mm = svmm->mm;
 	int ret;
 
-	ret = nvsvm_svmm_fault_window(svmm, sdev, &page);
-	if (ret || page.vram || READ_ONCE(debug_atomic_no_exclusive))
-		return ret;
-	return nvsvm_svmm_fault_exclusive(svmm, va);
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	do {
+		struct nvsvm_svm_window page = {
+			.va = va,
+			.size = PAGE_SIZE,
+			.write = true,
+			.atomic = true,
+		};
+
+		ret = nvsvm_svmm_fault_window(svmm, sdev, &page);
+		if (ret || page.vram || READ_ONCE(debug_atomic_no_exclusive))
+			break;
+		ret = nvsvm_svmm_grant_exclusive(svmm, va);
+	} while (ret == -EAGAIN && time_before(jiffies, timeout));
+	mmput(mm);
+	return ret == -EAGAIN ? -EBUSY : ret;
 }
 
 /*
