@@ -11,7 +11,7 @@ die() { echo "nvsvm: $*" >&2; exit 1; }
 kernel_fragments() {
 	case "$1" in
 	test)  echo "$NVSVM_TOP/kernel/base.config $NVSVM_TOP/kernel/debug.config" ;;
-	bench) echo "$NVSVM_TOP/kernel/base.config" ;;
+	bench) echo "$NVSVM_TOP/kernel/base.config $NVSVM_TOP/kernel/bench.config" ;;
 	*) die "unknown kernel profile '$1' (test or bench)" ;;
 	esac
 }
