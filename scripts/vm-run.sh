@@ -74,6 +74,14 @@ cmdline+=" root=nvsvm-root rootfstype=9p rootflags=trans=virtio,version=9p2000.L
 cmdline+=" init=$NVSVM_TOP/scripts/vm-init.sh"
 # A few reserved huge pages, so that hugetlbfs tests run rather than skip.
 cmdline+=" transparent_hugepage=always hugepagesz=2M hugepages=16 kasan.fault=report"
+# Benchmarks need a true, fine clock. Under TCG the guest's TSC is the host's,
+# but the guest calibrates it against a PIT that TCG runs late, and then the
+# clocksource watchdog finds it skewed against jiffies that lose ticks, and
+# falls back to those: 4 ms steps, and a third of the time lost under load.
+# So give the guest the host's TSC frequency and trust the TSC.
+if [ "$profile" = bench ]; then
+	cmdline+=" tsc_early_khz=$(host_tsc_khz) tsc=reliable"
+fi
 
 set +e
 timeout -k 10 "$timeout" qemu-system-x86_64 \
