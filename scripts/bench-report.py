@@ -213,7 +213,7 @@ def table(metrics, info):
     add(f"{'pages/s':34} {fmt(a.get('median'), 'pages/s'):>10} "
         f"{fmt(b.get('median'), 'pages/s'):>10} {fx(b.get('ratio')):>7} "
         f"{fmt(h.get('median'), 'pages/s'):>10}")
-    add(f"{'vs test_hmm (one page per fault)':34} {fx(a.get('ratio_test_hmm')):>10} "
+    add(f"{'nvsvm vs test_hmm (1 page a fault)':34} {fx(a.get('ratio_test_hmm')):>10} "
         f"{fx(b.get('ratio_test_hmm')):>10}")
     a = m("cpufault/win4k/cpu_faults")
     b = m("cpufault/win2048k/cpu_faults")
