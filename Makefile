@@ -30,7 +30,8 @@ LIBNVSVM_PC := $(BUILD)/userspace/libnvsvm.pc
 IGT_TESTS := $(patsubst igt-tests/%.c,$(BUILD)/igt/%,$(wildcard igt-tests/*.c))
 APP := $(BUILD)/userspace/nvsvm-demo
 
-.PHONY: all deps kernel modules userspace igt test demo vm-run check clean help
+.PHONY: all deps kernel modules userspace igt test demo vm-run check clean help \
+	bench bench-kernel bench-modules
 
 all: modules userspace igt
 
@@ -39,6 +40,7 @@ help:
 	@echo "make demo         run the sample app in the VM (DEMO_ARGS=--help)"
 	@echo "make vm-run CMD=  run a command in the VM with nvsvm.ko loaded"
 	@echo "make check        checkpatch --strict, sparse and kernel-doc"
+	@echo "make bench        benchmark against test_hmm and memcpy (bench kernel)"
 	@echo "make modules      build nvsvm.ko (W=1) against the cached kernel"
 	@echo "make kernel       build the $(PROFILE) kernel into the cache"
 	@echo "make deps         install the Debian packages needed"
@@ -90,6 +92,32 @@ demo: deps modules userspace
 vm-run: deps all
 	$(if $(CMD),,$(error usage: make vm-run CMD='command'))
 	@scripts/vm-run.sh -- $(call shquote,$(CMD))
+
+# Benchmarks run on their own kernel profile (no KASAN, no lockdep). Its
+# nvsvm.ko is built from a copy of the module's sources under build/bench/,
+# so that it never replaces the test kernel's drivers/.../nvsvm.ko.
+BENCH_KDIR = $(shell scripts/kernel-build.sh --dir bench)
+BENCH_MODDIR := $(BUILD)/bench/module
+BENCH_BIN := $(BUILD)/bench/nvsvm-bench
+# test_hmm's uAPI, from the source tree the bench kernel is built from.
+BENCH_CFLAGS = -idirafter $(BENCH_KDIR)/source/lib
+
+bench-kernel: deps
+	@scripts/kernel-build.sh bench >/dev/null
+
+bench-modules: bench-kernel
+	@mkdir -p $(BENCH_MODDIR)
+	@find Kbuild drivers include -type f \( -name '*.[ch]' -o -name Kbuild \) \
+		! -name '*.mod.c' | cpio -pdmu --quiet $(BENCH_MODDIR)
+	$(MAKE) -C $(BENCH_KDIR) M=$(BENCH_MODDIR) W=1 modules
+
+$(BENCH_BIN): bench/nvsvm-bench.c $(LIBNVSVM) | bench-kernel
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(USER_CFLAGS) $(BENCH_CFLAGS) $< $(LIBNVSVM) \
+		$(DRM_LIBS) -o $@
+
+bench: deps bench-modules $(BENCH_BIN)
+	@scripts/bench.sh
 
 check: modules
 	scripts/check.sh $(KDIR)

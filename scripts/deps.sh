@@ -13,6 +13,7 @@ packages=(
 	libdrm-dev pkg-config	# userspace and IGT tests
 	intel-gpu-tools		# libigt.so.0, the IGT library
 	sparse			# make check
+	gnuplot-nox		# make bench: the throughput plot
 	python3			# result parsing
 )
 # Strip the comments that follow package names above.

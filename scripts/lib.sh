@@ -11,7 +11,7 @@ die() { echo "nvsvm: $*" >&2; exit 1; }
 kernel_fragments() {
 	case "$1" in
 	test)  echo "$NVSVM_TOP/kernel/base.config $NVSVM_TOP/kernel/debug.config" ;;
-	bench) echo "$NVSVM_TOP/kernel/base.config" ;;
+	bench) echo "$NVSVM_TOP/kernel/base.config $NVSVM_TOP/kernel/bench.config" ;;
 	*) die "unknown kernel profile '$1' (test or bench)" ;;
 	esac
 }
@@ -28,4 +28,20 @@ kernel_dir() {
 	# shellcheck disable=SC2046
 	hash=$(cat $(kernel_fragments "$profile") | sha256sum | cut -c1-16)
 	echo "$NVSVM_CACHE/kernel/$(kernel_src_version)-$profile-$hash"
+}
+
+# The host's TSC frequency in kHz ($NVSVM_TSC_KHZ overrides it): what the
+# kernel measured at boot, or else the CPU clock /proc/cpuinfo reports.
+host_tsc_khz() {
+	local mhz
+	if [ -n "${NVSVM_TSC_KHZ:-}" ]; then
+		echo "$NVSVM_TSC_KHZ"
+		return
+	fi
+	mhz=$(dmesg 2>/dev/null | sed -n \
+		-e 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p' \
+		-e 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | tail -n1)
+	[ -n "$mhz" ] || mhz=$(sed -n 's/^cpu MHz[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+	[ -n "$mhz" ] || die "cannot tell the host's TSC frequency (set NVSVM_TSC_KHZ)"
+	awk -v mhz="$mhz" 'BEGIN { printf "%d\n", mhz * 1000 }'
 }

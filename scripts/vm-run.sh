@@ -10,6 +10,8 @@
 #   -m PARAMS    nvsvm.ko module parameters (default "num_devices=2", plus
 #                $NVSVM_MODPARAMS)
 #   -N           do not load nvsvm.ko
+#   -k MODULE    the nvsvm.ko to load (default drivers/gpu/drm/nvsvm/nvsvm.ko,
+#                the one `make modules` builds for the test kernel)
 #   -o DIR       run directory (default build/vm); it receives status, dmesg,
 #                kmemleak and console.log
 #
@@ -22,29 +24,32 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 profile=test timeout=600 modparams="num_devices=2 ${NVSVM_MODPARAMS:-}" load=1 rundir=$NVSVM_TOP/build/vm
-while getopts "p:t:m:No:" opt; do
+module=$NVSVM_TOP/drivers/gpu/drm/nvsvm/nvsvm.ko
+while getopts "p:t:m:Nk:o:" opt; do
 	case $opt in
 	p) profile=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	m) modparams=$OPTARG ;;
 	N) load=0 ;;
+	k) module=$(realpath "$OPTARG") ;;
 	o) rundir=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || die "usage: scripts/vm-run.sh [-p PROFILE] [-t SECONDS] [-m PARAMS] [-N] [-o DIR] -- COMMAND..."
+[ $# -gt 0 ] || die "usage: scripts/vm-run.sh [-p PROFILE] [-t SECONDS] [-m PARAMS] [-N] [-k MODULE] [-o DIR] -- COMMAND..."
 
 kdir=$("$NVSVM_TOP/scripts/kernel-build.sh" "$profile")
-module=$NVSVM_TOP/drivers/gpu/drm/nvsvm/nvsvm.ko
 if [ "$load" = 1 ]; then
 	[ -f "$module" ] || die "$module is not built (run: make modules)"
 	# A module built against another kernel would fail to load anyway;
 	# say why up front.
 	modvermagic=$(modinfo -F vermagic "$module")
 	kvermagic=$(cat "$kdir/include/config/kernel.release")
+	hint="make modules"
+	[ "$profile" = test ] || hint="make bench-modules, and pass -k build/bench/module/drivers/gpu/drm/nvsvm/nvsvm.ko"
 	[ "${modvermagic%% *}" = "$kvermagic" ] ||
-		die "nvsvm.ko was built for ${modvermagic%% *}, the $profile kernel is $kvermagic (run: make modules PROFILE=$profile)"
+		die "$module was built for ${modvermagic%% *}, the $profile kernel is $kvermagic (run: $hint)"
 else
 	module=
 fi
@@ -71,6 +76,14 @@ cmdline+=" root=nvsvm-root rootfstype=9p rootflags=trans=virtio,version=9p2000.L
 cmdline+=" init=$NVSVM_TOP/scripts/vm-init.sh"
 # A few reserved huge pages, so that hugetlbfs tests run rather than skip.
 cmdline+=" transparent_hugepage=always hugepagesz=2M hugepages=16 kasan.fault=report"
+# Benchmarks need a true, fine clock. Under TCG the guest's TSC is the host's,
+# but the guest calibrates it against a PIT that TCG runs late, and then the
+# clocksource watchdog finds it skewed against jiffies that lose ticks, and
+# falls back to those: 4 ms steps, and a third of the time lost under load.
+# So give the guest the host's TSC frequency and trust the TSC.
+if [ "$profile" = bench ]; then
+	cmdline+=" tsc_early_khz=$(host_tsc_khz) tsc=reliable"
+fi
 
 set +e
 timeout -k 10 "$timeout" qemu-system-x86_64 \

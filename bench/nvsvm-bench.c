@@ -1,0 +1,1124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * nvsvm-bench: what migration, GPU and CPU faults and invalidations cost in
+ * nvsvm, side by side with the kernel's reference HMM driver (test_hmm's
+ * dmirror) and with a plain memcpy, the ceiling of any CPU copy.
+ *
+ * It runs inside the bench VM (scripts/guest-bench.sh), as root, with
+ * nvsvm.ko (one device, 256 MiB of VRAM for the migrations) and test_hmm.ko
+ * loaded, and writes one JSON object per sample, one per line:
+ *
+ *   {"group": "migrate", "name": "migrate/to_dev/nvsvm/4k/128M",
+ *    "unit": "GB/s", "value": 0.51, "driver": "nvsvm", ...}
+ *
+ * scripts/bench-report.py turns them into medians, ratios and a plot.
+ *
+ * Each measurement runs warm-up + reps times; only the last reps count. The
+ * things compared (two drivers and memcpy, or two settings of a module
+ * parameter) run in child processes of their own, their reps interleaved,
+ * so that neither driver sees the other's mmu notifier on its address
+ * space, and a busy moment of the machine weighs on all of them alike.
+ * Timing needs a true clock in the guest (see the TSC in scripts/vm-run.sh).
+ *
+ * Copyright 2026 The nvsvm authors
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nvsvm.h"
+/* From the kernel source the bench kernel is built from (lib/). */
+#include "test_hmm_uapi.h"
+
+#define PAGE_SZ		4096ul
+#define SZ_64K		(64ul << 10)
+#define SZ_1M		(1ul << 20)
+#define SZ_2M		(2ul << 20)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((a) - 1))
+
+#define TO_SYS		DRM_NVSVM_MIGRATE_TO_SYSTEM
+#define TO_VRAM		DRM_NVSVM_MIGRATE_TO_VRAM
+#define PARAMS		"/sys/module/nvsvm/parameters/"
+
+/* A migration or copy rep moves at least this much, to outgrow the clock. */
+#define REP_MIN_BYTES	(8 * SZ_1M)
+/* Tag of page i of a buffer: its first word. */
+#define TAG(seed, i)	((seed) ^ ((uint64_t)(i) * 0x9e3779b97f4a7c15ull))
+
+static FILE *out;
+static unsigned int reps = 5, warmup = 1;
+static const char *hmm_path = "/dev/hmm_dmirror0";
+static unsigned int nvsvm_index;
+static uint64_t vram_size;
+
+static void __attribute__((format(printf, 1, 2), noreturn)) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("nvsvm-bench: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static const char *size_name(size_t size)
+{
+	static char buf[16];
+
+	if (size >= SZ_1M)
+		snprintf(buf, sizeof(buf), "%zuM", size / SZ_1M);
+	else
+		snprintf(buf, sizeof(buf), "%zuK", size >> 10);
+	return buf;
+}
+
+/*
+ * One sample. Fields the report keys on: group, name, unit, value. The
+ * others describe the sample for the table and the plot.
+ */
+struct sample {
+	const char *group;
+	const char *unit;
+	double value;
+	const char *driver;	/* nvsvm, test_hmm, memcpy, or NULL */
+	const char *dir;	/* to_dev, to_sys, or NULL */
+	const char *backing;	/* 4k, thp, or NULL */
+	size_t size;		/* bytes of the buffer, or 0 */
+	int thp_pct;		/* share of the buffer in THPs, or -1 */
+};
+
+static void __attribute__((format(printf, 2, 3)))
+emit(const struct sample *s, const char *fmt, ...)
+{
+	char name[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+
+	fprintf(out, "{\"group\": \"%s\", \"name\": \"%s\", \"unit\": \"%s\", \"value\": %.9g",
+		s->group, name, s->unit, s->value);
+	if (s->driver)
+		fprintf(out, ", \"driver\": \"%s\"", s->driver);
+	if (s->dir)
+		fprintf(out, ", \"dir\": \"%s\"", s->dir);
+	if (s->backing)
+		fprintf(out, ", \"backing\": \"%s\"", s->backing);
+	if (s->size)
+		fprintf(out, ", \"size\": %zu", s->size);
+	if (s->thp_pct >= 0)
+		fprintf(out, ", \"thp_pct\": %d", s->thp_pct);
+	fputs("}\n", out);
+	fflush(out);
+}
+
+/*
+ * A participant of a measurement: the process of one driver or one setting,
+ * whose reps interleave with the other participants' (rep 0 of each, then
+ * rep 1 of each...), so that whatever else the machine does at a time
+ * weighs on all of them alike. Each runs in a child process of its own:
+ * @setup once, then @rep for every rep. @before, if any, runs in the parent
+ * before each of its reps (to set a module parameter for it).
+ */
+struct part {
+	const char *what;
+	void (*setup)(void *st);
+	void (*rep)(void *st, unsigned int rep);
+	void (*before)(const void *st);
+	void *st;
+	pid_t pid;
+	int cmd, done;	/* the parent's ends of the two pipes */
+};
+
+/* Start parts[i]; it must not hold the pipes of the ones before it. */
+static void part_start(struct part *parts, unsigned int i)
+{
+	struct part *p = &parts[i];
+	int cmd[2], done[2];
+	unsigned int rep, j;
+
+	if (pipe(cmd) || pipe(done))
+		die("pipe: %s", strerror(errno));
+	fflush(out);
+	fflush(stderr);
+	p->pid = fork();
+	if (p->pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!p->pid) {
+		close(cmd[1]);
+		close(done[0]);
+		for (j = 0; j < i; j++) {
+			close(parts[j].cmd);
+			close(parts[j].done);
+		}
+		if (p->setup)
+			p->setup(p->st);
+		while (read(cmd[0], &rep, sizeof(rep)) == sizeof(rep)) {
+			p->rep(p->st, rep);
+			fflush(out);
+			if (write(done[1], &rep, sizeof(rep)) != sizeof(rep))
+				_exit(1);
+		}
+		fflush(out);
+		_exit(0);
+	}
+	close(cmd[0]);
+	close(done[1]);
+	p->cmd = cmd[1];
+	p->done = done[0];
+}
+
+/* Run the warm-up and counted reps of every participant, interleaved. */
+static void run_parts(struct part *parts, unsigned int n)
+{
+	unsigned int rep, i, r;
+	int status;
+
+	for (i = 0; i < n; i++)
+		part_start(parts, i);
+	for (rep = 0; rep < warmup + reps; rep++) {
+		for (i = 0; i < n; i++) {
+			if (parts[i].before)
+				parts[i].before(parts[i].st);
+			if (write(parts[i].cmd, &rep, sizeof(rep)) != sizeof(rep) ||
+			    read(parts[i].done, &r, sizeof(r)) != sizeof(r))
+				die("%s failed in rep %u", parts[i].what, rep);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		close(parts[i].cmd);
+		if (waitpid(parts[i].pid, &status, 0) < 0 ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			die("%s failed (status %#x)", parts[i].what, status);
+		close(parts[i].done);
+	}
+}
+
+/* --- Module parameters ---------------------------------------------------- */
+
+static unsigned int param_get(const char *name)
+{
+	char path[128], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, sizeof(buf), f))
+		die("read %s: %s", path, strerror(errno));
+	fclose(f);
+	if (buf[0] == 'Y')
+		return 1;
+	if (buf[0] == 'N')
+		return 0;
+	return strtoul(buf, NULL, 0);
+}
+
+static void param_set(const char *name, unsigned int value)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%u\n", value) < 0 || fclose(f))
+		die("write %u to %s: %s", value, path, strerror(errno));
+	if (param_get(name) != value)
+		die("%s did not take %u", path, value);
+}
+
+/* --- Buffers -------------------------------------------------------------- */
+
+/*
+ * An anonymous buffer at a 2 MiB-aligned address, THP-backed or not: the
+ * advice covers whole 2 MiB blocks, so a THP buffer of 64 KiB sits at the
+ * start of a huge page of its own.
+ */
+struct buf {
+	void *map;
+	size_t maplen;
+	char *p;
+	size_t len;
+};
+
+static void buf_map(struct buf *b, size_t len, bool thp)
+{
+	size_t span = ALIGN_UP(len, SZ_2M);
+
+	b->len = len;
+	b->maplen = span + SZ_2M;
+	b->map = mmap(NULL, b->maplen, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (b->map == MAP_FAILED)
+		die("mmap %zu: %s", b->maplen, strerror(errno));
+	b->p = (char *)ALIGN_UP((uintptr_t)b->map, SZ_2M);
+	if (madvise(b->p, span, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		die("madvise: %s", strerror(errno));
+}
+
+/* Populate the buffer (its whole huge page, for THP) and tag every page. */
+static void buf_fill(struct buf *b, bool thp, uint64_t seed)
+{
+	size_t i;
+
+	if (thp)
+		memset(b->p, 0x5a, ALIGN_UP(b->len, SZ_2M));
+	else
+		memset(b->p, 0x5a, b->len);
+	for (i = 0; i < b->len / PAGE_SZ; i++)
+		*(uint64_t *)(b->p + i * PAGE_SZ) = TAG(seed, i);
+}
+
+static void buf_check(const struct buf *b, uint64_t seed, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < b->len / PAGE_SZ; i++)
+		if (*(uint64_t *)(b->p + i * PAGE_SZ) != TAG(seed, i))
+			die("%s: page %zu of %zu lost its data", what, i,
+			    b->len / PAGE_SZ);
+}
+
+static void buf_unmap(struct buf *b)
+{
+	munmap(b->map, b->maplen);
+	b->map = NULL;
+}
+
+/* Share of [p, p + len) in THPs, from the AnonHugePages of its VMA. */
+static int thp_pct(const void *p, size_t len)
+{
+	unsigned long start, end, kb;
+	bool in = false;
+	char line[256];
+	int pct = 0;
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		die("/proc/self/smaps: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			in = start <= (uintptr_t)p && (uintptr_t)p < end;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1) {
+			/* The whole VMA: at most the buffer's 2 MiB blocks. */
+			pct = (int)(100 * (kb << 10) / ALIGN_UP(len, SZ_2M));
+			break;
+		}
+	}
+	fclose(f);
+	return pct > 100 ? 100 : pct;
+}
+
+/* --- The two drivers ------------------------------------------------------ */
+
+struct gpu {
+	int fd;
+	uint32_t chan;
+};
+
+static struct gpu gpu_open(void)
+{
+	struct gpu g;
+	int ret;
+
+	g.fd = nvsvm_open_index(nvsvm_index);
+	if (g.fd < 0)
+		die("nvsvm device %u: %s", nvsvm_index, nvsvm_strerror(g.fd));
+	ret = nvsvm_svm_init(g.fd);
+	if (!ret)
+		ret = nvsvm_channel_create(g.fd, &g.chan);
+	if (ret)
+		die("nvsvm setup: %s", nvsvm_strerror(ret));
+	return g;
+}
+
+static struct drm_nvsvm_stats gpu_stats(const struct gpu *g)
+{
+	struct drm_nvsvm_stats s;
+	int ret = nvsvm_stats(g->fd, DRM_NVSVM_STATS_DEVICE, &s);
+
+	if (ret)
+		die("STATS: %s", nvsvm_strerror(ret));
+	return s;
+}
+
+#define DELTA(after, before, field)	((double)((after).field - (before).field))
+
+static void gpu_migrate(const struct gpu *g, void *p, size_t len,
+			uint32_t target, bool all)
+{
+	uint64_t migrated = 0, skipped = 0;
+	int ret = nvsvm_migrate(g->fd, p, len, target, &migrated, &skipped);
+
+	if (ret)
+		die("MIGRATE %p+%zu: %s", p, len, nvsvm_strerror(ret));
+	if (all && migrated != len / PAGE_SZ)
+		die("MIGRATE %p+%zu to %s: %" PRIu64 " of %zu pages moved",
+		    p, len, target == TO_VRAM ? "VRAM" : "system", migrated,
+		    len / PAGE_SZ);
+}
+
+/* Run a job of up to NVSVM_JOB_MAX_OPS ops; returns its wall time. */
+static double gpu_run(const struct gpu *g, const struct drm_nvsvm_op *ops,
+		      unsigned int count)
+{
+	double t = now();
+	int ret = nvsvm_run(g->fd, g->chan, ops, count);
+
+	if (ret)
+		die("job: %s", nvsvm_strerror(ret));
+	return now() - t;
+}
+
+/* Ops of at most NVSVM_OP_MAX_LEN each over [p, p + len). */
+static unsigned int ops_fill(struct drm_nvsvm_op *ops, char *p, size_t len,
+			     uint64_t value)
+{
+	unsigned int n = 0;
+	size_t off, l;
+
+	for (off = 0; off < len; off += l, n++) {
+		l = len - off < NVSVM_OP_MAX_LEN ? len - off : NVSVM_OP_MAX_LEN;
+		ops[n] = nvsvm_op_fill(p + off, l, value);
+	}
+	return n;
+}
+
+static uint64_t gpu_checksum(const struct gpu *g, const char *p, size_t len)
+{
+	struct drm_nvsvm_op ops[NVSVM_JOB_MAX_OPS];
+	uint64_t sums[NVSVM_JOB_MAX_OPS], h = 0;
+	unsigned int n = 0, i;
+	size_t off, l;
+
+	for (off = 0; off < len; off += l, n++) {
+		l = len - off < NVSVM_OP_MAX_LEN ? len - off : NVSVM_OP_MAX_LEN;
+		ops[n] = nvsvm_op_checksum(&sums[n], p + off, l);
+	}
+	gpu_run(g, ops, n);
+	for (i = 0; i < n; i++)
+		h = h * 31 + sums[i];
+	return h;
+}
+
+static uint64_t cpu_checksum(const char *p, size_t len)
+{
+	uint64_t h = 0;
+	size_t off, l;
+
+	for (off = 0; off < len; off += l) {
+		l = len - off < NVSVM_OP_MAX_LEN ? len - off : NVSVM_OP_MAX_LEN;
+		h = h * 31 + nvsvm_checksum(p + off, l);
+	}
+	return h;
+}
+
+static int hmm_open(void)
+{
+	int fd = open(hmm_path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die("%s: %s (is test_hmm.ko loaded?)", hmm_path,
+		    strerror(errno));
+	return fd;
+}
+
+/*
+ * test_hmm's MIGRATE_TO_DEV also reads the migrated range back into @mirror
+ * (its uAPI does so for the selftests' checks); that is part of its cost.
+ */
+static void hmm_migrate(int fd, void *p, size_t len, void *mirror,
+			bool to_dev)
+{
+	struct hmm_dmirror_cmd cmd = {
+		.addr = (uintptr_t)p,
+		.ptr = (uintptr_t)mirror,
+		.npages = len / PAGE_SZ,
+	};
+
+	if (ioctl(fd, to_dev ? HMM_DMIRROR_MIGRATE_TO_DEV :
+				HMM_DMIRROR_MIGRATE_TO_SYS, &cmd))
+		die("HMM_DMIRROR_MIGRATE_TO_%s %p+%zu: %s",
+		    to_dev ? "DEV" : "SYS", p, len, strerror(errno));
+	if (cmd.cpages != len / PAGE_SZ)
+		die("HMM_DMIRROR_MIGRATE_TO_%s %p+%zu: %llu of %zu pages moved",
+		    to_dev ? "DEV" : "SYS", p, len,
+		    (unsigned long long)cmd.cpages, len / PAGE_SZ);
+}
+
+/* --- 1, 2: migration throughput and the memcpy ceiling ------------------- */
+
+static const size_t migrate_sizes[] = { SZ_64K, SZ_2M, 16 * SZ_1M, 128 * SZ_1M };
+
+struct migrate_st {
+	const char *driver;	/* nvsvm, test_hmm or memcpy */
+	size_t size;
+	bool thp;
+	struct gpu g;
+	int hmm;
+	void *mirror;		/* test_hmm's read-back buffer */
+	struct buf bufs[REP_MIN_BYTES / SZ_64K], dsts[REP_MIN_BYTES / SZ_64K];
+};
+
+static void migrate_setup(void *arg)
+{
+	struct migrate_st *m = arg;
+
+	if (!strcmp(m->driver, "nvsvm")) {
+		m->g = gpu_open();
+	} else if (!strcmp(m->driver, "test_hmm")) {
+		m->hmm = hmm_open();
+		m->mirror = malloc(m->size);
+		if (!m->mirror)
+			die("malloc %zu", m->size);
+		memset(m->mirror, 0, m->size);
+	}
+}
+
+/*
+ * One rep: k fresh buffers of the size (enough for REP_MIN_BYTES), filled
+ * by the CPU, then all to the device and all back (or all memcpy'd).
+ */
+static void migrate_rep(void *arg, unsigned int rep)
+{
+	struct migrate_st *m = arg;
+	const char *backing = m->thp ? "thp" : "4k";
+	bool is_memcpy = !strcmp(m->driver, "memcpy");
+	bool nvsvm = !strcmp(m->driver, "nvsvm");
+	unsigned int k = m->size < REP_MIN_BYTES ? REP_MIN_BYTES / m->size : 1;
+	uint64_t seed = ((uint64_t)rep << 32) | m->size;
+	struct sample s = {
+		.group = is_memcpy ? "memcpy" : "migrate", .unit = "GB/s",
+		.driver = m->driver, .backing = backing, .size = m->size,
+		.thp_pct = -1,
+	};
+	double t0, t1, t2;
+	unsigned int i;
+	int pct;
+
+	for (i = 0; i < k; i++) {
+		buf_map(&m->bufs[i], m->size, m->thp);
+		buf_fill(&m->bufs[i], m->thp, seed + i);
+		if (is_memcpy) {
+			buf_map(&m->dsts[i], m->size, m->thp);
+			buf_fill(&m->dsts[i], m->thp, ~seed);
+		}
+	}
+	if (m->thp) {
+		for (i = 0, s.thp_pct = 100; i < k; i++) {
+			pct = thp_pct(m->bufs[i].p, m->size);
+			s.thp_pct = pct < s.thp_pct ? pct : s.thp_pct;
+		}
+		if (s.thp_pct < 100)
+			note("  warning: %s %s: only %d%% in THPs", m->driver,
+			     size_name(m->size), s.thp_pct);
+	}
+
+	t0 = now();
+	for (i = 0; i < k; i++) {
+		if (is_memcpy)
+			memcpy(m->dsts[i].p, m->bufs[i].p, m->size);
+		else if (nvsvm)
+			gpu_migrate(&m->g, m->bufs[i].p, m->size, TO_VRAM, true);
+		else
+			hmm_migrate(m->hmm, m->bufs[i].p, m->size, m->mirror, true);
+	}
+	t1 = now();
+	for (i = 0; i < k && !is_memcpy; i++) {
+		if (nvsvm)
+			gpu_migrate(&m->g, m->bufs[i].p, m->size, TO_SYS, true);
+		else
+			hmm_migrate(m->hmm, m->bufs[i].p, m->size, m->mirror, false);
+	}
+	t2 = now();
+
+	for (i = 0; i < k; i++) {
+		if (is_memcpy) {
+			buf_check(&m->dsts[i], seed + i, "memcpy");
+			buf_unmap(&m->dsts[i]);
+		} else {
+			buf_check(&m->bufs[i], seed + i, m->driver);
+		}
+		buf_unmap(&m->bufs[i]);
+	}
+	if (rep < warmup)
+		return;
+
+	s.value = (double)k * m->size / (t1 - t0) / 1e9;
+	if (is_memcpy) {
+		emit(&s, "memcpy/%s/%s", backing, size_name(m->size));
+		return;
+	}
+	s.dir = "to_dev";
+	emit(&s, "migrate/to_dev/%s/%s/%s", m->driver, backing,
+	     size_name(m->size));
+	s.dir = "to_sys";
+	s.value = (double)k * m->size / (t2 - t1) / 1e9;
+	emit(&s, "migrate/to_sys/%s/%s/%s", m->driver, backing,
+	     size_name(m->size));
+}
+
+static void bench_migrate(void)
+{
+	static const char *const drivers[] = { "nvsvm", "test_hmm", "memcpy" };
+	struct migrate_st st[ARRAY_SIZE(drivers)];
+	struct part parts[ARRAY_SIZE(drivers)];
+	unsigned int i, d;
+	int thp;
+
+	for (i = 0; i < ARRAY_SIZE(migrate_sizes); i++) {
+		for (thp = 0; thp <= 1; thp++) {
+			note("migrate: %s %s: nvsvm, test_hmm, memcpy",
+			     size_name(migrate_sizes[i]), thp ? "thp" : "4k");
+			for (d = 0; d < ARRAY_SIZE(drivers); d++) {
+				st[d] = (struct migrate_st) {
+					.driver = drivers[d],
+					.size = migrate_sizes[i],
+					.thp = thp,
+				};
+				parts[d] = (struct part) {
+					.what = drivers[d],
+					.setup = migrate_setup,
+					.rep = migrate_rep,
+					.st = &st[d],
+				};
+			}
+			run_parts(parts, ARRAY_SIZE(parts));
+		}
+	}
+}
+
+/* --- 3: remigration of a half-resident range ----------------------------- */
+
+#define REMIGRATE_SIZE	(32 * SZ_1M)
+
+/* A participant that differs from the others by a setting, or a driver. */
+struct setting_st {
+	const char *param;	/* module parameter, or NULL */
+	unsigned int value;
+	const char *label;	/* in the metric names */
+	size_t hmm_size;	/* nonzero: test_hmm, with a mirror that big */
+	struct gpu g;
+	int hmm;
+	void *mirror;
+};
+
+static void setting_before(const void *arg)
+{
+	const struct setting_st *t = arg;
+
+	if (t->param)
+		param_set(t->param, t->value);
+}
+
+static void setting_setup(void *arg)
+{
+	struct setting_st *t = arg;
+
+	t->hmm = -1;
+	if (!t->hmm_size) {
+		t->g = gpu_open();
+		return;
+	}
+	t->hmm = hmm_open();
+	t->mirror = malloc(t->hmm_size);
+	if (!t->mirror)
+		die("malloc %zu", t->hmm_size);
+	memset(t->mirror, 0, t->hmm_size);
+}
+
+/*
+ * The GPU maps a whole range, half of which then moves to VRAM (and is
+ * mapped there by the migration). Migrating the whole range then moves the
+ * other half: what does it cost the half that was in VRAM all along?
+ */
+static void remigrate_rep(void *arg, unsigned int rep)
+{
+	struct setting_st *t = arg;
+	size_t half = REMIGRATE_SIZE / 2;
+	struct drm_nvsvm_stats s0, s1, s2;
+	struct sample s = { .group = "remigrate", .driver = "nvsvm",
+			    .size = REMIGRATE_SIZE, .thp_pct = -1 };
+	uint64_t sum;
+	struct buf b;
+	double time;
+
+	buf_map(&b, REMIGRATE_SIZE, false);
+	buf_fill(&b, false, rep);
+	sum = cpu_checksum(b.p, half);
+	gpu_checksum(&t->g, b.p, REMIGRATE_SIZE);
+	gpu_migrate(&t->g, b.p, half, TO_VRAM, true);
+
+	s0 = gpu_stats(&t->g);
+	time = now();
+	gpu_migrate(&t->g, b.p, REMIGRATE_SIZE, TO_VRAM, false);
+	time = now() - time;
+	s1 = gpu_stats(&t->g);
+	/* The resident half: still mapped for the GPU, or faulted again? */
+	if (gpu_checksum(&t->g, b.p, half) != sum)
+		die("remigrate: the GPU read wrong data");
+	s2 = gpu_stats(&t->g);
+	buf_check(&b, rep, "remigrate");
+	buf_unmap(&b);
+	if (DELTA(s1, s0, migrated_to_vram) != half / PAGE_SZ)
+		die("remigrate: %.0f pages moved, not %zu",
+		    DELTA(s1, s0, migrated_to_vram), half / PAGE_SZ);
+	if (rep < warmup)
+		return;
+
+	s.unit = "ms";
+	s.value = time * 1e3;
+	emit(&s, "remigrate/%s/time", t->label);
+	s.unit = "count";
+	s.value = DELTA(s1, s0, invalidations);
+	emit(&s, "remigrate/%s/notifier_invalidations", t->label);
+	s.value = DELTA(s1, s0, invalidations_skipped);
+	emit(&s, "remigrate/%s/invalidations_skipped", t->label);
+	s.value = DELTA(s1, s0, tlb_flushes);
+	emit(&s, "remigrate/%s/tlb_flushes", t->label);
+	s.unit = "pages";
+	s.value = DELTA(s1, s0, migration_invalidations);
+	emit(&s, "remigrate/%s/migration_invalidations", t->label);
+	s.value = DELTA(s2, s1, pages_mapped);
+	emit(&s, "remigrate/%s/resident_pages_refaulted", t->label);
+}
+
+static void bench_settings(const char *group, const char *param,
+			   struct setting_st *st, unsigned int n,
+			   void (*rep)(void *, unsigned int))
+{
+	unsigned int saved = param_get(param), i;
+	struct part parts[4];
+
+	for (i = 0; i < n && i < ARRAY_SIZE(parts); i++)
+		parts[i] = (struct part) {
+			.what = group,
+			.setup = setting_setup,
+			.rep = rep,
+			.before = setting_before,
+			.st = &st[i],
+		};
+	run_parts(parts, i);
+	param_set(param, saved);
+}
+
+static void bench_remigrate(void)
+{
+	struct setting_st st[] = {
+		{ .param = "skip_own_migrate", .value = 1, .label = "skip_on" },
+		{ .param = "skip_own_migrate", .value = 0, .label = "skip_off" },
+	};
+
+	note("remigrate: skip_own_migrate 1 and 0");
+	bench_settings("remigrate", "skip_own_migrate", st, ARRAY_SIZE(st),
+		       remigrate_rep);
+}
+
+/* --- 4: GPU first-touch fault servicing ---------------------------------- */
+
+#define GPUFAULT_SIZE	(64 * SZ_1M)
+
+/*
+ * Two first touches by the GPU of fresh memory, never touched by the CPU, so
+ * that its faults populate and map every page:
+ * - sweep: a fill of the whole range, as an application would write it;
+ *   the emulated GPU's own work (a translated access per word) is in it;
+ * - touch: one word per page (jobs of NVSVM_JOB_MAX_OPS one-word fills,
+ *   all submitted, then waited for), which leaves the fault servicing.
+ */
+static void gpufault_rep(void *arg, unsigned int rep)
+{
+	struct setting_st *t = arg;
+	static uint64_t jobs[GPUFAULT_SIZE / PAGE_SZ / NVSVM_JOB_MAX_OPS];
+	struct drm_nvsvm_op ops[NVSVM_JOB_MAX_OPS];
+	size_t pages = GPUFAULT_SIZE / PAGE_SZ, i, j;
+	struct sample s = { .group = "gpufault", .driver = "nvsvm",
+			    .size = GPUFAULT_SIZE, .thp_pct = -1 };
+	struct drm_nvsvm_stats s0, s1, s2;
+	double sweep, touch;
+	int ret, status;
+	unsigned int n;
+	struct buf b;
+
+	buf_map(&b, GPUFAULT_SIZE, false);
+	n = ops_fill(ops, b.p, GPUFAULT_SIZE, rep + 1);
+	s0 = gpu_stats(&t->g);
+	sweep = gpu_run(&t->g, ops, n);
+	s1 = gpu_stats(&t->g);
+	if (*(uint64_t *)(b.p + GPUFAULT_SIZE - 8) != rep + 1)
+		die("gpufault: the fill did not land");
+	buf_unmap(&b);
+
+	buf_map(&b, GPUFAULT_SIZE, false);
+	touch = now();
+	for (i = 0; i < ARRAY_SIZE(jobs); i++) {
+		for (j = 0; j < NVSVM_JOB_MAX_OPS; j++)
+			ops[j] = nvsvm_op_fill(b.p + (i * NVSVM_JOB_MAX_OPS + j) * PAGE_SZ,
+					       sizeof(uint64_t), rep + 1);
+		ret = nvsvm_job_submit(t->g.fd, t->g.chan, ops, j, &jobs[i]);
+		if (ret)
+			die("job submit: %s", nvsvm_strerror(ret));
+	}
+	for (i = 0; i < ARRAY_SIZE(jobs); i++) {
+		ret = nvsvm_job_wait(t->g.fd, jobs[i], NVSVM_RUN_TIMEOUT_NS, &status);
+		if (ret || status)
+			die("job: %s", nvsvm_strerror(ret ? ret : status));
+	}
+	touch = now() - touch;
+	s2 = gpu_stats(&t->g);
+	if (*(uint64_t *)(b.p + GPUFAULT_SIZE - PAGE_SZ) != rep + 1)
+		die("gpufault: the touch did not land");
+	buf_unmap(&b);
+	if (rep < warmup)
+		return;
+
+	s.unit = "pages/s";
+	s.value = pages / sweep;
+	emit(&s, "gpufault/%s/sweep_pages_per_s", t->label);
+	s.value = pages / touch;
+	emit(&s, "gpufault/%s/touch_pages_per_s", t->label);
+	s.unit = "count";
+	s.value = DELTA(s1, s0, fault_batches);
+	emit(&s, "gpufault/%s/sweep_fault_batches", t->label);
+	s.value = DELTA(s2, s1, fault_batches);
+	emit(&s, "gpufault/%s/touch_fault_batches", t->label);
+	s.value = DELTA(s2, s1, faults);
+	emit(&s, "gpufault/%s/touch_faults", t->label);
+	s.unit = "pages";
+	s.value = DELTA(s2, s1, pages_mapped);
+	emit(&s, "gpufault/%s/touch_pages_mapped", t->label);
+}
+
+static void bench_gpufault(void)
+{
+	struct setting_st st[] = {
+		{ .param = "fault_window_kb", .value = 4, .label = "win4k" },
+		{ .param = "fault_window_kb", .value = 2048, .label = "win2048k" },
+	};
+
+	note("gpufault: fault_window_kb 4 and 2048");
+	bench_settings("gpufault", "fault_window_kb", st, ARRAY_SIZE(st),
+		       gpufault_rep);
+}
+
+/* --- 5: CPU fault-back (migrate_to_ram) ---------------------------------- */
+
+#define CPUFAULT_SIZE	(64 * SZ_1M)
+
+/* Read one word of every page: each page that is in VRAM faults back. */
+static double cpu_touch(const struct buf *b, uint64_t seed)
+{
+	volatile const uint64_t *w;
+	double t = now();
+	size_t i;
+
+	for (i = 0; i < b->len / PAGE_SZ; i++) {
+		w = (const uint64_t *)(b->p + i * PAGE_SZ);
+		if (*w != TAG(seed, i))
+			die("cpufault: page %zu lost its data", i);
+	}
+	return now() - t;
+}
+
+static void cpufault_rep(void *arg, unsigned int rep)
+{
+	struct setting_st *t = arg;
+	size_t pages = CPUFAULT_SIZE / PAGE_SZ;
+	bool hmm = t->hmm_size;
+	struct sample s = { .group = "cpufault",
+			    .driver = hmm ? "test_hmm" : "nvsvm",
+			    .size = CPUFAULT_SIZE, .thp_pct = -1 };
+	struct drm_nvsvm_stats s0 = { 0 }, s1 = { 0 };
+	struct buf b;
+	double time;
+
+	buf_map(&b, CPUFAULT_SIZE, false);
+	buf_fill(&b, false, rep);
+	if (hmm) {
+		hmm_migrate(t->hmm, b.p, CPUFAULT_SIZE, t->mirror, true);
+	} else {
+		gpu_migrate(&t->g, b.p, CPUFAULT_SIZE, TO_VRAM, true);
+		s0 = gpu_stats(&t->g);
+	}
+	time = cpu_touch(&b, rep);
+	if (!hmm)
+		s1 = gpu_stats(&t->g);
+	buf_unmap(&b);
+	if (!hmm && DELTA(s1, s0, migrated_to_sys) != pages)
+		die("cpufault: %.0f of %zu pages came back",
+		    DELTA(s1, s0, migrated_to_sys), pages);
+	if (rep < warmup)
+		return;
+
+	s.unit = "pages/s";
+	s.value = pages / time;
+	emit(&s, "cpufault/%s/pages_per_s", t->label);
+	if (hmm)
+		return;
+	s.unit = "count";
+	s.value = DELTA(s1, s0, cpu_faults);
+	emit(&s, "cpufault/%s/cpu_faults", t->label);
+}
+
+static void bench_cpufault(void)
+{
+	/* test_hmm's migrate_to_ram always moves one page. */
+	struct setting_st st[] = {
+		{ .param = "cpu_fault_window_kb", .value = 4, .label = "win4k" },
+		{ .param = "cpu_fault_window_kb", .value = 2048,
+		  .label = "win2048k" },
+		{ .label = "test_hmm", .hmm_size = CPUFAULT_SIZE },
+	};
+
+	note("cpufault: cpu_fault_window_kb 4 and 2048, and test_hmm");
+	bench_settings("cpufault", "cpu_fault_window_kb", st, ARRAY_SIZE(st),
+		       cpufault_rep);
+}
+
+/* --- 6: oversubscription ------------------------------------------------- */
+
+/*
+ * A STREAM triad a = b + s * c over three arrays that prefer VRAM, repeated:
+ * once with the three totalling half the VRAM (they fit, and stay after the
+ * warm-up pass), once totalling twice the VRAM (each pass evicts what the
+ * next one needs). The two do not interleave: they would evict each other.
+ */
+struct oversub_st {
+	unsigned int twice;
+	struct gpu g;
+	struct buf a, b, c;
+	struct drm_nvsvm_op ops[NVSVM_JOB_MAX_OPS];
+	unsigned int n;
+	size_t len;
+};
+
+static void oversub_setup(void *arg)
+{
+	struct oversub_st *o = arg;
+	size_t total = o->twice ? 2 * vram_size : vram_size / 2;
+	size_t off, l;
+
+	o->g = gpu_open();
+	o->len = total / 3 / PAGE_SZ * PAGE_SZ;
+	buf_map(&o->a, o->len, false);
+	buf_map(&o->b, o->len, false);
+	buf_map(&o->c, o->len, false);
+	buf_fill(&o->a, false, 1);
+	buf_fill(&o->b, false, 2);
+	buf_fill(&o->c, false, 3);
+	if (nvsvm_advise(o->g.fd, o->a.p, o->len, DRM_NVSVM_ADVISE_PREFERRED_LOCATION, TO_VRAM) ||
+	    nvsvm_advise(o->g.fd, o->b.p, o->len, DRM_NVSVM_ADVISE_PREFERRED_LOCATION, TO_VRAM) ||
+	    nvsvm_advise(o->g.fd, o->c.p, o->len, DRM_NVSVM_ADVISE_PREFERRED_LOCATION, TO_VRAM))
+		die("ADVISE failed");
+	for (off = 0; off < o->len; off += l) {
+		l = o->len - off < NVSVM_OP_MAX_LEN ? o->len - off : NVSVM_OP_MAX_LEN;
+		if (o->n == NVSVM_JOB_MAX_OPS)
+			die("oversub: arrays of %zu bytes need too many ops", o->len);
+		o->ops[o->n++] = nvsvm_op_triad((uint64_t *)(o->a.p + off),
+						(uint64_t *)(o->b.p + off),
+						(uint64_t *)(o->c.p + off), l, 3);
+	}
+}
+
+static void oversub_rep(void *arg, unsigned int rep)
+{
+	struct oversub_st *o = arg;
+	const char *mode = o->twice ? "over" : "fit";
+	struct sample s = { .group = "oversub", .driver = "nvsvm",
+			    .size = 3 * o->len, .thp_pct = -1 };
+	struct drm_nvsvm_stats s0, s1;
+	double t;
+
+	s0 = gpu_stats(&o->g);
+	t = gpu_run(&o->g, o->ops, o->n);
+	s1 = gpu_stats(&o->g);
+	/*
+	 * a[i] = b[i] + 3 c[i], however many passes ran. Checked after the
+	 * last pass only: the CPU's read faults a window back from VRAM.
+	 */
+	if (rep == warmup + reps - 1 &&
+	    *(uint64_t *)(o->a.p + PAGE_SZ) != TAG(2, 1) + 3 * TAG(3, 1))
+		die("oversub: the triad's result is wrong");
+	if (rep < warmup)
+		return;
+
+	s.unit = "ms";
+	s.value = t * 1e3;
+	emit(&s, "oversub/%s/iter_time", mode);
+	s.unit = "GB/s";
+	s.value = 3.0 * o->len / t / 1e9;
+	emit(&s, "oversub/%s/triad_bandwidth", mode);
+	s.unit = "pages";
+	s.value = DELTA(s1, s0, evictions);
+	emit(&s, "oversub/%s/evictions", mode);
+	s.value = DELTA(s1, s0, migrated_to_vram);
+	emit(&s, "oversub/%s/migrated_to_vram", mode);
+	s.unit = "MiB";
+	s.value = vram_size >> 20;
+	emit(&s, "oversub/%s/vram", mode);
+}
+
+static void bench_oversub(void)
+{
+	struct oversub_st st;
+	struct part part;
+	unsigned int twice;
+
+	for (twice = 0; twice <= 1; twice++) {
+		note("oversub: arrays of %s the VRAM (%" PRIu64 " MiB)",
+		     twice ? "twice" : "half", vram_size >> 20);
+		memset(&st, 0, sizeof(st));
+		st.twice = twice;
+		part = (struct part) {
+			.what = "oversub",
+			.setup = oversub_setup,
+			.rep = oversub_rep,
+			.st = &st,
+		};
+		run_parts(&part, 1);
+	}
+}
+
+/* --- Main ----------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+	uint64_t min_vram;
+} groups[] = {
+	/* 1 and 2: memcpy runs alongside the drivers. */
+	{ "migrate", bench_migrate, 2 * 128 * SZ_1M },
+	{ "remigrate", bench_remigrate, 2 * REMIGRATE_SIZE },
+	{ "gpufault", bench_gpufault, 0 },
+	{ "cpufault", bench_cpufault, 2 * CPUFAULT_SIZE },
+	{ "oversub", bench_oversub, 0 },
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: nvsvm-bench [-o FILE] [-r REPS] [-w WARMUP] [-d INDEX] [-H DEV] [GROUP...]\n"
+		"  -o FILE    append the samples to FILE (default: stdout)\n"
+		"  -r REPS    repetitions that count (default 5)\n"
+		"  -w WARMUP  repetitions before them, not counted (default 1)\n"
+		"  -d INDEX   nvsvm device (default 0)\n"
+		"  -H DEV     test_hmm device node (default /dev/hmm_dmirror0)\n"
+		"  GROUP      migrate (with memcpy), remigrate, gpufault, cpufault,\n"
+		"             oversub (default: all)\n");
+	exit(2);
+}
+
+static bool wanted(const char *name, int argc, char **argv)
+{
+	int a;
+
+	for (a = optind; a < argc; a++)
+		if (!strcmp(argv[a], name))
+			return true;
+	return optind == argc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	unsigned int i;
+	int opt, fd, ret;
+	double t;
+
+	while ((opt = getopt(argc, argv, "o:r:w:d:H:h")) != -1) {
+		switch (opt) {
+		case 'o':
+			path = optarg;
+			break;
+		case 'r':
+			reps = strtoul(optarg, NULL, 0);
+			break;
+		case 'w':
+			warmup = strtoul(optarg, NULL, 0);
+			break;
+		case 'd':
+			nvsvm_index = strtoul(optarg, NULL, 0);
+			break;
+		case 'H':
+			hmm_path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (!reps)
+		usage();
+	for (opt = optind; opt < argc; opt++) {
+		for (i = 0; i < ARRAY_SIZE(groups); i++)
+			if (!strcmp(argv[opt], groups[i].name))
+				break;
+		if (i == ARRAY_SIZE(groups))
+			usage();
+	}
+	out = path ? fopen(path, "a") : stdout;
+	if (!out)
+		die("%s: %s", path, strerror(errno));
+
+	fd = nvsvm_open_index(nvsvm_index);
+	if (fd < 0)
+		die("nvsvm device %u: %s", nvsvm_index, nvsvm_strerror(fd));
+	ret = nvsvm_getparam(fd, DRM_NVSVM_PARAM_VRAM_SIZE, &vram_size);
+	if (ret)
+		die("GETPARAM: %s", nvsvm_strerror(ret));
+	close(fd);
+	for (i = 0; i < ARRAY_SIZE(groups); i++)
+		if (wanted(groups[i].name, argc, argv) &&
+		    vram_size < groups[i].min_vram)
+			die("%s needs %" PRIu64 " MiB of VRAM, the device has %" PRIu64 " (vram_size_mb)",
+			    groups[i].name, groups[i].min_vram >> 20,
+			    vram_size >> 20);
+	note("nvsvm-bench: VRAM %" PRIu64 " MiB, %u warm-up + %u reps",
+	     vram_size >> 20, warmup, reps);
+
+	for (i = 0; i < ARRAY_SIZE(groups); i++) {
+		if (!wanted(groups[i].name, argc, argv))
+			continue;
+		t = now();
+		groups[i].fn();
+		note("%s: %.1f s", groups[i].name, now() - t);
+	}
+	if (out != stdout)
+		fclose(out);
+	return 0;
+}
