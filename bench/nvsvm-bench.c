@@ -459,6 +459,16 @@ static int hmm_open(void)
 	return fd;
 }
 
+/* test_hmm copies what it migrates back to user space, into this. */
+static void *hmm_mirror(size_t size)
+{
+	void *mirror = calloc(1, size);
+
+	if (!mirror)
+		die("malloc %zu", size);
+	return mirror;
+}
+
 /*
  * test_hmm's MIGRATE_TO_DEV also reads the migrated range back into @mirror
  * (its uAPI does so for the selftests' checks); that is part of its cost.
@@ -504,10 +514,7 @@ static void migrate_setup(void *arg)
 		m->g = gpu_open();
 	} else if (!strcmp(m->driver, "test_hmm")) {
 		m->hmm = hmm_open();
-		m->mirror = malloc(m->size);
-		if (!m->mirror)
-			die("malloc %zu", m->size);
-		memset(m->mirror, 0, m->size);
+		m->mirror = hmm_mirror(m->size);
 	}
 }
 
@@ -657,10 +664,7 @@ static void setting_setup(void *arg)
 		return;
 	}
 	t->hmm = hmm_open();
-	t->mirror = malloc(t->hmm_size);
-	if (!t->mirror)
-		die("malloc %zu", t->hmm_size);
-	memset(t->mirror, 0, t->hmm_size);
+	t->mirror = hmm_mirror(t->hmm_size);
 }
 
 /*
