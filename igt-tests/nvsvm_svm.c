@@ -76,6 +76,21 @@ static bool thp_available(void)
 	return n > 0 && !strstr(buf, "[never]");
 }
 
+/*
+ * A 2 MiB-aligned, MADV_HUGEPAGE region inside a 4 MiB mapping, whose
+ * start goes to *@raw for munmap(raw, 2 * SZ_2M).
+ */
+static uint64_t *map_thp(void **raw)
+{
+	uint64_t *buf;
+
+	igt_require_f(thp_available(), "transparent huge pages are off\n");
+	*raw = map_anon(2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	buf = (uint64_t *)(((uintptr_t)*raw + SZ_2M - 1) & ~(SZ_2M - 1));
+	igt_assert_eq(madvise(buf, SZ_2M, MADV_HUGEPAGE), 0);
+	return buf;
+}
+
 static void test_anon_read(void)
 {
 	size_t len = (1 << 20) + 24;
@@ -233,10 +248,7 @@ static void test_anon_write_huge(void)
 	void *raw;
 	uint64_t *buf;
 
-	igt_require_f(thp_available(), "transparent huge pages are off\n");
-	raw = map_anon(2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	buf = (uint64_t *)(((uintptr_t)raw + SZ_2M - 1) & ~(SZ_2M - 1));
-	igt_assert_eq(madvise(buf, SZ_2M, MADV_HUGEPAGE), 0);
+	buf = map_thp(&raw);
 
 	before = gpu_stats(&dev0);
 	gpu_ok(&dev0, nvsvm_op_fill(buf, SZ_2M, 0xd1));
@@ -777,10 +789,7 @@ static void test_atomic_thp(void)
 	void *raw;
 	size_t i;
 
-	igt_require_f(thp_available(), "transparent huge pages are off\n");
-	raw = map_anon(2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	buf = (uint64_t *)(((uintptr_t)raw + SZ_2M - 1) & ~(SZ_2M - 1));
-	igt_assert_eq(madvise(buf, SZ_2M, MADV_HUGEPAGE), 0);
+	buf = map_thp(&raw);
 
 	/* The GPU maps a THP with a 2 MiB page: it is one. */
 	before = gpu_stats(&dev0);
