@@ -406,6 +406,31 @@ int nvsvm_emu_access(struct nvsvm_emu *emu, struct nvsvm_emu_tlb *tlb,
 	}
 }
 
+/* One word: an atomic is a real one only if @atomic, else a read and a write. */
+static void nvsvm_emu_word_access(u64 *p, enum nvsvm_hw_access access,
+				  u64 *value, bool atomic)
+{
+	u64 old;
+
+	switch (access) {
+	case NVSVM_HW_ACCESS_READ:
+		*value = READ_ONCE(*p);
+		break;
+	case NVSVM_HW_ACCESS_WRITE:
+		WRITE_ONCE(*p, *value);
+		break;
+	case NVSVM_HW_ACCESS_ATOMIC:
+		if (atomic) {
+			*value = atomic64_fetch_add(*value, (atomic64_t *)p);
+			break;
+		}
+		old = READ_ONCE(*p);
+		WRITE_ONCE(*p, old + *value);
+		*value = old;
+		break;
+	}
+}
+
 /**
  * nvsvm_emu_phys_access() - Perform a translated 64-bit access.
  * @emu: The GPU.
@@ -432,27 +457,17 @@ int nvsvm_emu_phys_access(struct nvsvm_emu *emu,
 {
 	u64 addr = xlat->addr + (va & (BIT_ULL(xlat->shift) - 1));
 	unsigned long pfn;
-	u64 *p, old;
 	void *kaddr;
 
 	if (!IS_ALIGNED(addr, sizeof(u64)))
 		return -EIO;
 
 	if (xlat->aperture == NV_MMU_VER2_PTE_APERTURE_VIDEO_MEMORY) {
-		p = nvsvm_emu_vram_ptr(emu, addr, sizeof(u64));
+		u64 *p = nvsvm_emu_vram_ptr(emu, addr, sizeof(u64));
+
 		if (!p)
 			return -EIO;
-		switch (access) {
-		case NVSVM_HW_ACCESS_READ:
-			*value = READ_ONCE(*p);
-			break;
-		case NVSVM_HW_ACCESS_WRITE:
-			WRITE_ONCE(*p, *value);
-			break;
-		case NVSVM_HW_ACCESS_ATOMIC:
-			*value = atomic64_fetch_add(*value, (atomic64_t *)p);
-			break;
-		}
+		nvsvm_emu_word_access(p, access, value, true);
 		return 0;
 	}
 
@@ -460,20 +475,8 @@ int nvsvm_emu_phys_access(struct nvsvm_emu *emu,
 	if (!pfn_valid(pfn))
 		return -EIO;
 	kaddr = kmap_local_page(pfn_to_page(pfn));
-	p = kaddr + offset_in_page(addr);
-	switch (access) {
-	case NVSVM_HW_ACCESS_READ:
-		*value = READ_ONCE(*p);
-		break;
-	case NVSVM_HW_ACCESS_WRITE:
-		WRITE_ONCE(*p, *value);
-		break;
-	case NVSVM_HW_ACCESS_ATOMIC:
-		old = READ_ONCE(*p);
-		WRITE_ONCE(*p, old + *value);
-		*value = old;
-		break;
-	}
+	nvsvm_emu_word_access(kaddr + offset_in_page(addr), access, value,
+			      false);
 	kunmap_local(kaddr);
 	return 0;
 }
