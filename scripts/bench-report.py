@@ -151,6 +151,16 @@ def table(metrics, info):
 
     lines = []
     add = lines.append
+
+    def pairs(left, right, ratio_side, rows):
+        """One row per (key, label): the two settings, and the ratio that
+        the metric of @ratio_side carries, blank where it has none."""
+        for key, label in rows:
+            a, b = m(f"{left}/{key}"), m(f"{right}/{key}")
+            r = (a if ratio_side == "left" else b).get("ratio")
+            add(f"{label:34} {fmt(a.get('median'), a.get('unit', '')):>10} "
+                f"{fmt(b.get('median'), b.get('unit', '')):>10} "
+                f"{fx(r) if r is not None else '':>7}")
     reps = max((x["n"] for x in metrics.values()), default=0)
     add(f"nvsvm bench, {info['date']}: host {info['host_cpus']} CPUs ({info['host_cpu']}), "
         f"{info['qemu']} TCG guest with {info['guest_cpus']} CPU(s),")
@@ -179,30 +189,24 @@ def table(metrics, info):
 
     add("3. Remigration of a half-resident 32 MiB range (16 MiB already in VRAM)")
     add(f"{'':34} {'skip on':>10} {'skip off':>10} {'ratio':>7}")
-    for key, label in (("time", "time of the whole-range migrate (ms)"),
-                       ("notifier_invalidations", "notifier invalidations"),
-                       ("resident_pages_refaulted", "resident pages refaulted by GPU"),
-                       ("migration_invalidations", "pages unmapped by the migration"),
-                       ("invalidations_skipped", "invalidations skipped"),
-                       ("tlb_flushes", "GPU TLB flushes")):
-        on = m(f"remigrate/skip_on/{key}")
-        off = m(f"remigrate/skip_off/{key}")
-        add(f"{label:34} {fmt(on.get('median')):>10} {fmt(off.get('median')):>10}"
-            f" {fx(on.get('ratio')) if 'ratio' in on else '':>7}")
+    pairs("remigrate/skip_on", "remigrate/skip_off", "left",
+          (("time", "time of the whole-range migrate (ms)"),
+           ("notifier_invalidations", "notifier invalidations"),
+           ("resident_pages_refaulted", "resident pages refaulted by GPU"),
+           ("migration_invalidations", "pages unmapped by the migration"),
+           ("invalidations_skipped", "invalidations skipped"),
+           ("tlb_flushes", "GPU TLB flushes")))
     add("")
 
     add("4. GPU first-touch faults on 64 MiB of fresh memory")
     add(f"{'':34} {'4 KiB win':>10} {'2 MiB win':>10} {'ratio':>7}")
-    for key, label in (("sweep_pages_per_s", "sweep: pages/s (fill job)"),
-                       ("sweep_fault_batches", "sweep: fault batches"),
-                       ("touch_pages_per_s", "touch: pages/s (1 word/page)"),
-                       ("touch_fault_batches", "touch: fault batches"),
-                       ("touch_faults", "touch: faults read"),
-                       ("touch_pages_mapped", "touch: pages mapped")):
-        a = m(f"gpufault/win4k/{key}")
-        b = m(f"gpufault/win2048k/{key}")
-        add(f"{label:34} {fmt(a.get('median'), a.get('unit', '')):>10} "
-            f"{fmt(b.get('median'), b.get('unit', '')):>10} {fx(b.get('ratio')):>7}")
+    pairs("gpufault/win4k", "gpufault/win2048k", "right",
+          (("sweep_pages_per_s", "sweep: pages/s (fill job)"),
+           ("sweep_fault_batches", "sweep: fault batches"),
+           ("touch_pages_per_s", "touch: pages/s (1 word/page)"),
+           ("touch_fault_batches", "touch: fault batches"),
+           ("touch_faults", "touch: faults read"),
+           ("touch_pages_mapped", "touch: pages mapped")))
     add("")
 
     add("5. CPU fault-back (migrate_to_ram), 64 MiB in VRAM, one read per page")
