@@ -28,6 +28,10 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* How much a counter of struct drm_nvsvm_stats grew, for printing. */
+#define DELTA(after, before, field) \
+	((unsigned long long)((after).field - (before).field))
+
 /* A copy of @base with one member changed, for the malformed-argument checks. */
 #define WITH(base, member, value) \
 	({ __auto_type __w = (base); __w.member = (value); __w; })

@@ -33,10 +33,6 @@ IGT_TEST_DESCRIPTION("Device memory: migration of process pages to and from VRAM
 #define SKIP_OWN_MIGRATE NVSVM_PARAMS "/skip_own_migrate"
 #define CPU_FAULT_WINDOW NVSVM_PARAMS "/cpu_fault_window_kb"
 
-/* Growth of a counter between two snapshots. */
-#define DELTA(after, before, field) \
-	((unsigned long long)((after).field - (before).field))
-
 /* Device 0, bound to the test process. */
 static struct gpu dev0 = { .fd = -1 };
 static uint64_t vram_size;

@@ -518,9 +518,6 @@ static void test_fault_batching(void)
 
 /* --- atomics ------------------------------------------------------------- */
 
-#define DELTA(after, before, field) \
-	((unsigned long long)((after).field - (before).field))
-
 /* @rounds atomic adds of @addend to each of @words words at @dst, per job. */
 static void gpu_atomic_rounds(const struct gpu *g, uint64_t *dst,
 			      size_t words, unsigned int rounds,
