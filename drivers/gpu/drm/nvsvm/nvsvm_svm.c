@@ -279,6 +279,7 @@ static int nvsvm_svmm_map(struct nvsvm_svmm *svmm, u64 *pfns,
  * @write: Ask for write access (a write or an atomic fault is in it).
  * @atomic: An atomic fault is in it.
  * @vram: Set on success if the page at @va was mapped from this GPU's VRAM.
+ * @huge: Set on success if the CPU maps the page at @va with a PMD (a THP).
  */
 struct nvsvm_svm_window {
 	u64 va;
@@ -286,6 +287,7 @@ struct nvsvm_svm_window {
 	bool write;
 	bool atomic;
 	bool vram;
+	bool huge;
 };
 
 static bool nvsvm_svmm_place(struct nvsvm_svmm *svmm, u64 start, u64 end);
@@ -399,6 +401,8 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 			win->vram = (hpfn & HMM_PFN_VALID) &&
 				    nvsvm_dmem_page_is_ours(svmm->ndev,
 							    hmm_pfn_to_page(hpfn));
+			win->huge = (hpfn & HMM_PFN_VALID) &&
+				    hmm_pfn_to_map_order(hpfn);
 		}
 		break;
 	}
@@ -434,37 +438,26 @@ static int nvsvm_svm_split_thp(struct nvsvm_svmm *svmm,
 }
 
 /*
- * Get the page at @va ready for make_device_exclusive_range(): present,
- * writable, private to this process (a fault for write breaks COW, and
- * takes back an exclusive entry left behind by a retried attempt), and a
- * small folio.
+ * Get the page at @va ready for make_device_exclusive_range(). The fault-in
+ * for write that just mapped it has made it present, writable and private
+ * to this process (breaking COW, and taking back an exclusive entry left by
+ * a lost race); what is left is to refuse mappings that cannot be taken
+ * exclusive, and to split the THP of a @huge page.
  */
-static int nvsvm_svmm_exclusive_prepare(struct nvsvm_svmm *svmm, u64 va)
+static int nvsvm_svmm_exclusive_prepare(struct nvsvm_svmm *svmm, u64 va,
+					bool huge)
 {
 	struct mm_struct *mm = svmm->mm;
 	struct vm_area_struct *vma;
-	struct page *page;
-	bool large;
-	long n;
 	int ret = 0;
 
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, va);
 	if (!vma || !(vma->vm_flags & VM_WRITE) ||
-	    (vma->vm_flags & VM_SHARED) || is_vm_hugetlb_page(vma)) {
+	    (vma->vm_flags & VM_SHARED) || is_vm_hugetlb_page(vma))
 		ret = -EFAULT;
-		goto out;
-	}
-	n = get_user_pages_remote(mm, va, 1, FOLL_WRITE, &page, NULL);
-	if (n != 1) {
-		ret = n < 0 ? n : -EFAULT;
-		goto out;
-	}
-	large = folio_test_large(page_folio(page));
-	put_page(page);
-	if (large)
+	else if (huge)
 		ret = nvsvm_svm_split_thp(svmm, vma, va);
-out:
 	mmap_read_unlock(mm);
 	return ret;
 }
@@ -476,7 +469,8 @@ out:
  * the mapping through the notifier before it proceeds. One attempt:
  * -EAGAIN when something raced with it.
  */
-static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm, u64 va)
+static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm, u64 va,
+				      bool huge)
 {
 	struct nvsvm_device *ndev = svmm->ndev;
 	struct mm_struct *mm = svmm->mm;
@@ -485,7 +479,7 @@ static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm, u64 va)
 	u64 pfn;
 	int ret;
 
-	ret = nvsvm_svmm_exclusive_prepare(svmm, va);
+	ret = nvsvm_svmm_exclusive_prepare(svmm, va, huge);
 	if (!ret)
 		ret = nvsvm_vmm_reserve(svmm->vmm);
 	if (ret)
@@ -547,7 +541,7 @@ static int nvsvm_svmm_fault_atomic(struct nvsvm_svmm *svmm,
 		ret = nvsvm_svmm_fault_window(svmm, sdev, &page);
 		if (ret || page.vram || READ_ONCE(debug_atomic_no_exclusive))
 			break;
-		ret = nvsvm_svmm_grant_exclusive(svmm, va);
+		ret = nvsvm_svmm_grant_exclusive(svmm, va, page.huge);
 	} while (ret == -EAGAIN && time_before(jiffies, timeout));
 	mmput(mm);
 	return ret == -EAGAIN ? -EBUSY : ret;
