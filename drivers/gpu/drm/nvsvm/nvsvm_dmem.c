@@ -85,6 +85,11 @@ module_param(cpu_fault_window_kb, uint, 0644);
 MODULE_PARM_DESC(cpu_fault_window_kb,
 		 "Pages a CPU fault on VRAM brings back, in KiB: a power of two from 4 (one page, like nouveau) to 2048 (default 2048)");
 
+static unsigned int debug_migrate_delay_ms;
+module_param(debug_migrate_delay_ms, uint, 0600);
+MODULE_PARM_DESC(debug_migrate_delay_ms,
+		 "Debug: sleep this long in each step of a migration to VRAM, between migrate_vma_pages() and the GPU mapping, to widen the window of races with the CPU's page-table changes (default 0)");
+
 #define NVSVM_DMEM_CHUNK_SIZE	SZ_2M
 #define NVSVM_DMEM_CHUNK_PAGES	(NVSVM_DMEM_CHUNK_SIZE >> PAGE_SHIFT)
 #define NVSVM_DMEM_STEP		SZ_2M
@@ -522,6 +527,8 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 	ret = nvsvm_dmem_copy(dmem, src, dst, args.npages);
 
 	migrate_vma_pages(&args);
+	if (READ_ONCE(debug_migrate_delay_ms))
+		msleep(READ_ONCE(debug_migrate_delay_ms));
 
 	for (i = 0, moved = 0; i < args.npages; i++) {
 		struct page *dpage = migrate_pfn_to_page(dst[i]);

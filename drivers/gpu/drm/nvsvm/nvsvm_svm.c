@@ -3,6 +3,7 @@
  * Copyright 2026 The nvsvm authors
  */
 
+#include <linux/delay.h>
 #include <linux/hmm.h>
 #include <linux/hugetlb.h>
 #include <linux/io.h>
@@ -123,6 +124,11 @@ static bool debug_atomic_no_exclusive;
 module_param(debug_atomic_no_exclusive, bool, 0600);
 MODULE_PARM_DESC(debug_atomic_no_exclusive,
 		 "Debug: GPU atomic faults map system pages atomic-enabled without making them exclusive, so concurrent CPU updates get lost (default false)");
+
+static unsigned int debug_fault_delay_ms;
+module_param(debug_fault_delay_ms, uint, 0600);
+MODULE_PARM_DESC(debug_fault_delay_ms,
+		 "Debug: sleep this long before servicing each address space's faults, holding it, to widen the window of races with close and exit (default 0)");
 
 #define NVSVM_SVM_WINDOW_MAX	SZ_2M
 #define NVSVM_SVM_WINDOW_PAGES	(NVSVM_SVM_WINDOW_MAX >> PAGE_SHIFT)
@@ -758,6 +764,8 @@ static void nvsvm_svm_fault_work(struct work_struct *work)
 
 		nvsvm_stat_add(ndev, stats, NVSVM_STAT_FAULTS, i - first);
 		nvsvm_stat_add(ndev, stats, NVSVM_STAT_ATOMIC_FAULTS, atomics);
+		if (svmm && READ_ONCE(debug_fault_delay_ms))
+			msleep(READ_ONCE(debug_fault_delay_ms));
 		cancels = nvsvm_svm_service(sdev, svmm, first, out);
 		nvsvm_stat_add(ndev, stats, NVSVM_STAT_CANCELS, cancels);
 		if (svmm) {
