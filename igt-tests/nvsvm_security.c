@@ -1,0 +1,889 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright 2026 The nvsvm authors
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nvsvm_igt_svm.h"
+
+IGT_TEST_DESCRIPTION("Isolation and memory safety: no process reaches another's memory through the GPU, and no race ends in a use-after-free, an oops or a stale GPU mapping");
+
+#define SZ_64K		(64ul << 10)
+#define SZ_2M		(2ul << 20)
+#define PAGE_WORDS	(PAGE_SZ / 8)
+
+#define TO_SYS		DRM_NVSVM_MIGRATE_TO_SYSTEM
+#define TO_VRAM		DRM_NVSVM_MIGRATE_TO_VRAM
+
+#define NVSVM_PARAMS	"/sys/module/nvsvm/parameters/"
+
+/* Exit codes of the helper processes. */
+#define CHILD_OK	0
+#define CHILD_FAIL	1
+
+/* --- kernel log --------------------------------------------------------- */
+
+/*
+ * The run as a whole fails on any kernel report (scripts/dmesg-check.sh),
+ * but a subtest that provokes a use-after-free should fail itself, and
+ * name the report: read /dev/kmsg from a mark set when the subtest starts.
+ */
+static const char *const kernel_reports[] = {
+	"KASAN", "BUG:", "Oops", "WARNING:", "general protection fault",
+	"kernel BUG", "possible circular locking", "INFO: task",
+};
+
+static int kmsg_mark(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	igt_assert_f(fd >= 0, "/dev/kmsg: %s\n", strerror(errno));
+	igt_assert(lseek(fd, 0, SEEK_END) >= 0);
+	return fd;
+}
+
+/* Fail on the first kernel report logged since kmsg_mark(). */
+static void kmsg_assert_clean(int fd)
+{
+	char rec[8192];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(kernel_reports); i++)
+			igt_assert_f(!strstr(rec, kernel_reports[i]),
+				     "kernel report: %s", rec);
+	}
+	close(fd);
+}
+
+static void kmsg_note(const char *msg)
+{
+	int fd = open("/dev/kmsg", O_WRONLY);
+
+	if (fd >= 0) {
+		igt_assert(write(fd, msg, strlen(msg)) > 0);
+		close(fd);
+	}
+}
+
+/* --- module parameters -------------------------------------------------- */
+
+static bool param_read(const char *name, char *buf, size_t size)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), NVSVM_PARAMS "%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return true;
+}
+
+static void file_write(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY);
+
+	igt_assert_f(fd >= 0, "%s: %s\n", path, strerror(errno));
+	igt_assert_f(write(fd, value, strlen(value)) == (ssize_t)strlen(value),
+		     "%s <- %s: %s\n", path, value, strerror(errno));
+	close(fd);
+}
+
+static void param_write(const char *name, const char *value)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), NVSVM_PARAMS "%s", name);
+	file_write(path, value);
+}
+
+/* A debug window: set a delay parameter, or skip if the module lacks it. */
+static void param_require_set(const char *name, const char *value)
+{
+	char old[32];
+
+	igt_require_f(param_read(name, old, sizeof(old)),
+		      "nvsvm has no %s parameter\n", name);
+	param_write(name, value);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * SEC_NS + ts.tv_nsec;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000l };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static struct drm_nvsvm_stats dev_stats(int fd)
+{
+	struct drm_nvsvm_stats s;
+
+	igt_assert_eq(nvsvm_stats(fd, DRM_NVSVM_STATS_DEVICE, &s), 0);
+	return s;
+}
+
+/* The checksum of @len bytes of zeroes. */
+static uint64_t zero_checksum(size_t len)
+{
+	uint64_t *z = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint64_t sum = nvsvm_checksum(z, len);
+
+	munmap(z, len);
+	return sum;
+}
+
+/* --- fd-after-fork, fd-over-socket -------------------------------------- */
+
+#define PARENT_FIRST	0x1111000000000000ull
+#define PARENT_LATER	0x2222000000000000ull
+#define INTRUDER	0xbad0bad0bad0bad0ull
+
+/*
+ * Everything a process that did not bind @g's file tries with it: a GPU
+ * write and a GPU read of @buf, a migration and advice. Each must be
+ * refused with -EBADF. Returns the number of calls that were not.
+ */
+static int intrude(const struct gpu *g, uint64_t *buf, size_t len)
+{
+	uint64_t sum = 0, migrated, skipped;
+	uint32_t chan;
+	int ret, bad = 0;
+
+	ret = gpu_run(g, nvsvm_op_fill(buf, len, INTRUDER));
+	if (ret != -EBADF) {
+		fprintf(stderr, "GPU fill from another process: %d\n", ret);
+		bad++;
+	}
+	ret = gpu_run(g, nvsvm_op_checksum(&sum, buf, len));
+	if (ret != -EBADF) {
+		fprintf(stderr, "GPU read from another process: %d\n", ret);
+		bad++;
+	}
+	ret = nvsvm_migrate(g->fd, buf, len, TO_VRAM, &migrated, &skipped);
+	if (ret != -EBADF) {
+		fprintf(stderr, "MIGRATE from another process: %d\n", ret);
+		bad++;
+	}
+	ret = nvsvm_advise(g->fd, buf, len, DRM_NVSVM_ADVISE_PREFERRED_LOCATION,
+			   TO_VRAM);
+	if (ret != -EBADF) {
+		fprintf(stderr, "ADVISE from another process: %d\n", ret);
+		bad++;
+	}
+	ret = nvsvm_channel_create(g->fd, &chan);
+	if (ret != -EBADF) {
+		fprintf(stderr, "CHANNEL_CREATE from another process: %d\n", ret);
+		bad++;
+	}
+	return bad;
+}
+
+static void test_fd_after_fork(void)
+{
+	size_t len = 16 * PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct sync_pipe s;
+	struct gpu g;
+	pid_t pid;
+
+	cpu_fill(buf, len, PARENT_FIRST, STEP);
+	g = gpu_open(0);
+	assert_gpu_sees(&g, buf, len);
+
+	sync_open(&s, 1);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		sync_as_child(&s, 1, 0);
+		/* Wait for the parent's write after the fork. */
+		sync_await(s.down[0]);
+		_exit(intrude(&g, buf, len) ? CHILD_FAIL : CHILD_OK);
+	}
+	sync_as_parent(&s, 1);
+	cpu_fill(buf, len, PARENT_LATER, STEP);
+	sync_post(s.down[1]);
+	igt_assert_f(wait_child(pid) == CHILD_OK,
+		     "the child's calls on the inherited fd were not refused\n");
+	sync_close_parent(&s, 1);
+
+	/* Not a word of the parent changed, and the fd still works here. */
+	assert_buf(buf, len, PARENT_LATER, STEP);
+	assert_gpu_sees(&g, buf, len);
+	close(g.fd);
+	munmap(buf, len);
+}
+
+static int recv_fd(int sock, uint64_t *addr)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { addr, sizeof(*addr) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != sizeof(*addr))
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	return fd;
+}
+
+static void send_fd(int sock, int fd, uint64_t addr)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &addr, sizeof(addr) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+	igt_assert_eq(sendmsg(sock, &msg, 0), (int)sizeof(addr));
+}
+
+static void test_fd_over_socket(void)
+{
+	size_t len = 16 * PAGE_SZ;
+	uint64_t *buf;
+	struct gpu g;
+	int sv[2];
+	pid_t pid;
+
+	igt_require_f(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0,
+		      "no Unix sockets: %s\n", strerror(errno));
+
+	/* The receiver exists before the fd does: it shares nothing of it. */
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		struct gpu r = { .chan = 0 };
+		uint64_t addr;
+		char c = 0;
+		int bad;
+
+		close(sv[0]);
+		r.fd = recv_fd(sv[1], &addr);
+		if (r.fd < 0)
+			_exit(CHILD_FAIL);
+		/* The channel handle the sender created first is 1. */
+		r.chan = 1;
+		/* The same address in this process: map it, so it is valid. */
+		mmap((void *)addr, len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		bad = intrude(&r, (uint64_t *)addr, len);
+		if (write(sv[1], &c, 1) != 1)
+			_exit(CHILD_FAIL);
+		_exit(bad ? CHILD_FAIL : CHILD_OK);
+	}
+	close(sv[1]);
+
+	buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	cpu_fill(buf, len, PARENT_FIRST, STEP);
+	g = gpu_open(0);
+	igt_assert_eq(g.chan, 1);
+	assert_gpu_sees(&g, buf, len);
+	send_fd(sv[0], g.fd, (uintptr_t)buf);
+
+	igt_assert_f(wait_child(pid) == CHILD_OK,
+		     "the receiver's calls on the passed fd were not refused\n");
+	close(sv[0]);
+	assert_buf(buf, len, PARENT_FIRST, STEP);
+	assert_gpu_sees(&g, buf, len);
+	close(g.fd);
+	munmap(buf, len);
+}
+
+/* --- close-during-fault, exit-during-fault ------------------------------- */
+
+#define FAULT_DELAY_MS	"400"
+
+/* Submit a job whose first access faults, and return once it has faulted. */
+static void submit_faulting_job(const struct gpu *g, uint64_t *buf,
+				size_t len)
+{
+	struct drm_nvsvm_stats d0 = dev_stats(g->fd), d1;
+	struct drm_nvsvm_op op = nvsvm_op_fill(buf, len, 0x77);
+	uint64_t job, t0 = now_ns();
+
+	igt_assert_eq(nvsvm_job_submit(g->fd, g->chan, &op, 1, &job), 0);
+	/* The fault worker counts the fault before its debug delay. */
+	do {
+		sleep_ms(5);
+		d1 = dev_stats(g->fd);
+	} while (d1.faults == d0.faults && now_ns() - t0 < 5 * SEC_NS);
+	igt_assert_f(d1.faults > d0.faults, "the job never faulted\n");
+}
+
+static void test_close_during_fault(void)
+{
+	size_t len = 4 * PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	int kmsg = kmsg_mark();
+	struct gpu g;
+
+	param_require_set("debug_fault_delay_ms", FAULT_DELAY_MS);
+	g = gpu_open(0);
+	submit_faulting_job(&g, buf, len);
+	/* The fault worker holds the address space; the file goes away. */
+	close(g.fd);
+	sleep_ms(2 * atoi(FAULT_DELAY_MS));
+	param_write("debug_fault_delay_ms", "0");
+
+	/* The device still serves another file. */
+	g = gpu_open(0);
+	cpu_fill(buf, len, 1, STEP);
+	assert_gpu_sees(&g, buf, len);
+	close(g.fd);
+	munmap(buf, len);
+	kmsg_assert_clean(kmsg);
+}
+
+static void test_exit_during_fault(void)
+{
+	int kmsg = kmsg_mark();
+	struct gpu g;
+	pid_t pid;
+
+	param_require_set("debug_fault_delay_ms", FAULT_DELAY_MS);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		size_t len = 4 * PAGE_SZ;
+		uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE);
+
+		g = gpu_open(0);
+		submit_faulting_job(&g, buf, len);
+		/* Exit with the fault in flight: the files close here. */
+		_exit(CHILD_OK);
+	}
+	igt_assert_eq(wait_child(pid), CHILD_OK);
+	sleep_ms(2 * atoi(FAULT_DELAY_MS));
+	param_write("debug_fault_delay_ms", "0");
+
+	g = gpu_open(0);
+	{
+		uint64_t word = 5;
+
+		assert_gpu_sees(&g, &word, sizeof(word));
+	}
+	close(g.fd);
+	kmsg_assert_clean(kmsg);
+}
+
+/* --- secretmem ---------------------------------------------------------- */
+
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447
+#endif
+
+static void test_secretmem(void)
+{
+	size_t len = 4 * PAGE_SZ;
+	uint64_t sum = POISON, migrated = 0, skipped = 0;
+	int kmsg = kmsg_mark();
+	uint64_t *buf;
+	struct gpu g;
+	int fd, ret;
+
+	fd = syscall(SYS_memfd_secret, 0);
+	igt_require_f(fd >= 0, "memfd_secret: %s\n", strerror(errno));
+	igt_assert_eq(ftruncate(fd, len), 0);
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	igt_assert(buf != MAP_FAILED);
+	cpu_fill(buf, len, 0x5ec2e7, STEP);
+
+	g = gpu_open(0);
+	/* No device reads or writes secret memory: the job fails cleanly. */
+	ret = gpu_run(&g, nvsvm_op_checksum(&sum, buf, len));
+	igt_assert_f(ret == -EFAULT, "GPU read of secretmem: %d\n", ret);
+	igt_assert_eq_u64(sum, POISON);
+	ret = gpu_run(&g, nvsvm_op_fill(buf, len, INTRUDER));
+	igt_assert_f(ret == -EFAULT, "GPU write of secretmem: %d\n", ret);
+	ret = nvsvm_migrate(g.fd, buf, len, TO_VRAM, &migrated, &skipped);
+	igt_assert_f(ret == -EFAULT, "MIGRATE of secretmem: %d\n", ret);
+	assert_buf(buf, len, 0x5ec2e7, STEP);
+
+	/* The device works on. */
+	cpu_fill(&sum, sizeof(sum), 3, 0);
+	assert_gpu_sees(&g, &sum, sizeof(sum));
+	close(g.fd);
+	munmap(buf, len);
+	close(fd);
+	kmsg_assert_clean(kmsg);
+}
+
+/* --- migrate-vs-dontneed ------------------------------------------------ */
+
+#define RACE_LOOPS	6
+#define RACE_PAGES	32
+#define SECRET		0x5ec2e75ec2e70000ull
+
+struct migrate_thread {
+	const struct gpu *g;
+	void *buf;
+	size_t len;
+	int ret;
+};
+
+static void *migrate_fn(void *arg)
+{
+	struct migrate_thread *t = arg;
+	uint64_t migrated, skipped;
+
+	t->ret = nvsvm_migrate(t->g->fd, t->buf, t->len, TO_VRAM, &migrated,
+			       &skipped);
+	return NULL;
+}
+
+/*
+ * In another process: fill @len bytes with SECRET and move them to VRAM,
+ * where they take the VRAM pages just freed.
+ */
+static void other_process_fills_vram(size_t len)
+{
+	pid_t pid = fork();
+
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		uint64_t *mine = map_anon(len, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE);
+		struct gpu o = gpu_open(0);
+		uint64_t migrated, skipped;
+
+		cpu_fill(mine, len, SECRET, STEP);
+		if (nvsvm_migrate(o.fd, mine, len, TO_VRAM, &migrated,
+				  &skipped))
+			_exit(CHILD_FAIL);
+		/* Keep it in VRAM until the parent has looked. */
+		pause();
+		_exit(CHILD_OK);
+	}
+	/* Give it time to migrate. */
+	sleep_ms(300);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void test_migrate_vs_dontneed(void)
+{
+	size_t len = RACE_PAGES * PAGE_SZ;
+	uint64_t zeroes = zero_checksum(len);
+	unsigned int seed = 12;
+	int kmsg = kmsg_mark();
+	struct gpu g;
+
+	param_require_set("debug_migrate_delay_ms", "100");
+	g = gpu_open(0);
+	srand(seed);
+	for (int loop = 0; loop < RACE_LOOPS; loop++) {
+		uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE);
+		struct migrate_thread t = { &g, buf, len, 0 };
+		pthread_t thread;
+		uint64_t sum;
+
+		cpu_fill(buf, len, SECRET + loop, STEP);
+		assert_gpu_sees(&g, buf, len);
+
+		igt_assert_eq(pthread_create(&thread, NULL, migrate_fn, &t), 0);
+		/* Inside the migration's window: after setup, before the end. */
+		sleep_ms(20 + rand() % 40);
+		igt_assert_eq(madvise(buf, len, MADV_DONTNEED), 0);
+		pthread_join(thread, NULL);
+		igt_assert_f(!t.ret, "MIGRATE: %d\n", t.ret);
+
+		/* The CPU sees zeroes now; the GPU must see them too. */
+		sum = gpu_checksum(&g, buf, len);
+		igt_assert_f(sum == zeroes,
+			     "loop %d (seed %u): the GPU reads data the CPU dropped\n",
+			     loop, seed);
+
+		/* And never another process's data through stale PTEs. */
+		other_process_fills_vram(len);
+		sum = gpu_checksum(&g, buf, len);
+		igt_assert_f(sum == zeroes,
+			     "loop %d (seed %u): the GPU reads another process's VRAM\n",
+			     loop, seed);
+		assert_buf(buf, len, 0, 0);
+		munmap(buf, len);
+	}
+	param_write("debug_migrate_delay_ms", "0");
+	close(g.fd);
+	kmsg_assert_clean(kmsg);
+}
+
+/* --- fault-inject -------------------------------------------------------- */
+
+#define FI_DIR		"/sys/kernel/debug/"
+#define FI_MAX_NTH	400
+
+static int fail_nth_fd = -1;
+
+static void fault_inject_setup(void)
+{
+	static const char *const knobs[][2] = {
+		{ FI_DIR "failslab/ignore-gfp-wait", "N" },
+		{ FI_DIR "failslab/verbose", "0" },
+		{ FI_DIR "fail_page_alloc/ignore-gfp-wait", "N" },
+		{ FI_DIR "fail_page_alloc/ignore-gfp-highmem", "N" },
+		{ FI_DIR "fail_page_alloc/min-order", "0" },
+		{ FI_DIR "fail_page_alloc/verbose", "0" },
+	};
+
+	fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	igt_require_f(fail_nth_fd >= 0,
+		      "no fault injection (CONFIG_FAULT_INJECTION): %s\n",
+		      strerror(errno));
+	igt_require_f(access(FI_DIR "failslab", F_OK) == 0,
+		      "no failslab in debugfs\n");
+	for (size_t i = 0; i < ARRAY_SIZE(knobs); i++)
+		file_write(knobs[i][0], knobs[i][1]);
+	/* scripts/dmesg-check.sh tolerates allocation-failure traces here. */
+	kmsg_note("nvsvm-fault-inject: begin\n");
+}
+
+static void fault_inject_teardown(void)
+{
+	kmsg_note("nvsvm-fault-inject: end\n");
+	close(fail_nth_fd);
+	fail_nth_fd = -1;
+}
+
+static void fail_nth_arm(int nth)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%d", nth);
+
+	igt_assert_eq(pwrite(fail_nth_fd, buf, n, 0), n);
+}
+
+/* Disarm; true if the armed failure was injected. */
+static bool fail_nth_disarm(void)
+{
+	char buf[16] = { 0 };
+
+	igt_assert(pread(fail_nth_fd, buf, sizeof(buf) - 1, 0) > 0);
+	fail_nth_arm(0);
+	return atoi(buf) == 0;
+}
+
+enum fi_op { FI_TO_VRAM, FI_TO_SYS, FI_CPU_FAULT, FI_EVICT };
+
+static const char *const fi_names[] = {
+	[FI_TO_VRAM] = "migrate to VRAM",
+	[FI_TO_SYS] = "migrate to system",
+	[FI_CPU_FAULT] = "CPU fault-back",
+	[FI_EVICT] = "eviction",
+};
+
+/*
+ * Run @op with its @nth allocation failing. Whatever fails, every word of
+ * the buffers keeps its value. Returns whether the failure was injected.
+ */
+static bool fault_inject_one(const struct gpu *g, enum fi_op op, int nth,
+			     uint64_t vram_size)
+{
+	size_t len = 64 * PAGE_SZ;
+	/* Eviction: fill VRAM, then ask for more, under injection. */
+	size_t fill = op == FI_EVICT ? vram_size : 0;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint64_t *big = fill ? map_anon(fill, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE) : NULL;
+	uint64_t first = 0x100000ull * nth + op, migrated, skipped;
+	volatile uint64_t *w = buf;
+	bool injected;
+	int ret = 0;
+
+	cpu_fill(buf, len, first, STEP);
+	if (big) {
+		cpu_fill(big, fill, ~first, STEP);
+		igt_assert_eq(nvsvm_migrate(g->fd, big, fill, TO_VRAM,
+					    &migrated, &skipped), 0);
+	}
+	if (op == FI_TO_SYS || op == FI_CPU_FAULT)
+		igt_assert_eq(nvsvm_migrate(g->fd, buf, len, TO_VRAM,
+					    &migrated, &skipped), 0);
+
+	fail_nth_arm(nth);
+	switch (op) {
+	case FI_TO_VRAM:
+	case FI_EVICT:
+		ret = nvsvm_migrate(g->fd, buf, len, TO_VRAM, &migrated,
+				    &skipped);
+		break;
+	case FI_TO_SYS:
+		ret = nvsvm_migrate(g->fd, buf, len, TO_SYS, &migrated,
+				    &skipped);
+		break;
+	case FI_CPU_FAULT:
+		/* A read that faults the page back: it must not SIGBUS. */
+		(void)w[PAGE_WORDS * 3 + 1];
+		break;
+	}
+	injected = fail_nth_disarm();
+	igt_assert_f(!ret || ret == -ENOMEM, "%s, allocation %d failing: %s\n",
+		     fi_names[op], nth, nvsvm_strerror(ret));
+
+	/* Not a word lost or replaced, seen by the GPU and by the CPU. */
+	igt_assert_eq_u64(gpu_checksum(g, buf, len),
+			  nvsvm_checksum(buf, len));
+	assert_buf(buf, len, first, STEP);
+	if (big) {
+		assert_buf(big, fill, ~first, STEP);
+		munmap(big, fill);
+	}
+	munmap(buf, len);
+	return injected;
+}
+
+static void test_fault_inject(void)
+{
+	int kmsg = kmsg_mark();
+	uint64_t vram_size;
+	struct gpu g;
+
+	g = gpu_open(0);
+	igt_assert_eq(nvsvm_getparam(g.fd, DRM_NVSVM_PARAM_VRAM_SIZE,
+				     &vram_size), 0);
+	fault_inject_setup();
+	for (enum fi_op op = FI_TO_VRAM; op <= FI_EVICT; op++) {
+		int nth;
+
+		for (nth = 1; nth <= FI_MAX_NTH; nth++) {
+			if (!fault_inject_one(&g, op, nth, vram_size))
+				break;
+		}
+		igt_info("%s: %d allocation points failed in turn\n",
+			 fi_names[op], nth - 1);
+		igt_assert_f(nth > 1, "%s: no allocation to fail\n",
+			     fi_names[op]);
+	}
+	fault_inject_teardown();
+	close(g.fd);
+	kmsg_assert_clean(kmsg);
+}
+
+/* --- migrate-sigkill ---------------------------------------------------- */
+
+#define KILL_LEN	(256ul << 20)
+
+static void test_migrate_sigkill(void)
+{
+	int kmsg = kmsg_mark();
+	struct sync_pipe s;
+	uint64_t t0, t1;
+	struct gpu g;
+	pid_t pid;
+
+	sync_open(&s, 1);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		uint64_t *big = map_anon(KILL_LEN, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE);
+		uint64_t migrated, skipped;
+
+		sync_as_child(&s, 1, 0);
+		g = gpu_open(0);
+		memset(big, 0x3c, KILL_LEN);
+		sync_post(s.up[1]);
+		/* Through all of VRAM several times over: seconds. */
+		nvsvm_migrate(g.fd, big, KILL_LEN, TO_VRAM, &migrated,
+			      &skipped);
+		_exit(CHILD_OK);
+	}
+	sync_as_parent(&s, 1);
+	sync_await(s.up[0]);
+	sleep_ms(300);
+	t0 = now_ns();
+	kill(pid, SIGKILL);
+	igt_assert_eq(wait_child(pid), 128 + SIGKILL);
+	t1 = now_ns();
+	sync_close_parent(&s, 1);
+	igt_info("SIGKILL to exit during MIGRATE: %.3f s\n",
+		 (t1 - t0) / 1e9);
+	igt_assert_f(t1 - t0 < SEC_NS,
+		     "a killed MIGRATE took %.3f s to end\n", (t1 - t0) / 1e9);
+
+	/* The device works on. */
+	g = gpu_open(0);
+	{
+		size_t len = SZ_2M;
+		uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE);
+		uint64_t migrated, skipped;
+
+		cpu_fill(buf, len, 9, STEP);
+		igt_assert_eq(nvsvm_migrate(g.fd, buf, len, TO_VRAM, &migrated,
+					    &skipped), 0);
+		igt_assert_eq_u64(migrated, len / PAGE_SZ);
+		assert_gpu_sees(&g, buf, len);
+		assert_buf(buf, len, 9, STEP);
+		munmap(buf, len);
+	}
+	close(g.fd);
+	kmsg_assert_clean(kmsg);
+}
+
+/* --- atomic-pte-mapped-thp ---------------------------------------------- */
+
+#define MTHP_64K	"/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled"
+#define KPF_COMPOUND_TAIL	16
+
+/* Whether the page at @addr is a tail page of a large folio. */
+static bool page_is_tail(void *addr)
+{
+	uint64_t pme, flags = 0;
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	int kpf = open("/proc/kpageflags", O_RDONLY);
+
+	igt_assert(pm >= 0 && kpf >= 0);
+	igt_assert_eq(pread(pm, &pme, 8, (uintptr_t)addr / PAGE_SZ * 8), 8);
+	igt_assert(pme & (1ull << 63));
+	igt_assert_eq(pread(kpf, &flags, 8, (pme & ((1ull << 55) - 1)) * 8), 8);
+	close(pm);
+	close(kpf);
+	return flags & (1ull << KPF_COMPOUND_TAIL);
+}
+
+static void test_atomic_pte_mapped_thp(void)
+{
+	char old[64] = "never";
+	int kmsg = kmsg_mark();
+	size_t len = SZ_64K;
+	uint64_t *buf, t0, t1;
+	char *raw;
+	struct gpu g;
+	int fd, ret;
+
+	fd = open(MTHP_64K, O_RDWR);
+	igt_require_f(fd >= 0, "no 64 KiB mTHP: %s\n", strerror(errno));
+	igt_assert(read(fd, old, sizeof(old) - 1) > 0);
+	close(fd);
+	file_write(MTHP_64K, "always");
+
+	/* A 64 KiB folio, mapped by PTEs. */
+	raw = map_anon(2 * len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	buf = (uint64_t *)(((uintptr_t)raw + len - 1) & ~(len - 1));
+	cpu_fill(buf, len, 0x4000, 0);
+	igt_require_f(page_is_tail(buf + PAGE_WORDS),
+		      "the buffer did not get a 64 KiB folio\n");
+
+	g = gpu_open(0);
+	t0 = now_ns();
+	ret = gpu_run(&g, nvsvm_op_atomic_add(buf + PAGE_WORDS + 3, 8, 5));
+	t1 = now_ns();
+	igt_info("GPU atomic on a PTE-mapped 64 KiB folio: %d in %.3f s\n",
+		 ret, (t1 - t0) / 1e9);
+	igt_assert_f(!ret, "the atomic failed: %s\n", nvsvm_strerror(ret));
+	igt_assert_eq_u64(buf[PAGE_WORDS + 3], 0x4005);
+	buf[PAGE_WORDS + 3] = 0x4000;
+	assert_buf(buf, len, 0x4000, 0);
+
+	close(g.fd);
+	munmap(raw, 2 * len);
+	old[strcspn(old, "\n")] = 0;
+	/* "always [inherit] madvise never": restore the bracketed one. */
+	if (strchr(old, '[')) {
+		char *v = strchr(old, '[') + 1;
+
+		v[strcspn(v, "]")] = 0;
+		file_write(MTHP_64K, v);
+	}
+	kmsg_assert_clean(kmsg);
+}
+
+igt_main
+{
+	igt_describe("A child that inherits the fd over fork() cannot run GPU jobs, migrate or advise on the parent's address space.");
+	igt_subtest("fd-after-fork")
+		test_fd_after_fork();
+
+	igt_describe("A process that receives the fd over SCM_RIGHTS cannot reach the sender's memory.");
+	igt_subtest("fd-over-socket")
+		test_fd_over_socket();
+
+	igt_describe("Closing the file while the fault worker services its fault leaves nothing freed in use.");
+	igt_subtest("close-during-fault")
+		test_close_during_fault();
+
+	igt_describe("A process exits while its GPU fault is in flight; nothing freed stays in use.");
+	igt_subtest("exit-during-fault")
+		test_exit_during_fault();
+
+	igt_describe("memfd_secret memory never reaches the GPU: jobs fail with -EFAULT, MIGRATE too, with no oops.");
+	igt_subtest("secretmem")
+		test_secretmem();
+
+	igt_describe("MADV_DONTNEED in the middle of a migration to VRAM leaves no GPU mapping of the freed VRAM.");
+	igt_subtest("migrate-vs-dontneed")
+		test_migrate_vs_dontneed();
+
+	igt_describe("Every allocation of MIGRATE, the CPU fault-back and eviction fails in turn; no word is lost.");
+	igt_subtest("fault-inject")
+		test_fault_inject();
+
+	igt_describe("SIGKILL ends a large MIGRATE in well under a second, and the device works on.");
+	igt_subtest("migrate-sigkill")
+		test_migrate_sigkill();
+
+	igt_describe("A GPU atomic on a PTE-mapped large folio succeeds, and at once.");
+	igt_subtest("atomic-pte-mapped-thp")
+		test_atomic_pte_mapped_thp();
+}
