@@ -518,7 +518,11 @@ static void nvsvm_test_pfn_map_all_invalid(struct kunit *test)
 						pfns), -EINVAL);
 }
 
-/* Tables are freed when their last entry is unmapped. */
+/*
+ * Tables leave the tree when their last entry is unmapped, and their VRAM
+ * is freed by the next flush: until the GPU's invalidate has returned, a
+ * walk in flight may still read them.
+ */
 static void nvsvm_test_vmm_unmap_frees(struct kunit *test)
 {
 	struct nvsvm_fixture *fx = test->priv;
@@ -553,6 +557,8 @@ static void nvsvm_test_vmm_unmap_frees(struct kunit *test)
 			0);
 	nvsvm_vmm_unmap(fx->vmm, NVSVM_TEST_VA, SZ_4M);
 	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 1);
+	KUNIT_EXPECT_EQ(test, nvsvm_vram_used(fx->vram), base + 5 * SZ_4K);
+	nvsvm_vmm_flush(fx->vmm, NVSVM_TEST_VA, SZ_4M);
 	KUNIT_EXPECT_EQ(test, nvsvm_vram_used(fx->vram), base);
 
 	/* A 2 MiB page: unmapping part of it splits it, the rest frees all. */
@@ -571,6 +577,8 @@ static void nvsvm_test_vmm_unmap_frees(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xlat.addr, fx->data[1] + 2 * SZ_64K);
 	nvsvm_vmm_unmap(fx->vmm, NVSVM_TEST_VA, SZ_2M);
 	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 1);
+	KUNIT_EXPECT_NE(test, nvsvm_vram_used(fx->vram), base);
+	nvsvm_vmm_flush_all(fx->vmm);
 	KUNIT_EXPECT_EQ(test, nvsvm_vram_used(fx->vram), base);
 }
 
