@@ -548,7 +548,7 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 
 	migrate_vma_finalize(&args);
 	*migrated += moved;
-	nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_MIGRATED_TO_VRAM, moved);
+	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_MIGRATED_TO_VRAM, moved);
 out_put:
 	kref_put(&zdd->ref, nvsvm_dmem_zdd_release);
 	return ret;

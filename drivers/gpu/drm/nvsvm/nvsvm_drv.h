@@ -63,7 +63,6 @@ struct nvsvm_device {
  * @channels: Exec-engine channels by handle.
  * @jobs: Fences of the jobs not waited for yet, by job id.
  * @njobs: Number of entries in @jobs.
- * @stats: Counters of this file.
  */
 struct nvsvm_file {
 	struct nvsvm_device *ndev;
@@ -72,7 +71,6 @@ struct nvsvm_file {
 	struct xarray channels;
 	struct xarray jobs;
 	unsigned int njobs;
-	struct nvsvm_stats stats;
 };
 
 /**

@@ -71,7 +71,7 @@ int nvsvm_svm_init_ioctl(struct drm_device *drm, void *data,
 		ret = -EBUSY;
 		goto out_unlock;
 	}
-	svmm = nvsvm_svmm_create(nfile->ndev, current->mm, &nfile->stats);
+	svmm = nvsvm_svmm_create(nfile->ndev, current->mm);
 	if (IS_ERR(svmm))
 		ret = PTR_ERR(svmm);
 	else
@@ -232,7 +232,7 @@ int nvsvm_job_submit_ioctl(struct drm_device *drm, void *data,
 	xa_store(&nfile->jobs, id, fence, GFP_KERNEL);
 	nfile->njobs++;
 	args->job = id;
-	nvsvm_stat_add(nfile->ndev, &nfile->stats, NVSVM_STAT_JOBS, 1);
+	nvsvm_stat_add(nfile->ndev, &nfile->svmm->stats, NVSVM_STAT_JOBS, 1);
 out_unlock:
 	mutex_unlock(&nfile->lock);
 out_free:
@@ -283,11 +283,11 @@ int nvsvm_job_wait_ioctl(struct drm_device *drm, void *data,
 
 	status = dma_fence_get_status(fence);
 	args->status = status < 0 ? status : 0;
-	if (status < 0)
-		nvsvm_stat_add(nfile->ndev, &nfile->stats,
-			       NVSVM_STAT_JOBS_FAILED, 1);
-
 	mutex_lock(&nfile->lock);
+	/* A job exists only once SVM_INIT has bound the file. */
+	if (status < 0)
+		nvsvm_stat_add(nfile->ndev, &nfile->svmm->stats,
+			       NVSVM_STAT_JOBS_FAILED, 1);
 	if (xa_cmpxchg(&nfile->jobs, args->job, fence, NULL, 0) == fence) {
 		nfile->njobs--;
 		dma_fence_put(fence);
@@ -303,6 +303,8 @@ int nvsvm_job_wait_ioctl(struct drm_device *drm, void *data,
  * @data: &struct drm_nvsvm_stats.
  * @file: The file.
  *
+ * The file's counters are those of its SVMM, all zero before SVM_INIT.
+ *
  * Return: 0; -EINVAL for unknown flags or nonzero padding.
  */
 int nvsvm_stats_ioctl(struct drm_device *drm, void *data,
@@ -310,17 +312,21 @@ int nvsvm_stats_ioctl(struct drm_device *drm, void *data,
 {
 	struct drm_nvsvm_stats *args = data;
 	struct nvsvm_file *nfile = to_nvsvm_file(file);
-	struct nvsvm_stats *stats;
+	struct nvsvm_stats *stats = NULL;
 	__u64 *out = &args->faults;
 	unsigned int i;
 
 	if (args->flags & ~DRM_NVSVM_STATS_DEVICE || args->pad)
 		return -EINVAL;
 
-	stats = args->flags & DRM_NVSVM_STATS_DEVICE ?
-		&nfile->ndev->svm.stats : &nfile->stats;
+	mutex_lock(&nfile->lock);
+	if (args->flags & DRM_NVSVM_STATS_DEVICE)
+		stats = &nfile->ndev->svm.stats;
+	else if (nfile->svmm)
+		stats = &nfile->svmm->stats;
 	for (i = 0; i < NVSVM_STAT_COUNT; i++)
-		out[i] = atomic64_read(&stats->count[i]);
+		out[i] = stats ? atomic64_read(&stats->count[i]) : 0;
+	mutex_unlock(&nfile->lock);
 	return 0;
 }
 

@@ -197,7 +197,7 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 
 	if (range->event == MMU_NOTIFY_MIGRATE && range->owner == ndev &&
 	    READ_ONCE(skip_own_migrate)) {
-		nvsvm_stat_add(ndev, svmm->stats,
+		nvsvm_stat_add(ndev, &svmm->stats,
 			       NVSVM_STAT_INVALIDATIONS_SKIPPED, 1);
 		mutex_unlock(&svmm->mutex);
 		return true;
@@ -208,10 +208,10 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 	if (start < end && !READ_ONCE(debug_skip_invalidate)) {
 		nvsvm_vmm_unmap(svmm->vmm, start, end - start);
 		nvsvm_vmm_flush(svmm->vmm, start, end - start);
-		nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_INVALIDATIONS, 1);
-		nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_INVALIDATIONS, 1);
+		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
 		if (range->event == MMU_NOTIFY_EXCLUSIVE)
-			nvsvm_stat_add(ndev, svmm->stats,
+			nvsvm_stat_add(ndev, &svmm->stats,
 				       NVSVM_STAT_EXCLUSIVE_REVOCATIONS, 1);
 	}
 
@@ -268,12 +268,12 @@ static int nvsvm_svmm_map(struct nvsvm_svmm *svmm, u64 *pfns,
 	huge = svmm->vmm->huge_mapped;
 	ret = nvsvm_vmm_pfn_map(svmm->vmm, range->start, npages, pfns);
 	nvsvm_vmm_flush(svmm->vmm, range->start, range->end - range->start);
-	nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
 	if (ret)
 		return ret;
 
-	nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_PAGES_MAPPED, mapped);
-	nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_HUGE_MAPPED,
+	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_PAGES_MAPPED, mapped);
+	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_HUGE_MAPPED,
 		       svmm->vmm->huge_mapped - huge);
 	return 0;
 }
@@ -509,9 +509,9 @@ static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm, u64 va,
 					NVSVM_VMM_PFN_WRITE | NVSVM_VMM_PFN_ATOMIC);
 		ret = nvsvm_vmm_pfn_map(svmm->vmm, va, 1, &pfn);
 		nvsvm_vmm_flush(svmm->vmm, va, PAGE_SIZE);
-		nvsvm_stat_add(ndev, svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
 		if (!ret)
-			nvsvm_stat_add(ndev, svmm->stats,
+			nvsvm_stat_add(ndev, &svmm->stats,
 				       NVSVM_STAT_EXCLUSIVE_GRANTS, 1);
 	}
 	mutex_unlock(&svmm->mutex);
@@ -745,7 +745,7 @@ static void nvsvm_svm_fault_work(struct work_struct *work)
 	for (first = 0; first < n; first = i) {
 		u64 inst = sdev->faults[first].inst;
 		struct nvsvm_svmm *svmm = nvsvm_svmm_lookup(sdev, inst);
-		struct nvsvm_stats *stats = svmm ? svmm->stats : NULL;
+		struct nvsvm_stats *stats = svmm ? &svmm->stats : NULL;
 		unsigned int cancels, atomics = 0;
 
 		/* Merge the faults of one page, keeping the strongest access. */
@@ -834,15 +834,15 @@ void nvsvm_svm_migrating(struct nvsvm_device *ndev, struct mm_struct *mm,
 					(j - i) << PAGE_SHIFT);
 			nvsvm_vmm_flush(svmm->vmm, start + (i << PAGE_SHIFT),
 					(j - i) << PAGE_SHIFT);
-			nvsvm_stat_add(ndev, svmm->stats,
+			nvsvm_stat_add(ndev, &svmm->stats,
 				       NVSVM_STAT_TLB_FLUSHES, 1);
 			n += j - i;
 		}
 		mutex_unlock(&svmm->mutex);
-		nvsvm_stat_add(ndev, svmm->stats,
+		nvsvm_stat_add(ndev, &svmm->stats,
 			       NVSVM_STAT_MIGRATION_INVALIDATIONS, n);
 		if (!to_vram)
-			atomic64_add(n, &svmm->stats->count[NVSVM_STAT_MIGRATED_TO_SYS]);
+			atomic64_add(n, &svmm->stats.count[NVSVM_STAT_MIGRATED_TO_SYS]);
 		nvsvm_svmm_put(svmm);
 		index++;
 	}
@@ -869,7 +869,7 @@ void nvsvm_svmm_map_pfns(struct nvsvm_svmm *svmm, u64 start,
 	mutex_lock(&svmm->mutex);
 	nvsvm_vmm_pfn_map(svmm->vmm, start, npages, pfns);
 	nvsvm_vmm_flush(svmm->vmm, start, npages << PAGE_SHIFT);
-	nvsvm_stat_add(svmm->ndev, svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+	nvsvm_stat_add(svmm->ndev, &svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
 	mutex_unlock(&svmm->mutex);
 }
 
@@ -877,14 +877,12 @@ void nvsvm_svmm_map_pfns(struct nvsvm_svmm *svmm, u64 start,
  * nvsvm_svmm_create() - Mirror an address space into a new GPU VM.
  * @ndev: The GPU.
  * @mm: The address space, normally current->mm.
- * @stats: The counters of the file that will own the SVMM.
  *
  * Context: Process context; takes the mmap lock for writing.
  * Return: The SVMM, or an ERR_PTR().
  */
 struct nvsvm_svmm *nvsvm_svmm_create(struct nvsvm_device *ndev,
-				     struct mm_struct *mm,
-				     struct nvsvm_stats *stats)
+				     struct mm_struct *mm)
 {
 	struct nvsvm_svmm *svmm;
 	int ret;
@@ -893,7 +891,6 @@ struct nvsvm_svmm *nvsvm_svmm_create(struct nvsvm_device *ndev,
 	if (!svmm)
 		return ERR_PTR(-ENOMEM);
 	svmm->ndev = ndev;
-	svmm->stats = stats;
 	mutex_init(&svmm->mutex);
 	kref_init(&svmm->kref);
 	spin_lock_init(&svmm->advice_lock);

@@ -110,7 +110,9 @@ struct nvsvm_svm_device {
  * @mutex: The svmm lock; see DOC: Locking in nvsvm_svm.c.
  * @kref: References: the file's, and the fault worker's while it services.
  * @inst: Instance of @vmm, as the fault buffer reports it.
- * @stats: Counters of the file that owns this SVMM.
+ * @stats: Counters of the file that owns this SVMM. They live here, not in
+ *	the file: the fault worker, a migration and the notifier may still
+ *	count through an SVMM after the file is closed.
  * @advice_lock: Protects @advice and @nadvice.
  * @advice: Ranges whose preferred location is VRAM.
  * @nadvice: Number of entries in @advice.
@@ -123,7 +125,7 @@ struct nvsvm_svmm {
 	struct mutex mutex; /* see DOC: Locking */
 	struct kref kref;
 	u64 inst;
-	struct nvsvm_stats *stats;
+	struct nvsvm_stats stats;
 	spinlock_t advice_lock; /* protects advice, nadvice */
 	struct nvsvm_svm_advice {
 		u64 start;
@@ -136,8 +138,7 @@ int nvsvm_svm_device_init(struct nvsvm_device *ndev);
 void nvsvm_svm_device_fini(struct nvsvm_device *ndev);
 
 struct nvsvm_svmm *nvsvm_svmm_create(struct nvsvm_device *ndev,
-				     struct mm_struct *mm,
-				     struct nvsvm_stats *stats);
+				     struct mm_struct *mm);
 void nvsvm_svmm_destroy(struct nvsvm_svmm *svmm);
 
 void nvsvm_svm_migrating(struct nvsvm_device *ndev, struct mm_struct *mm,
