@@ -157,14 +157,23 @@ struct drm_nvsvm_getparam {
  *
  * Jobs are programs of &struct drm_nvsvm_op run by the exec engine on a
  * channel. Jobs of one channel run in order; channels run concurrently.
+ *
+ * A file belongs to the process whose address space it mirrors. A process
+ * that holds the file without being that process, a child that inherited
+ * it over fork() or a process that received it over SCM_RIGHTS, can only
+ * query %DRM_IOCTL_NVSVM_GETPARAM: every other ioctl fails with -EBADF,
+ * and never reads, writes or moves the owner's memory. A child that wants
+ * the GPU opens the device itself.
  */
 
 /**
  * struct drm_nvsvm_svm_init - Argument of %DRM_IOCTL_NVSVM_SVM_INIT.
  *
  * Binds the calling process's address space to a new GPU VM of this file.
- * A file mirrors one address space; a second call fails with -EBUSY. The
- * binding lasts until the file is closed.
+ * A file mirrors one address space; a second call fails with -EBUSY, or
+ * with -EBADF from another process. The binding lasts until the file is
+ * closed, and makes the file the calling process's (see DOC: Shared
+ * virtual memory).
  */
 struct drm_nvsvm_svm_init {
 	/** @flags: Must be zero. */

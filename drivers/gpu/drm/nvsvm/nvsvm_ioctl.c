@@ -46,6 +46,23 @@ static struct nvsvm_file *to_nvsvm_file(struct drm_file *file)
 	return file->driver_priv;
 }
 
+/*
+ * A file belongs to the process whose address space SVM_INIT bound. Any
+ * other process that holds it, inherited over fork() or received over
+ * SCM_RIGHTS, would otherwise run jobs on that address space, read and
+ * write it, and migrate it, without any of the checks that ptrace or
+ * process_vm_readv() make. Every ioctl but GETPARAM refuses such a caller
+ * with -EBADF, as amdkfd does.
+ */
+static int nvsvm_file_check_caller(struct nvsvm_file *nfile)
+{
+	lockdep_assert_held(&nfile->lock);
+
+	if (nfile->svmm && nfile->svmm->mm != current->mm)
+		return -EBADF;
+	return 0;
+}
+
 /**
  * nvsvm_svm_init_ioctl() - Mirror the caller's address space on this file.
  * @drm: The DRM device.
@@ -53,7 +70,8 @@ static struct nvsvm_file *to_nvsvm_file(struct drm_file *file)
  * @file: The file.
  *
  * Return: 0; -EINVAL for nonzero flags or padding; -EBUSY if the file
- * mirrors an address space already; -ENOMEM.
+ * mirrors the caller's address space already; -EBADF if it mirrors another
+ * process's; -ENOMEM.
  */
 int nvsvm_svm_init_ioctl(struct drm_device *drm, void *data,
 			 struct drm_file *file)
@@ -68,7 +86,7 @@ int nvsvm_svm_init_ioctl(struct drm_device *drm, void *data,
 
 	mutex_lock(&nfile->lock);
 	if (nfile->svmm) {
-		ret = -EBUSY;
+		ret = nvsvm_file_check_caller(nfile) ?: -EBUSY;
 		goto out_unlock;
 	}
 	svmm = nvsvm_svmm_create(nfile->ndev, current->mm);
@@ -87,8 +105,9 @@ out_unlock:
  * @data: &struct drm_nvsvm_channel_create.
  * @file: The file.
  *
- * Return: 0; -EINVAL for nonzero flags; -ENOENT before SVM_INIT; -ENOSPC
- * past %NVSVM_MAX_CHANNELS; -ENOMEM.
+ * Return: 0; -EINVAL for nonzero flags; -ENOENT before SVM_INIT; -EBADF
+ * from a process other than the file's; -ENOSPC past %NVSVM_MAX_CHANNELS;
+ * -ENOMEM.
  */
 int nvsvm_channel_create_ioctl(struct drm_device *drm, void *data,
 			       struct drm_file *file)
@@ -107,6 +126,9 @@ int nvsvm_channel_create_ioctl(struct drm_device *drm, void *data,
 		ret = -ENOENT;
 		goto out_unlock;
 	}
+	ret = nvsvm_file_check_caller(nfile);
+	if (ret)
+		goto out_unlock;
 	ret = xa_alloc(&nfile->channels, &handle, XA_ZERO_ENTRY,
 		       XA_LIMIT(1, NVSVM_MAX_CHANNELS), GFP_KERNEL);
 	if (ret) {
@@ -132,23 +154,29 @@ out_unlock:
  * @data: &struct drm_nvsvm_channel_destroy.
  * @file: The file.
  *
- * Return: 0; -EINVAL for nonzero padding; -ENOENT for an unknown handle.
+ * Return: 0; -EINVAL for nonzero padding; -EBADF from a process other than
+ * the file's; -ENOENT for an unknown handle.
  */
 int nvsvm_channel_destroy_ioctl(struct drm_device *drm, void *data,
 				struct drm_file *file)
 {
 	struct drm_nvsvm_channel_destroy *args = data;
 	struct nvsvm_file *nfile = to_nvsvm_file(file);
-	struct nvsvm_hw_chan *chan;
+	struct nvsvm_hw_chan *chan = NULL;
+	int ret;
 
 	if (args->pad)
 		return -EINVAL;
 
 	mutex_lock(&nfile->lock);
-	chan = xa_load(&nfile->channels, args->handle);
+	ret = nvsvm_file_check_caller(nfile);
+	if (!ret)
+		chan = xa_load(&nfile->channels, args->handle);
 	if (chan)
 		xa_erase(&nfile->channels, args->handle);
 	mutex_unlock(&nfile->lock);
+	if (ret)
+		return ret;
 	if (!chan)
 		return -ENOENT;
 
@@ -182,8 +210,9 @@ static int nvsvm_job_copy_ops(const struct drm_nvsvm_job_submit *args,
  * Every operation is copied and validated before the job is queued.
  *
  * Return: 0; -EINVAL for nonzero flags, a bad count, stride or operation;
- * -EFAULT for an unreadable @ops; -ENOENT for an unknown channel; -EBUSY
- * with %NVSVM_MAX_JOBS jobs not waited for; -ENOMEM.
+ * -EFAULT for an unreadable @ops; -EBADF from a process other than the
+ * file's; -ENOENT for an unknown channel; -EBUSY with %NVSVM_MAX_JOBS jobs
+ * not waited for; -ENOMEM.
  */
 int nvsvm_job_submit_ioctl(struct drm_device *drm, void *data,
 			   struct drm_file *file)
@@ -210,6 +239,9 @@ int nvsvm_job_submit_ioctl(struct drm_device *drm, void *data,
 		goto out_free;
 
 	mutex_lock(&nfile->lock);
+	ret = nvsvm_file_check_caller(nfile);
+	if (ret)
+		goto out_unlock;
 	chan = xa_load(&nfile->channels, args->channel);
 	if (!chan || xa_is_zero(chan)) {
 		ret = -ENOENT;
@@ -247,8 +279,9 @@ out_free:
  * @file: The file.
  *
  * Return: 0 with the job's status in &drm_nvsvm_job_wait.status; -EINVAL
- * for nonzero flags, job id 0 or a timeout over an hour; -ENOENT for an
- * unknown job; -ETIME when the timeout passed; -ERESTARTSYS on a signal.
+ * for nonzero flags, job id 0 or a timeout over an hour; -EBADF from a
+ * process other than the file's; -ENOENT for an unknown job; -ETIME when
+ * the timeout passed; -ERESTARTSYS on a signal.
  */
 int nvsvm_job_wait_ioctl(struct drm_device *drm, void *data,
 			 struct drm_file *file)
@@ -257,7 +290,7 @@ int nvsvm_job_wait_ioctl(struct drm_device *drm, void *data,
 	struct nvsvm_file *nfile = to_nvsvm_file(file);
 	struct dma_fence *fence;
 	long timeout;
-	int status;
+	int status, ret;
 
 	if (args->flags || args->timeout_ns > NVSVM_WAIT_MAX_NS || !args->job)
 		return -EINVAL;
@@ -265,12 +298,15 @@ int nvsvm_job_wait_ioctl(struct drm_device *drm, void *data,
 		return -ENOENT;	/* no such id is ever handed out */
 
 	mutex_lock(&nfile->lock);
-	fence = xa_load(&nfile->jobs, args->job);
+	ret = nvsvm_file_check_caller(nfile);
+	fence = ret ? NULL : xa_load(&nfile->jobs, args->job);
 	if (fence && !xa_is_zero(fence))
 		dma_fence_get(fence);
 	else
 		fence = NULL;
 	mutex_unlock(&nfile->lock);
+	if (ret)
+		return ret;
 	if (!fence)
 		return -ENOENT;
 
@@ -305,7 +341,8 @@ int nvsvm_job_wait_ioctl(struct drm_device *drm, void *data,
  *
  * The file's counters are those of its SVMM, all zero before SVM_INIT.
  *
- * Return: 0; -EINVAL for unknown flags or nonzero padding.
+ * Return: 0; -EINVAL for unknown flags or nonzero padding; -EBADF from a
+ * process other than the file's.
  */
 int nvsvm_stats_ioctl(struct drm_device *drm, void *data,
 		      struct drm_file *file)
@@ -315,19 +352,21 @@ int nvsvm_stats_ioctl(struct drm_device *drm, void *data,
 	struct nvsvm_stats *stats = NULL;
 	__u64 *out = &args->faults;
 	unsigned int i;
+	int ret;
 
 	if (args->flags & ~DRM_NVSVM_STATS_DEVICE || args->pad)
 		return -EINVAL;
 
 	mutex_lock(&nfile->lock);
+	ret = nvsvm_file_check_caller(nfile);
 	if (args->flags & DRM_NVSVM_STATS_DEVICE)
 		stats = &nfile->ndev->svm.stats;
 	else if (nfile->svmm)
 		stats = &nfile->svmm->stats;
-	for (i = 0; i < NVSVM_STAT_COUNT; i++)
+	for (i = 0; i < NVSVM_STAT_COUNT && !ret; i++)
 		out[i] = stats ? atomic64_read(&stats->count[i]) : 0;
 	mutex_unlock(&nfile->lock);
-	return 0;
+	return ret;
 }
 
 /* Validate a user range: page aligned, nonempty, inside the user space. */
@@ -341,14 +380,17 @@ static int nvsvm_check_range(u64 addr, u64 size, u64 max)
 	return 0;
 }
 
+/* The SVMM of a file for its owner, or ERR_PTR(-ENOENT) or ERR_PTR(-EBADF). */
 static struct nvsvm_svmm *nvsvm_file_svmm(struct nvsvm_file *nfile)
 {
 	struct nvsvm_svmm *svmm;
+	int ret;
 
 	mutex_lock(&nfile->lock);
-	svmm = nfile->svmm;
+	svmm = nfile->svmm ?: ERR_PTR(-ENOENT);
+	ret = nvsvm_file_check_caller(nfile);
 	mutex_unlock(&nfile->lock);
-	return svmm;
+	return ret ? ERR_PTR(ret) : svmm;
 }
 
 /**
@@ -358,8 +400,9 @@ static struct nvsvm_svmm *nvsvm_file_svmm(struct nvsvm_file *nfile)
  * @file: The file.
  *
  * Return: 0 with the counts filled in, even when no page moved; -EINVAL
- * for bad flags, target or range; -ENOENT before SVM_INIT; -ESRCH when the
- * mirrored process is gone; -ENOMEM.
+ * for bad flags, target or range; -ENOENT before SVM_INIT; -EBADF from a
+ * process other than the file's; -ESRCH when the mirrored process is gone;
+ * -ENOMEM.
  */
 int nvsvm_migrate_ioctl(struct drm_device *drm, void *data,
 			struct drm_file *file)
@@ -375,8 +418,8 @@ int nvsvm_migrate_ioctl(struct drm_device *drm, void *data,
 		return -EINVAL;
 	/* The SVMM lives as long as the file, which this call holds. */
 	svmm = nvsvm_file_svmm(to_nvsvm_file(file));
-	if (!svmm)
-		return -ENOENT;
+	if (IS_ERR(svmm))
+		return PTR_ERR(svmm);
 
 	ret = nvsvm_dmem_migrate(svmm, args->addr, args->addr + args->size,
 				 args->target == DRM_NVSVM_MIGRATE_TO_VRAM,
@@ -395,7 +438,8 @@ int nvsvm_migrate_ioctl(struct drm_device *drm, void *data,
  * @file: The file.
  *
  * Return: 0; -EINVAL for bad flags, padding, attribute, value or range;
- * -ENOENT before SVM_INIT; -ENOSPC with too many advised ranges.
+ * -ENOENT before SVM_INIT; -EBADF from a process other than the file's;
+ * -ENOSPC with too many advised ranges.
  */
 int nvsvm_advise_ioctl(struct drm_device *drm, void *data,
 		       struct drm_file *file)
@@ -409,8 +453,8 @@ int nvsvm_advise_ioctl(struct drm_device *drm, void *data,
 	    nvsvm_check_range(args->addr, args->size, U64_MAX))
 		return -EINVAL;
 	svmm = nvsvm_file_svmm(to_nvsvm_file(file));
-	if (!svmm)
-		return -ENOENT;
+	if (IS_ERR(svmm))
+		return PTR_ERR(svmm);
 
 	return nvsvm_svmm_advise(svmm, args->addr, args->addr + args->size,
 				 args->value == DRM_NVSVM_MIGRATE_TO_VRAM);
