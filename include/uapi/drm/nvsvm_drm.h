@@ -164,6 +164,15 @@ struct drm_nvsvm_getparam {
  * query %DRM_IOCTL_NVSVM_GETPARAM: every other ioctl fails with -EBADF,
  * and never reads, writes or moves the owner's memory. A child that wants
  * the GPU opens the device itself.
+ *
+ * Some memory no device may touch, whatever its protection says. A job
+ * access to it fails the job with -EFAULT, and %DRM_IOCTL_NVSVM_MIGRATE of
+ * a range that includes it fails with -EFAULT before anything moves:
+ *
+ * - memfd_secret() memory, which is reserved to its process's CPU;
+ * - VM_IO and VM_PFNMAP mappings, which have no pages to mirror;
+ * - ranges registered with userfaultfd for missing or minor faults, since
+ *   a device fault cannot wait for the userspace handler.
  */
 
 /**

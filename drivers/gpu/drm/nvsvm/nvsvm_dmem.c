@@ -511,10 +511,14 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 		goto out_put;
 
 	for (i = 0; i < args.npages; i++) {
-		struct page *dpage;
+		struct page *spage = migrate_pfn_to_page(src[i]), *dpage;
 
-		/* Unpopulated pages stay so: no VRAM for zeroes. */
-		if (!(src[i] & MIGRATE_PFN_MIGRATE) || !migrate_pfn_to_page(src[i]))
+		/*
+		 * Unpopulated pages stay so: no VRAM for zeroes. Only anonymous
+		 * pages can move to device-private memory; migrate_vma_pages()
+		 * would refuse the others, so give them no VRAM.
+		 */
+		if (!(src[i] & MIGRATE_PFN_MIGRATE) || !spage || !PageAnon(spage))
 			continue;
 		dpage = nvsvm_dmem_alloc(dmem, zdd);
 		if (!dpage)
@@ -639,6 +643,32 @@ out_free:
 	return ret;
 }
 
+/* Refuse a whole range if any of it is memory no device may touch. */
+static int nvsvm_dmem_check_range(struct mm_struct *mm, u64 start, u64 end)
+{
+	struct vm_area_struct *vma;
+	int ret;
+
+	for (vma = find_vma(mm, start); vma && vma->vm_start < end;
+	     vma = find_vma(mm, vma->vm_end)) {
+		ret = nvsvm_svm_vma_check(vma);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Whether migrate_vma can move any page of @vma: it refuses the first
+ * three itself, and a shared mapping holds no anonymous page. Asked before
+ * any VRAM is allocated, or evicted, for the VMA.
+ */
+static bool nvsvm_dmem_vma_migratable(struct vm_area_struct *vma)
+{
+	return !is_vm_hugetlb_page(vma) && !vma_is_dax(vma) &&
+	       !(vma->vm_flags & (VM_SPECIAL | VM_SHARED));
+}
+
 /**
  * nvsvm_dmem_migrate() - Migrate a range of an SVMM's address space.
  * @svmm: The SVMM; its GPU is the VRAM side.
@@ -647,10 +677,13 @@ out_free:
  * @to_vram: To VRAM, or to system memory.
  * @migrated: Incremented by the number of pages moved.
  *
- * Pages that cannot move stay where they are; that is not an error.
+ * Pages that cannot move stay where they are; that is not an error. The
+ * range is refused as a whole if any of it is memory no device may touch
+ * (DOC: VMA policy in nvsvm_svm.c).
  *
  * Context: Process context; takes the SVMM's mmap lock for reading.
- * Return: 0; -ESRCH when the address space is gone; -ENOMEM.
+ * Return: 0; -ESRCH when the address space is gone; -EFAULT for memory no
+ * device may touch; -ENOMEM.
  */
 int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 		       bool to_vram, u64 *migrated)
@@ -672,6 +705,7 @@ int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 	}
 
 	mmap_read_lock(mm);
+	ret = nvsvm_dmem_check_range(mm, start, end);
 	for (addr = start; addr < end && !ret;) {
 		struct vm_area_struct *vma = find_vma(mm, addr);
 		u64 next;
@@ -681,10 +715,10 @@ int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 		addr = max_t(u64, addr, vma->vm_start);
 		next = min3((u64)vma->vm_end, end,
 			    ALIGN_DOWN(addr, NVSVM_DMEM_STEP) + NVSVM_DMEM_STEP);
-		if (to_vram)
+		if (nvsvm_dmem_vma_migratable(vma) && to_vram)
 			ret = nvsvm_dmem_step_to_vram(svmm, vma, addr, next,
 						      src, dst, pfns, &moved);
-		else
+		else if (nvsvm_dmem_vma_migratable(vma))
 			ret = nvsvm_dmem_step_to_sys(svmm->ndev, vma, addr,
 						     next, NULL, src, dst,
 						     &moved);

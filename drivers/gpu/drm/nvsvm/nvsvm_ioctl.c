@@ -401,7 +401,8 @@ static struct nvsvm_svmm *nvsvm_file_svmm(struct nvsvm_file *nfile)
  *
  * Return: 0 with the counts filled in, even when no page moved; -EINVAL
  * for bad flags, target or range; -ENOENT before SVM_INIT; -EBADF from a
- * process other than the file's; -ESRCH when the mirrored process is gone;
+ * process other than the file's; -EFAULT for memory no device may touch
+ * (see nvsvm_svm_vma_check()); -ESRCH when the mirrored process is gone;
  * -ENOMEM.
  */
 int nvsvm_migrate_ioctl(struct drm_device *drm, void *data,

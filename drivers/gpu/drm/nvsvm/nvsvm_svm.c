@@ -6,6 +6,7 @@
 #include <linux/delay.h>
 #include <linux/hmm.h>
 #include <linux/hugetlb.h>
+#include <linux/magic.h>
 #include <linux/io.h>
 #include <linux/memremap.h>
 #include <linux/migrate.h>
@@ -160,6 +161,50 @@ void nvsvm_stat_add(struct nvsvm_device *ndev, struct nvsvm_stats *stats,
 	atomic64_add(n, &ndev->svm.stats.count[stat]);
 	if (stats)
 		atomic64_add(n, &stats->count[stat]);
+}
+
+/**
+ * DOC: VMA policy
+ *
+ * Some memory no device may touch, whatever the protection of its mapping
+ * says, and hmm_range_fault() and migrate_vma do not refuse all of it the
+ * way get_user_pages() does. nvsvm_svm_vma_check() is the one place that
+ * decides; every GPU fault-in, exclusive grant and migration asks it about
+ * the VMA before it faults, allocates VRAM or evicts anything. It refuses:
+ *
+ * - memfd_secret() memory: its pages are gone from the kernel's direct map
+ *   and are meant for their process's CPU alone;
+ * - VM_IO and VM_PFNMAP mappings, which have no struct pages to mirror;
+ * - userfaultfd ranges registered for missing or minor faults: a device
+ *   fault cannot return VM_FAULT_RETRY to wait for the userspace handler,
+ *   so handle_userfault() would only fail it, and warn.
+ *
+ * A refused GPU access is cancelled and its job fails with -EFAULT; a
+ * refused MIGRATE fails with -EFAULT before anything moves.
+ */
+
+/**
+ * nvsvm_svm_vma_check() - May a device access a VMA at all?
+ * @vma: The VMA.
+ *
+ * See DOC: VMA policy.
+ *
+ * Context: The VMA's mmap lock held.
+ * Return: 0, or -EFAULT for a VMA no device may touch.
+ */
+int nvsvm_svm_vma_check(struct vm_area_struct *vma)
+{
+	mmap_assert_locked(vma->vm_mm);
+
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
+		return -EFAULT;
+	if (vma->vm_flags & (VM_UFFD_MISSING | VM_UFFD_MINOR))
+		return -EFAULT;
+	/* vma_is_secretmem() is not exported; its file system is known. */
+	if (vma->vm_file &&
+	    file_inode(vma->vm_file)->i_sb->s_magic == SECRETMEM_MAGIC)
+		return -EFAULT;
+	return 0;
 }
 
 /*
@@ -351,9 +396,9 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);
 		mmap_read_lock(mm);
 		vma = vma_lookup(mm, win->va);
-		if (!vma) {
+		ret = vma ? nvsvm_svm_vma_check(vma) : -EFAULT;
+		if (ret) {
 			mmap_read_unlock(mm);
-			ret = -EFAULT;
 			break;
 		}
 		range.start = max_t(u64, start, vma->vm_start);
@@ -459,7 +504,7 @@ static int nvsvm_svmm_exclusive_prepare(struct nvsvm_svmm *svmm, u64 va,
 
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, va);
-	if (!vma || !(vma->vm_flags & VM_WRITE) ||
+	if (!vma || nvsvm_svm_vma_check(vma) || !(vma->vm_flags & VM_WRITE) ||
 	    (vma->vm_flags & VM_SHARED) || is_vm_hugetlb_page(vma))
 		ret = -EFAULT;
 	else if (huge)

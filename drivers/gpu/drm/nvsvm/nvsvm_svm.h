@@ -18,6 +18,7 @@
 
 struct mm_struct;
 struct nvsvm_device;
+struct vm_area_struct;
 
 /** define NVSVM_SVM_MAX_ADVICE - Most advised ranges per SVMM. */
 #define NVSVM_SVM_MAX_ADVICE	64
@@ -148,6 +149,8 @@ void nvsvm_svmm_map_pfns(struct nvsvm_svmm *svmm, u64 start,
 			 unsigned long npages, const u64 *pfns);
 int nvsvm_svmm_advise(struct nvsvm_svmm *svmm, u64 start, u64 end,
 		      bool vram);
+
+int nvsvm_svm_vma_check(struct vm_area_struct *vma);
 
 void nvsvm_stat_add(struct nvsvm_device *ndev, struct nvsvm_stats *stats,
 		    enum nvsvm_stat stat, u64 n);
