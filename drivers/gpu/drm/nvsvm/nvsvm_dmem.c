@@ -55,9 +55,11 @@
  * 4. Copy through the copy engine, contiguous runs coalesced into single
  *    copies, then migrate_vma_pages().
  * 5. To VRAM: write VRAM PTEs for the pages that moved, through the PFN-map
- *    writer, which skips the invalid entries of the others. Then
- *    migrate_vma_finalize(). The destination pages stay locked until then,
- *    so a CPU fault cannot take them back before they are mapped.
+ *    writer, which skips the invalid entries of the others, and only if no
+ *    invalidation ran since step 1 (MADV_DONTNEED can zap the migration
+ *    entries of locked pages). Then migrate_vma_finalize(). The destination
+ *    pages stay locked until then, so a CPU fault cannot take them back
+ *    before they are mapped.
  *
  * When no chunk has a free page and VRAM has no room for another chunk,
  * the least recently filled chunk is evicted with migrate_device_range():
@@ -495,8 +497,8 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 		.pgmap_owner = ndev,
 		.flags = MIGRATE_VMA_SELECT_SYSTEM,
 	};
+	unsigned long i, npages = (end - start) >> PAGE_SHIFT, moved, seq;
 	struct nvsvm_dmem_zdd *zdd;
-	unsigned long i, npages = (end - start) >> PAGE_SHIFT, moved;
 	int ret;
 
 	zdd = kzalloc(sizeof(*zdd), GFP_KERNEL);
@@ -509,6 +511,11 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 	ret = migrate_vma_setup(&args);
 	if (ret)
 		goto out_put;
+	/*
+	 * The CPU page table entries of the pages are migration entries now,
+	 * but MADV_DONTNEED can still zap them: see nvsvm_svmm_map_pfns().
+	 */
+	seq = mmu_interval_read_begin(&svmm->notifier);
 
 	for (i = 0; i < args.npages; i++) {
 		struct page *spage = migrate_pfn_to_page(src[i]), *dpage;
@@ -548,7 +555,7 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 	}
 	/* Pages that did not move keep their PTEs: their entries are invalid. */
 	if (moved)
-		nvsvm_svmm_map_pfns(svmm, start, args.npages, pfns);
+		nvsvm_svmm_map_pfns(svmm, start, args.npages, pfns, seq);
 
 	migrate_vma_finalize(&args);
 	*migrated += moved;

@@ -899,22 +899,31 @@ void nvsvm_svm_migrating(struct nvsvm_device *ndev, struct mm_struct *mm,
  * @start: Address of the first page.
  * @npages: Number of entries in @pfns.
  * @pfns: PFN-map entries; invalid ones leave their PTEs as they are.
+ * @seq: mmu_interval_read_begin() of the SVMM's notifier, taken once the
+ *	CPU page table entries of the pages were known.
  *
- * The migration that calls this holds the pages locked, so no
- * invalidation can race with the mapping.
+ * Locked pages do not keep their CPU page table entries in place: a
+ * migration's entries can be zapped (MADV_DONTNEED takes only the mmap
+ * read lock) and its new pages freed at migrate_vma_finalize(). So the
+ * PTEs are written, as in fault servicing, only if no invalidation ran
+ * since @seq; otherwise nothing is mapped and the pages fault in later.
  *
  * Context: Process context.
  */
 void nvsvm_svmm_map_pfns(struct nvsvm_svmm *svmm, u64 start,
-			 unsigned long npages, const u64 *pfns)
+			 unsigned long npages, const u64 *pfns,
+			 unsigned long seq)
 {
 	/* Without a table the page simply faults in later. */
 	if (nvsvm_vmm_reserve(svmm->vmm))
 		return;
 	mutex_lock(&svmm->mutex);
-	nvsvm_vmm_pfn_map(svmm->vmm, start, npages, pfns);
-	nvsvm_vmm_flush(svmm->vmm, start, npages << PAGE_SHIFT);
-	nvsvm_stat_add(svmm->ndev, &svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+	if (!mmu_interval_read_retry(&svmm->notifier, seq)) {
+		nvsvm_vmm_pfn_map(svmm->vmm, start, npages, pfns);
+		nvsvm_vmm_flush(svmm->vmm, start, npages << PAGE_SHIFT);
+		nvsvm_stat_add(svmm->ndev, &svmm->stats,
+			       NVSVM_STAT_TLB_FLUSHES, 1);
+	}
 	mutex_unlock(&svmm->mutex);
 }
 

@@ -146,7 +146,8 @@ void nvsvm_svm_migrating(struct nvsvm_device *ndev, struct mm_struct *mm,
 			 u64 start, const unsigned long *dst,
 			 unsigned long npages, bool to_vram);
 void nvsvm_svmm_map_pfns(struct nvsvm_svmm *svmm, u64 start,
-			 unsigned long npages, const u64 *pfns);
+			 unsigned long npages, const u64 *pfns,
+			 unsigned long seq);
 int nvsvm_svmm_advise(struct nvsvm_svmm *svmm, u64 start, u64 end,
 		      bool vram);
 
