@@ -320,8 +320,9 @@ static void nvsvm_dmem_abort(unsigned long *dst, unsigned long npages)
 
 /*
  * Copy every page with a destination: src[i] to dst[i], migrate-pfn
- * encoded. Contiguous runs become one copy each. If the copy fails, every
- * destination is given up, so that no page moves with partial data.
+ * encoded. Contiguous runs become one copy each. If anything fails, every
+ * destination is given up, so that no page moves with partial data or
+ * none: a caller always goes on to migrate_*_pages() with what is left.
  */
 static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
 			   unsigned long *dst, unsigned long npages)
@@ -335,8 +336,10 @@ static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
 	copies = kvmalloc_array(min_t(unsigned long, npages,
 				      NVSVM_HW_COPY_MAX_BATCH),
 				sizeof(*copies), GFP_KERNEL);
-	if (!copies)
+	if (!copies) {
+		nvsvm_dmem_abort(dst, npages);
 		return -ENOMEM;
+	}
 
 	for (i = 0; i <= npages && !ret; i++) {
 		struct page *spage, *dpage;
