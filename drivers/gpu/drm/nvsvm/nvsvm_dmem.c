@@ -180,12 +180,16 @@ static void nvsvm_dmem_page_free(struct page *page)
 	struct nvsvm_dmem *dmem = chunk->dmem;
 	unsigned long first = PHYS_PFN(chunk->pagemap.range.start);
 
+	/*
+	 * Clear the page's data before it is marked free: from then on
+	 * nvsvm_dmem_alloc() may hand it out again and set its own.
+	 */
+	page->zone_device_data = NULL;
 	spin_lock(&dmem->lock);
 	__clear_bit(page_to_pfn(page) - first, chunk->used);
 	chunk->nused--;
 	spin_unlock(&dmem->lock);
 
-	page->zone_device_data = NULL;
 	nvsvm_stat_add(dmem->ndev, NULL, NVSVM_STAT_VRAM_IN_USE, -PAGE_SIZE);
 	kref_put(&zdd->ref, nvsvm_dmem_zdd_release);
 }
