@@ -381,13 +381,15 @@ static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
 	return ret;
 }
 
-static unsigned long nvsvm_dmem_count(const unsigned long *dst,
+/* Pages that moved: a destination, and still MIGRATE after *_pages(). */
+static unsigned long nvsvm_dmem_count(const unsigned long *src,
+				      const unsigned long *dst,
 				      unsigned long npages)
 {
 	unsigned long i, n = 0;
 
 	for (i = 0; i < npages; i++)
-		n += !!dst[i];
+		n += dst[i] && (src[i] & MIGRATE_PFN_MIGRATE);
 	return n;
 }
 
@@ -468,8 +470,8 @@ static int nvsvm_dmem_evict_chunk(struct nvsvm_dmem *dmem,
 	}
 
 	ret = nvsvm_dmem_copy(dmem, src, dst, npages);
-	moved = nvsvm_dmem_count(dst, npages);
 	migrate_device_pages(src, dst, npages);
+	moved = nvsvm_dmem_count(src, dst, npages);
 	migrate_device_finalize(src, dst, npages);
 	if (!ret) {
 		nvsvm_stat_add(dmem->ndev, NULL, NVSVM_STAT_EVICTIONS, moved);
@@ -616,9 +618,9 @@ static int nvsvm_dmem_step_to_sys(struct nvsvm_device *ndev,
 	nvsvm_svm_migrating(ndev, vma->vm_mm, start, dst, args.npages, false);
 
 	ret = nvsvm_dmem_copy(to_dmem(ndev), src, dst, args.npages);
-	moved = nvsvm_dmem_count(dst, args.npages);
 
 	migrate_vma_pages(&args);
+	moved = nvsvm_dmem_count(src, dst, args.npages);
 	migrate_vma_finalize(&args);
 	*migrated += moved;
 	return ret;
