@@ -595,6 +595,7 @@ static int nvsvm_dmem_step_to_sys(struct nvsvm_device *ndev,
 		.fault_page = fault_page,
 	};
 	unsigned long i, moved;
+	bool fault_oom = false;
 	int ret;
 
 	memset(dst, 0, ((end - start) >> PAGE_SHIFT) * sizeof(*dst));
@@ -609,6 +610,12 @@ static int nvsvm_dmem_step_to_sys(struct nvsvm_device *ndev,
 			continue;
 		dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, vma,
 				       start + (i << PAGE_SHIFT));
+		/*
+		 * Without a page for the faulting page itself the fault would
+		 * only come back: fail it as out of memory.
+		 */
+		if (!dpage && migrate_pfn_to_page(src[i]) == fault_page)
+			fault_oom = true;
 		if (!dpage)
 			continue;
 		lock_page(dpage);
@@ -623,7 +630,7 @@ static int nvsvm_dmem_step_to_sys(struct nvsvm_device *ndev,
 	moved = nvsvm_dmem_count(src, dst, args.npages);
 	migrate_vma_finalize(&args);
 	*migrated += moved;
-	return ret;
+	return ret ?: fault_oom ? -ENOMEM : 0;
 }
 
 static vm_fault_t nvsvm_dmem_migrate_to_ram(struct vm_fault *vmf)
@@ -648,9 +655,18 @@ static vm_fault_t nvsvm_dmem_migrate_to_ram(struct vm_fault *vmf)
 		goto out_free;
 	}
 
-	if (nvsvm_dmem_step_to_sys(ndev, vma, start, end, vmf->page, src, dst,
-				   &migrated))
+	switch (nvsvm_dmem_step_to_sys(ndev, vma, start, end, vmf->page, src,
+				       dst, &migrated)) {
+	case 0:
+		break;
+	case -ENOMEM:
+		/* Nothing was lost: the pages stay in VRAM until memory frees up. */
+		ret = VM_FAULT_OOM;
+		break;
+	default:
 		ret = VM_FAULT_SIGBUS;
+		break;
+	}
 	nvsvm_stat_add(ndev, NULL, NVSVM_STAT_CPU_FAULTS, 1);
 	nvsvm_stat_add(ndev, NULL, NVSVM_STAT_MIGRATED_TO_SYS, migrated);
 out_free:
