@@ -711,11 +711,12 @@ static bool nvsvm_dmem_vma_migratable(struct vm_area_struct *vma)
  *
  * Pages that cannot move stay where they are; that is not an error. The
  * range is refused as a whole if any of it is memory no device may touch
- * (DOC: VMA policy in nvsvm_svm.c).
+ * (DOC: VMA policy in nvsvm_svm.c). The mmap lock is let go between steps
+ * of 2 MiB, and a fatal signal ends the migration there.
  *
  * Context: Process context; takes the SVMM's mmap lock for reading.
  * Return: 0; -ESRCH when the address space is gone; -EFAULT for memory no
- * device may touch; -ENOMEM.
+ * device may touch; -EINTR on a fatal signal; -ENOMEM.
  */
 int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 		       bool to_vram, u64 *migrated)
@@ -736,7 +737,10 @@ int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 		goto out_free;
 	}
 
-	mmap_read_lock(mm);
+	if (mmap_read_lock_killable(mm)) {
+		ret = -EINTR;
+		goto out_count;
+	}
 	ret = nvsvm_dmem_check_range(mm, start, end);
 	for (addr = start; addr < end && !ret;) {
 		struct vm_area_struct *vma = find_vma(mm, addr);
@@ -747,10 +751,12 @@ int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 		addr = max_t(u64, addr, vma->vm_start);
 		next = min3((u64)vma->vm_end, end,
 			    ALIGN_DOWN(addr, NVSVM_DMEM_STEP) + NVSVM_DMEM_STEP);
-		if (nvsvm_dmem_vma_migratable(vma) && to_vram)
+		/* The VMA may have changed while the lock was let go. */
+		ret = nvsvm_svm_vma_check(vma);
+		if (!ret && nvsvm_dmem_vma_migratable(vma) && to_vram)
 			ret = nvsvm_dmem_step_to_vram(svmm, vma, addr, next,
 						      src, dst, pfns, &moved);
-		else if (nvsvm_dmem_vma_migratable(vma))
+		else if (!ret && nvsvm_dmem_vma_migratable(vma))
 			ret = nvsvm_dmem_step_to_sys(svmm->ndev, vma, addr,
 						     next, NULL, src, dst,
 						     &moved);
@@ -758,9 +764,20 @@ int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 		if (ret == -EINVAL)
 			ret = 0;
 		addr = next;
+		if (addr >= end || ret)
+			break;
+
+		/* Between steps: let others have the lock, and the killed go. */
+		mmap_read_unlock(mm);
+		if (fatal_signal_pending(current) ||
+		    mmap_read_lock_killable(mm)) {
+			ret = -EINTR;
+			goto out_count;
+		}
 	}
 	mmap_read_unlock(mm);
 
+out_count:
 	/* Per file, nvsvm_svm_migrating() counted the pages it unmapped. */
 	if (!to_vram)
 		nvsvm_stat_add(svmm->ndev, NULL, NVSVM_STAT_MIGRATED_TO_SYS,

@@ -403,7 +403,7 @@ static struct nvsvm_svmm *nvsvm_file_svmm(struct nvsvm_file *nfile)
  * for bad flags, target or range; -ENOENT before SVM_INIT; -EBADF from a
  * process other than the file's; -EFAULT for memory no device may touch
  * (see nvsvm_svm_vma_check()); -ESRCH when the mirrored process is gone;
- * -ENOMEM.
+ * -EINTR when the caller is killed; -ENOMEM.
  */
 int nvsvm_migrate_ioctl(struct drm_device *drm, void *data,
 			struct drm_file *file)
