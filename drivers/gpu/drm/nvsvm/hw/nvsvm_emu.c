@@ -167,7 +167,7 @@ struct nvsvm_hw *nvsvm_hw_emu_create(struct device *dev, u64 vram_size)
 	emu->exec_wq = alloc_workqueue("nvsvm-exec", WQ_UNBOUND, 0);
 	if (!emu->exec_wq)
 		goto err_free_vram;
-	emu->ce_wq = alloc_ordered_workqueue("nvsvm-ce", 0);
+	emu->ce_wq = alloc_ordered_workqueue("nvsvm-ce", WQ_MEM_RECLAIM);
 	if (!emu->ce_wq)
 		goto err_destroy_exec_wq;
 
