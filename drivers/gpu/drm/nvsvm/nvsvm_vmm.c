@@ -36,6 +36,10 @@
  * - nvsvm_vmm_unmap() clears PTEs and frees tables that become empty.
  * - Neither touches the GPU's TLBs: the caller batches its changes, then
  *   calls nvsvm_vmm_flush(). Until then the GPU may use the old PTEs.
+ * - A table that leaves the tree keeps its VRAM until the next
+ *   nvsvm_vmm_flush() has returned: a walk that read the entry pointing to
+ *   it before it was cleared may still read it, and must not find another
+ *   address space's table there.
  */
 
 /**
@@ -60,11 +64,13 @@
  * struct nvsvm_vmm_pt - Shadow of one table in VRAM.
  * @addr: VRAM offset of the table.
  * @refs: Live entries: valid PTEs, or entries pointing to a table.
+ * @dead: In &nvsvm_vmm.dead once out of the tree, until the TLB flush.
  * @child: For page directories, the table each entry points to.
  */
 struct nvsvm_vmm_pt {
 	u64 addr;
 	unsigned int refs;
+	struct list_head dead;
 	struct nvsvm_vmm_pt *child[];
 };
 
@@ -124,13 +130,27 @@ static struct nvsvm_vmm_pt *nvsvm_vmm_pt_alloc(struct nvsvm_vmm *vmm,
 	return pt;
 }
 
+/* Take @pt out of use; its VRAM goes at the next flush (DOC: Overview). */
 static void nvsvm_vmm_pt_free(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pt)
 {
 	lockdep_assert_held(&vmm->mutex);
 
-	nvsvm_vram_free(vmm->vram, pt->addr, NVSVM_GP100_TABLE_SIZE);
-	kfree(pt);
+	list_add_tail(&pt->dead, &vmm->dead);
 	vmm->tables--;
+}
+
+/* Free the tables taken out of use, once no walk can be reading them. */
+static void nvsvm_vmm_reap(struct nvsvm_vmm *vmm)
+{
+	struct nvsvm_vmm_pt *pt, *tmp;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	list_for_each_entry_safe(pt, tmp, &vmm->dead, dead) {
+		list_del(&pt->dead);
+		nvsvm_vram_free(vmm->vram, pt->addr, NVSVM_GP100_TABLE_SIZE);
+		kfree(pt);
+	}
 }
 
 /* Free @pt and every table below it, without touching entries above. */
@@ -486,11 +506,17 @@ EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_unmap);
  * @va: Start of the range.
  * @size: Bytes.
  *
- * Context: Any context that may call the GPU's tlb_invalidate.
+ * Tables that left the tree before the call are freed once the GPU's
+ * invalidate has returned, since no walk can read them any more.
+ *
+ * Context: Process context; takes &nvsvm_vmm.mutex.
  */
 void nvsvm_vmm_flush(struct nvsvm_vmm *vmm, u64 va, u64 size)
 {
 	nvsvm_hw_tlb_invalidate(vmm->hw, nvsvm_vmm_pdb(vmm), va, size);
+	mutex_lock(&vmm->mutex);
+	nvsvm_vmm_reap(vmm);
+	mutex_unlock(&vmm->mutex);
 }
 EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_flush);
 
@@ -498,7 +524,7 @@ EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_flush);
  * nvsvm_vmm_flush_all() - Make the GPU see all current PTEs.
  * @vmm: The address space.
  *
- * Context: Any context that may call the GPU's tlb_invalidate.
+ * Context: Process context; takes &nvsvm_vmm.mutex.
  */
 void nvsvm_vmm_flush_all(struct nvsvm_vmm *vmm)
 {
@@ -565,6 +591,7 @@ struct nvsvm_vmm *nvsvm_vmm_create(struct nvsvm_hw *hw, struct nvsvm_vram *vram)
 	vmm->hw = hw;
 	vmm->vram = vram;
 	mutex_init(&vmm->mutex);
+	INIT_LIST_HEAD(&vmm->dead);
 
 	if (nvsvm_vmm_reserve(vmm)) {
 		nvsvm_vmm_free_spares(vmm);
@@ -642,6 +669,8 @@ void nvsvm_vmm_destroy(struct nvsvm_vmm *vmm)
 	mutex_lock(&vmm->mutex);
 	nvsvm_vmm_pt_free_tree(vmm, vmm->pd, NVSVM_VMM_PD3);
 	WARN_ON(vmm->tables);
+	/* No channel uses the address space: nothing walks it any more. */
+	nvsvm_vmm_reap(vmm);
 	mutex_unlock(&vmm->mutex);
 	nvsvm_vmm_free_spares(vmm);
 	mutex_destroy(&vmm->mutex);

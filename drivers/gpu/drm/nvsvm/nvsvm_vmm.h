@@ -6,6 +6,7 @@
 #define __NVSVM_VMM_H__
 
 #include <linux/bits.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 
@@ -94,6 +95,7 @@ enum nvsvm_vmm_level_id {
  * @tables: Number of tables allocated, @pd included.
  * @huge_mapped: Number of 2 MiB PTEs ever written.
  * @spare: Per level, a table allocated ahead by nvsvm_vmm_reserve().
+ * @dead: Tables out of the tree whose VRAM waits for the next TLB flush.
  */
 struct nvsvm_vmm {
 	struct nvsvm_hw *hw;
@@ -103,6 +105,7 @@ struct nvsvm_vmm {
 	unsigned int tables;
 	u64 huge_mapped;
 	struct nvsvm_vmm_pt *spare[NVSVM_VMM_LEVELS];
+	struct list_head dead;
 };
 
 struct nvsvm_vmm *nvsvm_vmm_create(struct nvsvm_hw *hw, struct nvsvm_vram *vram);
