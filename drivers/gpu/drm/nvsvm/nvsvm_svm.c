@@ -73,10 +73,17 @@
  * -EFAULT.
  *
  * In Linux 6.12 make_device_exclusive_range() refuses the tail pages of a
- * THP, and would take the whole folio through its head page. So a page
- * that belongs to a THP is split out first. Nothing exported splits a
- * folio, but migrate_vma_setup() splits a PMD-mapped THP as it collects
- * it, and a migration given no destination pages puts every page back.
+ * large folio, and takes a whole folio through its head page. So a page of
+ * a PMD-mapped THP is split out first: nothing exported splits a folio,
+ * but migrate_vma_setup() splits a PMD-mapped THP as it collects it, and a
+ * migration given no destination pages puts every page back. A page of a
+ * PTE-mapped large folio (an mTHP, or a THP after a partial mprotect() or
+ * mremap()) cannot be split that way, nor migrated to VRAM: its whole
+ * folio is taken exclusive through the head page's address, and only the
+ * faulting page is mapped. A CPU access to any page of the folio then
+ * restores that page alone. A folio whose head is not mapped right before
+ * the page, in the same VMA, cannot be taken at all, and the atomic is
+ * cancelled at once rather than retried.
  */
 
 /**
@@ -513,21 +520,96 @@ static int nvsvm_svmm_exclusive_prepare(struct nvsvm_svmm *svmm, u64 va,
 	return ret;
 }
 
+/* The page HMM sees at @va inside sequence @seq, without faulting. */
+static int nvsvm_svmm_peek(struct nvsvm_svmm *svmm,
+			   struct nvsvm_svm_device *sdev, u64 va,
+			   unsigned long seq, unsigned long *hpfn)
+{
+	struct hmm_range range = {
+		.notifier = &svmm->notifier,
+		.notifier_seq = seq,
+		.start = va,
+		.end = va + PAGE_SIZE,
+		.hmm_pfns = sdev->hmm_pfns,
+		.dev_private_owner = svmm->ndev,
+	};
+	int ret;
+
+	ret = hmm_range_fault(&range);
+	*hpfn = sdev->hmm_pfns[0];
+	return ret == -EBUSY ? -EAGAIN : ret;
+}
+
+/*
+ * Find where to take the page at @va exclusive from, and the page itself
+ * (unreferenced: it is only compared, under @seq, once the grant holds its
+ * folio's lock). make_device_exclusive_range() in 6.12 refuses a tail page
+ * of a large folio, and takes a whole folio through its head page, so a
+ * page of a PTE-mapped large folio is taken through the head's address.
+ * Called with the mmap lock held.
+ */
+static int nvsvm_svmm_exclusive_va(struct nvsvm_svmm *svmm,
+				   struct nvsvm_svm_device *sdev,
+				   struct vm_area_struct *vma, u64 va,
+				   unsigned long seq, struct page **page,
+				   u64 *head_va)
+{
+	unsigned long hpfn, idx;
+	struct folio *folio;
+	int ret;
+
+	ret = nvsvm_svmm_peek(svmm, sdev, va, seq, &hpfn);
+	if (ret)
+		return ret;
+	/*
+	 * Gone, read-only, in VRAM or mapped by a PMD again since the
+	 * fault-in: start again from there.
+	 */
+	if ((hpfn & (HMM_PFN_VALID | HMM_PFN_WRITE)) !=
+	    (HMM_PFN_VALID | HMM_PFN_WRITE) || hmm_pfn_to_map_order(hpfn) ||
+	    is_zone_device_page(hmm_pfn_to_page(hpfn)))
+		return -EAGAIN;
+
+	*page = hmm_pfn_to_page(hpfn);
+	folio = page_folio(*page);
+	idx = folio_page_idx(folio, *page);
+	*head_va = va - ((u64)idx << PAGE_SHIFT);
+	if (!idx)
+		return 0;
+
+	/*
+	 * A folio whose head is not mapped just before it, in the same VMA,
+	 * cannot be taken exclusive at all.
+	 */
+	if (*head_va < vma->vm_start)
+		return -EFAULT;
+	ret = nvsvm_svmm_peek(svmm, sdev, *head_va, seq, &hpfn);
+	if (ret)
+		return ret;
+	if (!(hpfn & HMM_PFN_VALID) ||
+	    hmm_pfn_to_page(hpfn) != folio_page(folio, 0))
+		return -EFAULT;
+	return 0;
+}
+
 /*
  * Give the GPU atomic access to the system page at @va: take the page
  * exclusive, then map it atomic-enabled before unlocking it, as
  * make_device_exclusive_range() asks. From then on a CPU access revokes
- * the mapping through the notifier before it proceeds. One attempt:
- * -EAGAIN when something raced with it.
+ * the mapping through the notifier before it proceeds. A page of a large
+ * folio takes its whole folio exclusive; only the page is mapped. One
+ * attempt: -EAGAIN when something raced with it.
  */
-static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm, u64 va,
+static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm,
+				      struct nvsvm_svm_device *sdev, u64 va,
 				      bool huge)
 {
 	struct nvsvm_device *ndev = svmm->ndev;
 	struct mm_struct *mm = svmm->mm;
+	struct page *page, *target = NULL;
+	struct vm_area_struct *vma;
 	unsigned long seq;
-	struct page *page;
-	u64 pfn;
+	u64 pfn, head_va;
 	int ret;
 
 	ret = nvsvm_svmm_exclusive_prepare(svmm, va, huge);
@@ -538,7 +620,15 @@ static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm, u64 va,
 
 	seq = mmu_interval_read_begin(&svmm->notifier);
 	mmap_read_lock(mm);
-	ret = make_device_exclusive_range(mm, va, va + PAGE_SIZE, &page, ndev);
+	vma = vma_lookup(mm, va);
+	ret = vma ? nvsvm_svm_vma_check(vma) : -EFAULT;
+	if (!ret)
+		ret = nvsvm_svmm_exclusive_va(svmm, sdev, vma, va, seq,
+					      &target, &head_va);
+	if (!ret)
+		ret = make_device_exclusive_range(mm, head_va,
+						  head_va + PAGE_SIZE, &page,
+						  ndev);
 	mmap_read_unlock(mm);
 	if (ret < 0)
 		return ret;
@@ -547,10 +637,15 @@ static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm, u64 va,
 		return -EAGAIN;
 
 	mutex_lock(&svmm->mutex);
-	if (mmu_interval_read_retry(&svmm->notifier, seq)) {
+	/*
+	 * No invalidation since @seq: @va still maps @target, and the folio
+	 * whose lock the grant holds is @target's only if nothing moved.
+	 */
+	if (mmu_interval_read_retry(&svmm->notifier, seq) ||
+	    page_folio(target) != page_folio(page)) {
 		ret = -EAGAIN;
 	} else {
-		pfn = nvsvm_vmm_pfn_sys(nvsvm_svm_dma_addr(page),
+		pfn = nvsvm_vmm_pfn_sys(nvsvm_svm_dma_addr(target),
 					NVSVM_VMM_PFN_WRITE | NVSVM_VMM_PFN_ATOMIC);
 		ret = nvsvm_vmm_pfn_map(svmm->vmm, va, 1, &pfn);
 		nvsvm_vmm_flush(svmm->vmm, va, PAGE_SIZE);
@@ -592,7 +687,7 @@ static int nvsvm_svmm_fault_atomic(struct nvsvm_svmm *svmm,
 		ret = nvsvm_svmm_fault_window(svmm, sdev, &page);
 		if (ret || page.vram || READ_ONCE(debug_atomic_no_exclusive))
 			break;
-		ret = nvsvm_svmm_grant_exclusive(svmm, va, page.huge);
+		ret = nvsvm_svmm_grant_exclusive(svmm, sdev, va, page.huge);
 	} while (ret == -EAGAIN && time_before(jiffies, timeout));
 	mmput(mm);
 	return ret == -EAGAIN ? -EBUSY : ret;
