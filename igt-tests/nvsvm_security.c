@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "nvsvm_igt_svm.h"
+#include "nvsvm_slow_fuse.h"
 
 IGT_TEST_DESCRIPTION("Isolation and memory safety: no process reaches another's memory through the GPU, and no race ends in a use-after-free, an oops or a stale GPU mapping");
 
@@ -849,6 +850,110 @@ static void test_atomic_pte_mapped_thp(void)
 	kmsg_assert_clean(kmsg);
 }
 
+/* --- fault-isolation ---------------------------------------------------- */
+
+#define SLOW_READ_MS	3000
+#define TOUCH_SAMPLES	9
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median latency of a GPU first touch: a page the GPU never mapped. */
+static uint64_t first_touch_ns(const struct gpu *g)
+{
+	uint64_t t[TOUCH_SAMPLES];
+
+	for (int i = 0; i < TOUCH_SAMPLES; i++) {
+		uint64_t *p = map_anon(PAGE_SZ, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE);
+		uint64_t t0;
+
+		p[0] = i;	/* populated: only the GPU's fault is timed */
+		t0 = now_ns();
+		gpu_ok(g, nvsvm_op_fill(p, 8, i + 1));
+		t[i] = now_ns() - t0;
+		igt_assert_eq_u64(p[0], i + 1);
+		munmap(p, PAGE_SZ);
+	}
+	qsort(t, TOUCH_SAMPLES, sizeof(t[0]), cmp_u64);
+	return t[TOUCH_SAMPLES / 2];
+}
+
+static void test_fault_isolation(void)
+{
+	size_t len = 4 * PAGE_SZ;
+	uint64_t base, loaded, t0;
+	struct drm_nvsvm_stats d0, d1;
+	struct slow_fuse f;
+	struct sync_pipe s;
+	struct gpu g;
+	pid_t pid;
+	int ret;
+
+	/* Before any SVM state: the server is a fork of this process. */
+	ret = slow_fuse_mount(&f, len, SLOW_READ_MS);
+	igt_require_f(ret != -ENODEV, "no FUSE\n");
+	igt_assert_f(!ret, "FUSE mount: %s\n", strerror(-ret));
+
+	g = gpu_open(0);
+	base = first_touch_ns(&g);
+
+	sync_open(&s, 1);
+	d0 = dev_stats(g.fd);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		uint64_t sum = 0, want;
+		unsigned char *p, *copy;
+		struct gpu a;
+		int fd;
+
+		sync_as_child(&s, 1, 0);
+		fd = open(f.path, O_RDONLY);
+		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+		copy = malloc(PAGE_SZ);
+		if (fd < 0 || p == MAP_FAILED || !copy)
+			_exit(CHILD_FAIL);
+		for (size_t i = 0; i < PAGE_SZ; i++)
+			copy[i] = slow_fuse_byte(i);
+		want = nvsvm_checksum(copy, PAGE_SZ);
+		a = gpu_open(0);
+		sync_post(s.up[1]);
+		/* The GPU's fault waits for the slow read of the page. */
+		if (gpu_run(&a, nvsvm_op_checksum(&sum, p, PAGE_SZ)) ||
+		    sum != want)
+			_exit(CHILD_FAIL);
+		_exit(CHILD_OK);
+	}
+	sync_as_parent(&s, 1);
+	sync_await(s.up[0]);
+	/* Wait for the slow fault to be in service. */
+	t0 = now_ns();
+	do {
+		sleep_ms(10);
+		d1 = dev_stats(g.fd);
+	} while (d1.faults == d0.faults && now_ns() - t0 < 5 * SEC_NS);
+	igt_assert_f(d1.faults > d0.faults, "the slow job never faulted\n");
+	sleep_ms(100);
+
+	loaded = first_touch_ns(&g);
+	igt_info("GPU first touch: %.3f ms alone, %.3f ms while another process's fault waits %d ms on FUSE (%.2fx)\n",
+		 base / 1e6, loaded / 1e6, SLOW_READ_MS, (double)loaded / base);
+	igt_assert_f(loaded <= 2 * base,
+		     "another process's slow fault held this one up: %.3f ms against %.3f ms\n",
+		     loaded / 1e6, base / 1e6);
+
+	igt_assert_f(wait_child(pid) == CHILD_OK,
+		     "the slow process's GPU read failed\n");
+	sync_close_parent(&s, 1);
+	close(g.fd);
+	slow_fuse_unmount(&f);
+}
+
 igt_main
 {
 	igt_describe("A child that inherits the fd over fork() cannot run GPU jobs, migrate or advise on the parent's address space.");
@@ -882,6 +987,10 @@ igt_main
 	igt_describe("SIGKILL ends a large MIGRATE in well under a second, and the device works on.");
 	igt_subtest("migrate-sigkill")
 		test_migrate_sigkill();
+
+	igt_describe("One process's GPU fault that waits on a slow FUSE read does not hold up another process's GPU faults.");
+	igt_subtest("fault-isolation")
+		test_fault_isolation();
 
 	igt_describe("A GPU atomic on a PTE-mapped large folio succeeds, and at once.");
 	igt_subtest("atomic-pte-mapped-thp")
