@@ -76,6 +76,9 @@ cmdline+=" root=nvsvm-root rootfstype=9p rootflags=trans=virtio,version=9p2000.L
 cmdline+=" init=$NVSVM_TOP/scripts/vm-init.sh"
 # A few reserved huge pages, so that hugetlbfs tests run rather than skip.
 cmdline+=" transparent_hugepage=always hugepagesz=2M hugepages=16 kasan.fault=report"
+# Every KASAN report, not only the first: a test that looks for its own
+# report in the log must find it even after another test's.
+cmdline+=" kasan_multi_shot"
 # Benchmarks need a true, fine clock. Under TCG the guest's TSC is the host's,
 # but the guest calibrates it against a PIT that TCG runs late, and then the
 # clocksource watchdog finds it skewed against jiffies that lose ticks, and
