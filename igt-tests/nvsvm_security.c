@@ -850,6 +850,129 @@ static void test_atomic_pte_mapped_thp(void)
 	kmsg_assert_clean(kmsg);
 }
 
+/* --- vram-exhaustion --------------------------------------------------- */
+
+static void test_vram_exhaustion(void)
+{
+	uint64_t vram_size, migrated, skipped;
+	struct sync_pipe s;
+	size_t hog_len;
+	uint64_t *hog;
+	struct gpu g;
+	pid_t pid;
+	int fd;
+
+	fd = nvsvm_igt_open(0);
+	igt_assert_eq(nvsvm_getparam(fd, DRM_NVSVM_PARAM_VRAM_SIZE, &vram_size),
+		      0);
+	close(fd);
+	hog_len = 2 * vram_size;
+
+	/* One process moves twice the VRAM there: all it can take. */
+	hog = map_anon(hog_len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	cpu_fill(hog, hog_len, 0x4000000, STEP);
+	g = gpu_open(0);
+	igt_assert_eq(nvsvm_migrate(g.fd, hog, hog_len, TO_VRAM, &migrated,
+				    &skipped), 0);
+	igt_info("the hog holds %llu MiB of %llu MiB of VRAM\n",
+		 (unsigned long long)(dev_stats(g.fd).vram_in_use >> 20),
+		 (unsigned long long)(vram_size >> 20));
+
+	/* Another process still gets an address space, faults and VRAM. */
+	sync_open(&s, 1);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		size_t len = SZ_2M;
+		uint64_t *mine = map_anon(len, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE);
+		struct gpu o = { .fd = nvsvm_open_index(0) };
+		int ret;
+
+		sync_as_child(&s, 1, 0);
+		ret = o.fd < 0 ? o.fd : nvsvm_svm_init(o.fd);
+		if (!ret)
+			ret = nvsvm_channel_create(o.fd, &o.chan);
+		if (ret) {
+			fprintf(stderr, "SVM_INIT or CHANNEL_CREATE: %s\n",
+				nvsvm_strerror(ret));
+			_exit(CHILD_FAIL);
+		}
+		cpu_fill(mine, len, 0x77, STEP);
+		ret = gpu_run(&o, nvsvm_op_fill(mine, PAGE_SZ, 1));
+		if (ret || mine[0] != 1) {
+			fprintf(stderr, "GPU fill: %s\n", nvsvm_strerror(ret));
+			_exit(CHILD_FAIL);
+		}
+		ret = nvsvm_migrate(o.fd, mine, len, TO_VRAM, &migrated,
+				    &skipped);
+		if (ret || !migrated) {
+			fprintf(stderr, "MIGRATE: %s, %llu pages\n",
+				nvsvm_strerror(ret),
+				(unsigned long long)migrated);
+			_exit(CHILD_FAIL);
+		}
+		_exit(CHILD_OK);
+	}
+	sync_as_parent(&s, 1);
+	igt_assert_f(wait_child(pid) == CHILD_OK,
+		     "one process's VRAM starved another's\n");
+	sync_close_parent(&s, 1);
+
+	/* The hog lost nothing to the eviction. */
+	assert_buf(hog, hog_len, 0x4000000, STEP);
+	close(g.fd);
+	munmap(hog, hog_len);
+}
+
+/* --- write-fault-window ------------------------------------------------- */
+
+/*
+ * A GPU write to one page of a private file mapping must copy that page
+ * alone: a page that is not copied keeps showing the file, and sees a
+ * later write() to it.
+ */
+static void test_write_fault_window(void)
+{
+	size_t len = SZ_2M, i;
+	char path[] = "/tmp/nvsvm-wfw-XXXXXX";
+	unsigned char *buf, *p;
+	struct gpu g;
+	int fd;
+
+	fd = mkstemp(path);
+	igt_assert(fd >= 0);
+	unlink(path);
+	buf = malloc(len);
+	igt_assert(buf);
+	memset(buf, 0x11, len);
+	igt_assert_eq(pwrite(fd, buf, len, 0), (ssize_t)len);
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	igt_assert(p != MAP_FAILED);
+	/* The CPU maps every page of the file, read-only for now. */
+	for (i = 0; i < len; i += PAGE_SZ)
+		igt_assert_eq(p[i], 0x11);
+
+	g = gpu_open(0);
+	gpu_ok(&g, nvsvm_op_fill(p + 5 * PAGE_SZ, 8, 0x2222222222222222ull));
+
+	/* The file changes under the pages nobody wrote. */
+	memset(buf, 0x33, len);
+	igt_assert_eq(pwrite(fd, buf, len, 0), (ssize_t)len);
+	for (i = 0; i < len; i += PAGE_SZ) {
+		unsigned char want = i == 5 * PAGE_SZ ? 0x22 : 0x33;
+
+		igt_assert_f(p[i] == want,
+			     "page %zu: %#x, expected %#x: a GPU write to page 5 copied it\n",
+			     i / PAGE_SZ, p[i], want);
+	}
+	close(g.fd);
+	munmap(p, len);
+	close(fd);
+	free(buf);
+}
+
 /* --- fault-isolation ---------------------------------------------------- */
 
 #define SLOW_READ_MS	3000
@@ -987,6 +1110,14 @@ igt_main
 	igt_describe("SIGKILL ends a large MIGRATE in well under a second, and the device works on.");
 	igt_subtest("migrate-sigkill")
 		test_migrate_sigkill();
+
+	igt_describe("One process holding all the VRAM it can does not keep another from SVM_INIT, GPU faults and migration.");
+	igt_subtest("vram-exhaustion")
+		test_vram_exhaustion();
+
+	igt_describe("A GPU write faults in for write only the page it writes, not its whole fault window.");
+	igt_subtest("write-fault-window")
+		test_write_fault_window();
 
 	igt_describe("One process's GPU fault that waits on a slow FUSE read does not hold up another process's GPU faults.");
 	igt_subtest("fault-isolation")
