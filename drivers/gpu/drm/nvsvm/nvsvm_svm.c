@@ -33,16 +33,20 @@
  * notifier that covers the whole user address space and stays registered
  * for the SVMM's life. Nothing is registered or unregistered per fault.
  *
- * GPU faults arrive in the replayable fault buffer. One work item per GPU
- * drains it, sorts the faults by instance and address, merges faults on the
- * same page, and groups them into windows of fault_window_kb, clamped to
- * the VMA. Each window is faulted in with one hmm_range_fault() and mapped
+ * GPU faults arrive in the replayable fault buffer. The GPU's fault
+ * interrupt, one work item per GPU, only drains it and hands each fault to
+ * the SVMM its instance names. Each SVMM services its faults in a work
+ * item of its own, on an unbound workqueue, so that a slow fault of one
+ * address space (a FUSE read, a page in swap) never holds up another's.
+ * It sorts its faults by address, merges faults on the same page, and
+ * groups them into windows of fault_window_kb, clamped to the VMA. Each window is faulted in with one hmm_range_fault() and mapped
  * with one PFN-map call, read-only where the CPU PTE is read-only, with
  * 2 MiB GPU pages where the CPU maps a THP. A window that cannot be faulted
  * as a whole (a hole, PROT_NONE, a page past the end of a file) falls back
  * to its faulting pages alone, and a page that still fails is cancelled:
  * its job fails with -EFAULT and writes nothing there. One replay then
- * restarts every stalled access of the batch.
+ * restarts every stalled access of the batch (and of the GPU: an access
+ * whose fault is still being serviced by another SVMM just faults again).
  *
  * The notifier unmaps the GPU PTEs of every invalidated range and flushes
  * the GPU TLB before the CPU change proceeds. It skips two events, both
@@ -105,9 +109,13 @@
  *   grant locks the page before it notifies, so the order is the same:
  *   page lock > svmm lock.
  * - &nvsvm_svm_device.svmms' internal lock orders a fault's lookup of an
- *   SVMM against its removal; the lookup takes a reference.
- * - The fault work item is never run concurrently with itself, and alone
- *   uses the batch buffers of &struct nvsvm_svm_device.
+ *   SVMM against its removal; the lookup takes a reference, and so does a
+ *   queued fault work item of an SVMM, until it has run.
+ * - &nvsvm_svmm.fault_lock, a spinlock, protects the faults the interrupt
+ *   hands an SVMM; nothing is taken under it.
+ * - A work item is never run concurrently with itself: the device's fault
+ *   interrupt alone uses &nvsvm_svm_device.faults, and an SVMM's fault work
+ *   alone uses that SVMM's batch, hmm_pfns and pfns buffers.
  *
  * Order: mmap lock (held by the notifier's caller) > page lock > svmm lock
  * > vmm lock.
@@ -371,14 +379,13 @@ static bool nvsvm_svm_has_ro_vram(struct nvsvm_device *ndev,
  * only if no invalidation ran in between.
  */
 static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
-				   struct nvsvm_svm_device *sdev,
 				   struct nvsvm_svm_window *win)
 {
 	unsigned long timeout = jiffies +
 				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	struct hmm_range range = {
 		.notifier = &svmm->notifier,
-		.hmm_pfns = sdev->hmm_pfns,
+		.hmm_pfns = svmm->hmm_pfns,
 		.default_flags = HMM_PFN_REQ_FAULT |
 				 (win->write ? HMM_PFN_REQ_WRITE : 0),
 		.dev_private_owner = svmm->ndev,
@@ -450,7 +457,7 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 			mutex_unlock(&svmm->mutex);
 			continue;
 		}
-		ret = nvsvm_svmm_map(svmm, sdev->pfns, &range, win->atomic);
+		ret = nvsvm_svmm_map(svmm, svmm->pfns, &range, win->atomic);
 		mutex_unlock(&svmm->mutex);
 		if (!ret) {
 			unsigned long hpfn =
@@ -521,8 +528,7 @@ static int nvsvm_svmm_exclusive_prepare(struct nvsvm_svmm *svmm, u64 va,
 }
 
 /* The page HMM sees at @va inside sequence @seq, without faulting. */
-static int nvsvm_svmm_peek(struct nvsvm_svmm *svmm,
-			   struct nvsvm_svm_device *sdev, u64 va,
+static int nvsvm_svmm_peek(struct nvsvm_svmm *svmm, u64 va,
 			   unsigned long seq, unsigned long *hpfn)
 {
 	struct hmm_range range = {
@@ -530,13 +536,13 @@ static int nvsvm_svmm_peek(struct nvsvm_svmm *svmm,
 		.notifier_seq = seq,
 		.start = va,
 		.end = va + PAGE_SIZE,
-		.hmm_pfns = sdev->hmm_pfns,
+		.hmm_pfns = svmm->hmm_pfns,
 		.dev_private_owner = svmm->ndev,
 	};
 	int ret;
 
 	ret = hmm_range_fault(&range);
-	*hpfn = sdev->hmm_pfns[0];
+	*hpfn = svmm->hmm_pfns[0];
 	return ret == -EBUSY ? -EAGAIN : ret;
 }
 
@@ -549,7 +555,6 @@ static int nvsvm_svmm_peek(struct nvsvm_svmm *svmm,
  * Called with the mmap lock held.
  */
 static int nvsvm_svmm_exclusive_va(struct nvsvm_svmm *svmm,
-				   struct nvsvm_svm_device *sdev,
 				   struct vm_area_struct *vma, u64 va,
 				   unsigned long seq, struct page **page,
 				   u64 *head_va)
@@ -558,7 +563,7 @@ static int nvsvm_svmm_exclusive_va(struct nvsvm_svmm *svmm,
 	struct folio *folio;
 	int ret;
 
-	ret = nvsvm_svmm_peek(svmm, sdev, va, seq, &hpfn);
+	ret = nvsvm_svmm_peek(svmm, va, seq, &hpfn);
 	if (ret)
 		return ret;
 	/*
@@ -583,7 +588,7 @@ static int nvsvm_svmm_exclusive_va(struct nvsvm_svmm *svmm,
 	 */
 	if (*head_va < vma->vm_start)
 		return -EFAULT;
-	ret = nvsvm_svmm_peek(svmm, sdev, *head_va, seq, &hpfn);
+	ret = nvsvm_svmm_peek(svmm, *head_va, seq, &hpfn);
 	if (ret)
 		return ret;
 	if (!(hpfn & HMM_PFN_VALID) ||
@@ -600,8 +605,7 @@ static int nvsvm_svmm_exclusive_va(struct nvsvm_svmm *svmm,
  * folio takes its whole folio exclusive; only the page is mapped. One
  * attempt: -EAGAIN when something raced with it.
  */
-static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm,
-				      struct nvsvm_svm_device *sdev, u64 va,
+static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm, u64 va,
 				      bool huge)
 {
 	struct nvsvm_device *ndev = svmm->ndev;
@@ -623,8 +627,8 @@ static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm,
 	vma = vma_lookup(mm, va);
 	ret = vma ? nvsvm_svm_vma_check(vma) : -EFAULT;
 	if (!ret)
-		ret = nvsvm_svmm_exclusive_va(svmm, sdev, vma, va, seq,
-					      &target, &head_va);
+		ret = nvsvm_svmm_exclusive_va(svmm, vma, va, seq, &target,
+					      &head_va);
 	if (!ret)
 		ret = make_device_exclusive_range(mm, head_va,
 						  head_va + PAGE_SIZE, &page,
@@ -666,8 +670,7 @@ static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm,
  * that lost a race starts again from the fault-in, since the page may
  * have moved meanwhile, to VRAM for instance, where it needs no grant.
  */
-static int nvsvm_svmm_fault_atomic(struct nvsvm_svmm *svmm,
-				   struct nvsvm_svm_device *sdev, u64 va)
+static int nvsvm_svmm_fault_atomic(struct nvsvm_svmm *svmm, u64 va)
 {
 	unsigned long timeout = jiffies +
 				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
@@ -684,10 +687,10 @@ static int nvsvm_svmm_fault_atomic(struct nvsvm_svmm *svmm,
 			.atomic = true,
 		};
 
-		ret = nvsvm_svmm_fault_window(svmm, sdev, &page);
+		ret = nvsvm_svmm_fault_window(svmm, &page);
 		if (ret || page.vram || READ_ONCE(debug_atomic_no_exclusive))
 			break;
-		ret = nvsvm_svmm_grant_exclusive(svmm, sdev, va, page.huge);
+		ret = nvsvm_svmm_grant_exclusive(svmm, va, page.huge);
 	} while (ret == -EAGAIN && time_before(jiffies, timeout));
 	mmput(mm);
 	return ret == -EAGAIN ? -EBUSY : ret;
@@ -787,17 +790,21 @@ static void nvsvm_svmm_put(struct nvsvm_svmm *svmm)
  * Service the faults [first, last) of one instance, already sorted by
  * address and merged per page. Returns how many were cancelled.
  */
-static unsigned int nvsvm_svm_service(struct nvsvm_svm_device *sdev,
-				      struct nvsvm_svmm *svmm,
-				      unsigned int first, unsigned int last)
+/*
+ * Service a batch of faults of one SVMM, sorted by address and merged per
+ * page. Returns how many were cancelled.
+ */
+static unsigned int nvsvm_svmm_service(struct nvsvm_svmm *svmm,
+				       struct nvsvm_hw_fault *faults,
+				       unsigned int n)
 {
-	struct nvsvm_hw *hw = to_ndev(sdev)->hw;
+	struct nvsvm_hw *hw = svmm->ndev->hw;
 	u64 window = nvsvm_svm_window();
-	unsigned int i = first, j, cancels = 0;
+	unsigned int i = 0, j, cancels = 0;
 
-	while (i < last) {
+	while (i < n) {
 		struct nvsvm_svm_window win = { .size = window };
-		u64 base = ALIGN_DOWN(sdev->faults[i].va, window);
+		u64 base = ALIGN_DOWN(faults[i].va, window);
 		bool plain = false, mapped = false;
 
 		/*
@@ -805,23 +812,23 @@ static unsigned int nvsvm_svm_service(struct nvsvm_svm_device *sdev,
 		 * fault back, and so revoke, the pages of the window that the
 		 * GPU holds exclusive already.
 		 */
-		for (j = i; j < last &&
-		     ALIGN_DOWN(sdev->faults[j].va, window) == base; j++) {
-			enum nvsvm_hw_access access = sdev->faults[j].access;
+		for (j = i; j < n && ALIGN_DOWN(faults[j].va, window) == base;
+		     j++) {
+			enum nvsvm_hw_access access = faults[j].access;
 
 			if (access == NVSVM_HW_ACCESS_ATOMIC)
 				continue;
 			if (!plain)
-				win.va = sdev->faults[j].va;
+				win.va = faults[j].va;
 			plain = true;
 			win.write |= access == NVSVM_HW_ACCESS_WRITE;
 		}
 
-		if (plain && svmm)
-			mapped = !nvsvm_svmm_fault_window(svmm, sdev, &win);
+		if (plain)
+			mapped = !nvsvm_svmm_fault_window(svmm, &win);
 
 		for (; i < j; i++) {
-			struct nvsvm_hw_fault *f = &sdev->faults[i];
+			struct nvsvm_hw_fault *f = &faults[i];
 			struct nvsvm_svm_window page = {
 				.va = f->va,
 				.size = PAGE_SIZE,
@@ -829,14 +836,12 @@ static unsigned int nvsvm_svm_service(struct nvsvm_svm_device *sdev,
 			};
 			bool ok;
 
-			if (!svmm)
-				ok = false;
-			else if (f->access == NVSVM_HW_ACCESS_ATOMIC)
-				ok = !nvsvm_svmm_fault_atomic(svmm, sdev, f->va);
+			if (f->access == NVSVM_HW_ACCESS_ATOMIC)
+				ok = !nvsvm_svmm_fault_atomic(svmm, f->va);
 			else if (mapped)
 				ok = true;
 			else	/* The window failed: try the page alone. */
-				ok = !nvsvm_svmm_fault_window(svmm, sdev, &page);
+				ok = !nvsvm_svmm_fault_window(svmm, &page);
 			if (ok)
 				continue;
 			nvsvm_hw_fault_cancel(hw, f->inst, f->va);
@@ -844,6 +849,77 @@ static unsigned int nvsvm_svm_service(struct nvsvm_svm_device *sdev,
 		}
 	}
 	return cancels;
+}
+
+/*
+ * The fault work of an SVMM: service what the interrupt handed it, then
+ * replay. It runs on the device's fault workqueue, alongside the work of
+ * every other SVMM, and holds a reference that the interrupt took.
+ */
+static void nvsvm_svmm_fault_work(struct work_struct *work)
+{
+	struct nvsvm_svmm *svmm = container_of(work, struct nvsvm_svmm,
+					       fault_work);
+	struct nvsvm_hw_fault *faults = svmm->batch;
+	struct nvsvm_device *ndev = svmm->ndev;
+	unsigned int n, i, out, atomics = 0, cancels;
+
+	spin_lock(&svmm->fault_lock);
+	n = svmm->npending;
+	memcpy(faults, svmm->pending, n * sizeof(*faults));
+	svmm->npending = 0;
+	spin_unlock(&svmm->fault_lock);
+
+	if (n) {
+		sort(faults, n, sizeof(*faults), nvsvm_svm_fault_cmp, NULL);
+
+		/* Merge the faults of one page, keeping the strongest access. */
+		for (i = 0, out = 0; i < n; i++) {
+			if (faults[i].access == NVSVM_HW_ACCESS_ATOMIC)
+				atomics++;
+			if (out && faults[out - 1].va == faults[i].va) {
+				faults[out - 1].access = max(faults[out - 1].access,
+							     faults[i].access);
+				continue;
+			}
+			faults[out++] = faults[i];
+		}
+
+		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_FAULTS, n);
+		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_ATOMIC_FAULTS,
+			       atomics);
+		if (READ_ONCE(debug_fault_delay_ms))
+			msleep(READ_ONCE(debug_fault_delay_ms));
+		cancels = nvsvm_svmm_service(svmm, faults, out);
+		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_CANCELS, cancels);
+		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_FAULT_BATCHES, 1);
+		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_REPLAYS, 1);
+	}
+
+	/*
+	 * A replay restarts every stalled access of the GPU, this SVMM's
+	 * and others': one whose fault is still being serviced elsewhere
+	 * faults again and waits for that service's replay. It also brings
+	 * back the faults that found the SVMM's queue full.
+	 */
+	nvsvm_hw_fault_replay(ndev->hw);
+	nvsvm_svmm_put(svmm);
+}
+
+/* Hand a fault to its SVMM's fault work; the caller holds a reference. */
+static void nvsvm_svmm_queue_fault(struct nvsvm_svm_device *sdev,
+				   struct nvsvm_svmm *svmm,
+				   const struct nvsvm_hw_fault *fault)
+{
+	spin_lock(&svmm->fault_lock);
+	/* A fault that finds the queue full faults again after the replay. */
+	if (svmm->npending < NVSVM_HW_FAULT_ENTRIES)
+		svmm->pending[svmm->npending++] = *fault;
+	spin_unlock(&svmm->fault_lock);
+
+	kref_get(&svmm->kref);
+	if (!queue_work(sdev->fault_wq, &svmm->fault_work))
+		nvsvm_svmm_put(svmm);
 }
 
 static unsigned int nvsvm_svm_fault_drain(struct nvsvm_svm_device *sdev)
@@ -867,58 +943,41 @@ static unsigned int nvsvm_svm_fault_drain(struct nvsvm_svm_device *sdev)
 	return n;
 }
 
+/*
+ * The GPU's fault interrupt: drain the fault buffer and hand each fault to
+ * its SVMM. It services nothing itself, so that no address space's fault
+ * waits for another's.
+ */
 static void nvsvm_svm_fault_work(struct work_struct *work)
 {
 	struct nvsvm_svm_device *sdev =
 		container_of(work, struct nvsvm_svm_device, fault_work);
 	struct nvsvm_device *ndev = to_ndev(sdev);
-	unsigned int n, i, first, out;
-	bool overflow;
+	bool overflow, queued = false;
+	unsigned int n, i;
 
 	n = nvsvm_svm_fault_drain(sdev);
 	overflow = nvsvm_hw_fault_overflow(ndev->hw);
-	if (!n && !overflow)
-		return;
 
-	sort(sdev->faults, n, sizeof(*sdev->faults), nvsvm_svm_fault_cmp, NULL);
+	for (i = 0; i < n; i++) {
+		struct nvsvm_hw_fault *f = &sdev->faults[i];
+		struct nvsvm_svmm *svmm = nvsvm_svmm_lookup(sdev, f->inst);
 
-	for (first = 0; first < n; first = i) {
-		u64 inst = sdev->faults[first].inst;
-		struct nvsvm_svmm *svmm = nvsvm_svmm_lookup(sdev, inst);
-		struct nvsvm_stats *stats = svmm ? &svmm->stats : NULL;
-		unsigned int cancels, atomics = 0;
-
-		/* Merge the faults of one page, keeping the strongest access. */
-		for (i = first, out = first; i < n && sdev->faults[i].inst == inst; i++) {
-			struct nvsvm_hw_fault *f = &sdev->faults[i];
-
-			if (f->access == NVSVM_HW_ACCESS_ATOMIC)
-				atomics++;
-			if (out > first && sdev->faults[out - 1].va == f->va) {
-				sdev->faults[out - 1].access =
-					max(sdev->faults[out - 1].access, f->access);
-				continue;
-			}
-			sdev->faults[out++] = *f;
-		}
-
-		nvsvm_stat_add(ndev, stats, NVSVM_STAT_FAULTS, i - first);
-		nvsvm_stat_add(ndev, stats, NVSVM_STAT_ATOMIC_FAULTS, atomics);
-		if (svmm && READ_ONCE(debug_fault_delay_ms))
-			msleep(READ_ONCE(debug_fault_delay_ms));
-		cancels = nvsvm_svm_service(sdev, svmm, first, out);
-		nvsvm_stat_add(ndev, stats, NVSVM_STAT_CANCELS, cancels);
 		if (svmm) {
-			atomic64_inc(&stats->count[NVSVM_STAT_FAULT_BATCHES]);
-			atomic64_inc(&stats->count[NVSVM_STAT_REPLAYS]);
+			nvsvm_svmm_queue_fault(sdev, svmm, f);
 			nvsvm_svmm_put(svmm);
+			queued = true;
+			continue;
 		}
+		/* The address space is gone: nothing can map the page. */
+		nvsvm_hw_fault_cancel(ndev->hw, f->inst, f->va);
+		nvsvm_stat_add(ndev, NULL, NVSVM_STAT_FAULTS, 1);
+		nvsvm_stat_add(ndev, NULL, NVSVM_STAT_CANCELS, 1);
 	}
 
-	/* One replay restarts every access the batch stalled. */
-	nvsvm_hw_fault_replay(ndev->hw);
-	nvsvm_stat_add(ndev, NULL, NVSVM_STAT_FAULT_BATCHES, 1);
-	nvsvm_stat_add(ndev, NULL, NVSVM_STAT_REPLAYS, 1);
+	/* Faults dropped by a full buffer come back with the next replay. */
+	if (overflow && !queued)
+		nvsvm_hw_fault_replay(ndev->hw);
 }
 
 /* Take a reference on the next SVMM of @mm from *@index on, or NULL. */
@@ -1022,6 +1081,16 @@ void nvsvm_svmm_map_pfns(struct nvsvm_svmm *svmm, u64 start,
 	mutex_unlock(&svmm->mutex);
 }
 
+static void nvsvm_svmm_free(struct nvsvm_svmm *svmm)
+{
+	kvfree(svmm->pending);
+	kvfree(svmm->batch);
+	kvfree(svmm->hmm_pfns);
+	kvfree(svmm->pfns);
+	mutex_destroy(&svmm->mutex);
+	kfree(svmm);
+}
+
 /**
  * nvsvm_svmm_create() - Mirror an address space into a new GPU VM.
  * @ndev: The GPU.
@@ -1043,6 +1112,20 @@ struct nvsvm_svmm *nvsvm_svmm_create(struct nvsvm_device *ndev,
 	mutex_init(&svmm->mutex);
 	kref_init(&svmm->kref);
 	spin_lock_init(&svmm->advice_lock);
+	spin_lock_init(&svmm->fault_lock);
+	INIT_WORK(&svmm->fault_work, nvsvm_svmm_fault_work);
+	svmm->pending = kvcalloc(NVSVM_HW_FAULT_ENTRIES, sizeof(*svmm->pending),
+				 GFP_KERNEL);
+	svmm->batch = kvcalloc(NVSVM_HW_FAULT_ENTRIES, sizeof(*svmm->batch),
+			       GFP_KERNEL);
+	svmm->hmm_pfns = kvcalloc(NVSVM_SVM_WINDOW_PAGES,
+				  sizeof(*svmm->hmm_pfns), GFP_KERNEL);
+	svmm->pfns = kvcalloc(NVSVM_SVM_WINDOW_PAGES, sizeof(*svmm->pfns),
+			      GFP_KERNEL);
+	if (!svmm->pending || !svmm->batch || !svmm->hmm_pfns || !svmm->pfns) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
 
 	/* The notifier takes the svmm lock from reclaim: tell lockdep. */
 	fs_reclaim_acquire(GFP_KERNEL);
@@ -1078,8 +1161,7 @@ err_mmdrop:
 	mmdrop(mm);
 	nvsvm_vmm_destroy(svmm->vmm);
 err_free:
-	mutex_destroy(&svmm->mutex);
-	kfree(svmm);
+	nvsvm_svmm_free(svmm);
 	return ERR_PTR(ret);
 }
 
@@ -1090,21 +1172,27 @@ static void nvsvm_svmm_release(struct kref *kref)
 	mmu_interval_notifier_remove(&svmm->notifier);
 	nvsvm_vmm_destroy(svmm->vmm);
 	mmdrop(svmm->mm);
-	mutex_destroy(&svmm->mutex);
-	kfree(svmm);
+	nvsvm_svmm_free(svmm);
 }
 
 /**
  * nvsvm_svmm_destroy() - Stop mirroring and drop the owner's reference.
  * @svmm: The SVMM; its channels must be destroyed already.
  *
- * Faults still in the buffer for it are cancelled once it is gone.
+ * Faults still in the buffer for it are cancelled once it is gone. They
+ * are all drained before this returns: the page directory, whose VRAM
+ * offset names the SVMM in the buffer, may be reused by the next SVMM
+ * once the last reference goes, and a stale fault must not reach it.
  *
  * Context: Process context.
  */
 void nvsvm_svmm_destroy(struct nvsvm_svmm *svmm)
 {
-	xa_erase(&svmm->ndev->svm.svmms, svmm->inst >> PAGE_SHIFT);
+	struct nvsvm_svm_device *sdev = &svmm->ndev->svm;
+
+	xa_erase(&sdev->svmms, svmm->inst >> PAGE_SHIFT);
+	/* Its channels are gone: no new fault names it. */
+	flush_work(&sdev->fault_work);
 	nvsvm_svmm_put(svmm);
 }
 
@@ -1121,15 +1209,10 @@ int nvsvm_svm_device_init(struct nvsvm_device *ndev)
 
 	xa_init(&sdev->svmms);
 	INIT_WORK(&sdev->fault_work, nvsvm_svm_fault_work);
-	sdev->hmm_pfns = kvcalloc(NVSVM_SVM_WINDOW_PAGES,
-				  sizeof(*sdev->hmm_pfns), GFP_KERNEL);
-	sdev->pfns = kvcalloc(NVSVM_SVM_WINDOW_PAGES, sizeof(*sdev->pfns),
-			      GFP_KERNEL);
-	if (!sdev->hmm_pfns || !sdev->pfns) {
-		kvfree(sdev->hmm_pfns);
-		kvfree(sdev->pfns);
+	/* Unbound: one SVMM's servicing must not wait for another's. */
+	sdev->fault_wq = alloc_workqueue("nvsvm-fault", WQ_UNBOUND, 0);
+	if (!sdev->fault_wq)
 		return -ENOMEM;
-	}
 	nvsvm_hw_fault_intr_set(ndev->hw, &sdev->fault_work);
 	return 0;
 }
@@ -1146,8 +1229,7 @@ void nvsvm_svm_device_fini(struct nvsvm_device *ndev)
 
 	nvsvm_hw_fault_intr_set(ndev->hw, NULL);
 	cancel_work_sync(&sdev->fault_work);
+	destroy_workqueue(sdev->fault_wq);
 	WARN_ON(!xa_empty(&sdev->svmms));
 	xa_destroy(&sdev->svmms);
-	kvfree(sdev->hmm_pfns);
-	kvfree(sdev->pfns);
 }

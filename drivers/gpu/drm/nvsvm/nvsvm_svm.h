@@ -85,20 +85,19 @@ struct nvsvm_stats {
 
 /**
  * struct nvsvm_svm_device - Per-GPU state of the svm layer.
- * @fault_work: Services the fault buffer; the GPU's fault interrupt.
+ * @fault_work: The GPU's fault interrupt: drains the fault buffer and hands
+ *	each fault to its SVMM's fault work.
+ * @fault_wq: Runs the fault work of every SVMM, unbound and concurrently.
  * @svmms: Live SVMMs by instance (page directory VRAM offset >> 12).
  *	Its lock also orders a lookup against the final put of an SVMM.
- * @faults: The batch being serviced; used by @fault_work only.
- * @hmm_pfns: HMM's output for one window; used by @fault_work only.
- * @pfns: PFN-map input for one window; used by @fault_work only.
+ * @faults: What @fault_work drained; used by @fault_work only.
  * @stats: Counters of the device, summed over all files.
  */
 struct nvsvm_svm_device {
 	struct work_struct fault_work;
+	struct workqueue_struct *fault_wq;
 	struct xarray svmms;
 	struct nvsvm_hw_fault faults[NVSVM_HW_FAULT_ENTRIES];
-	unsigned long *hmm_pfns;
-	u64 *pfns;
 	struct nvsvm_stats stats;
 };
 
@@ -109,7 +108,8 @@ struct nvsvm_svm_device {
  * @vmm: The GPU VM; GPU virtual addresses are CPU virtual addresses.
  * @notifier: Interval notifier over the whole user address space.
  * @mutex: The svmm lock; see DOC: Locking in nvsvm_svm.c.
- * @kref: References: the file's, and the fault worker's while it services.
+ * @kref: References: the file's, one per queued @fault_work, and those
+ *	of lookups by instance or by mm while they use it.
  * @inst: Instance of @vmm, as the fault buffer reports it.
  * @stats: Counters of the file that owns this SVMM. They live here, not in
  *	the file: the fault worker, a migration and the notifier may still
@@ -117,6 +117,13 @@ struct nvsvm_svm_device {
  * @advice_lock: Protects @advice and @nadvice.
  * @advice: Ranges whose preferred location is VRAM.
  * @nadvice: Number of entries in @advice.
+ * @fault_work: Services the SVMM's faults, then replays.
+ * @fault_lock: Protects @pending and @npending.
+ * @pending: Faults the interrupt handed over, %NVSVM_HW_FAULT_ENTRIES.
+ * @npending: Number of entries in @pending.
+ * @batch: The faults being serviced; used by @fault_work only.
+ * @hmm_pfns: HMM's output for one window; used by @fault_work only.
+ * @pfns: PFN-map input for one window; used by @fault_work only.
  */
 struct nvsvm_svmm {
 	struct nvsvm_device *ndev;
@@ -133,6 +140,13 @@ struct nvsvm_svmm {
 		u64 end;
 	} advice[NVSVM_SVM_MAX_ADVICE];
 	unsigned int nadvice;
+	struct work_struct fault_work;
+	spinlock_t fault_lock; /* protects pending, npending */
+	struct nvsvm_hw_fault *pending;
+	unsigned int npending;
+	struct nvsvm_hw_fault *batch;
+	unsigned long *hmm_pfns;
+	u64 *pfns;
 };
 
 int nvsvm_svm_device_init(struct nvsvm_device *ndev);
