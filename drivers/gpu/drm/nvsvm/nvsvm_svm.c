@@ -39,14 +39,16 @@
  * item of its own, on an unbound workqueue, so that a slow fault of one
  * address space (a FUSE read, a page in swap) never holds up another's.
  * It sorts its faults by address, merges faults on the same page, and
- * groups them into windows of fault_window_kb, clamped to the VMA. Each window is faulted in with one hmm_range_fault() and mapped
- * with one PFN-map call, read-only where the CPU PTE is read-only, with
- * 2 MiB GPU pages where the CPU maps a THP. A window that cannot be faulted
- * as a whole (a hole, PROT_NONE, a page past the end of a file) falls back
- * to its faulting pages alone, and a page that still fails is cancelled:
- * its job fails with -EFAULT and writes nothing there. One replay then
- * restarts every stalled access of the batch (and of the GPU: an access
- * whose fault is still being serviced by another SVMM just faults again).
+ * groups them into windows of fault_window_kb, clamped to the VMA. Each
+ * window is faulted in with one hmm_range_fault(), for write only on the
+ * pages that a write faulted on, and mapped with one PFN-map call,
+ * read-only where the CPU PTE is read-only, with 2 MiB GPU pages where the
+ * CPU maps a THP. A window that cannot be faulted as a whole (a hole,
+ * PROT_NONE, a page past the end of a file) falls back to its faulting
+ * pages alone, and a page that still fails is cancelled: its job fails
+ * with -EFAULT and writes nothing there. One replay then restarts every
+ * stalled access of the batch (and of the GPU: an access whose fault is
+ * still being serviced by another SVMM just faults again).
  *
  * The notifier unmaps the GPU PTEs of every invalidated range and flushes
  * the GPU TLB before the CPU change proceeds. It skips two events, both
@@ -342,7 +344,10 @@ static int nvsvm_svmm_map(struct nvsvm_svmm *svmm, u64 *pfns,
  * struct nvsvm_svm_window - One hmm_range_fault() worth of faults.
  * @va: A faulting address in the window; the window is taken around it.
  * @size: Window size; clamped to the VMA of @va.
- * @write: Ask for write access (a write or an atomic fault is in it).
+ * @write: The pages to fault in for write, from the window's aligned start:
+ *	those of a write or an atomic fault. The others are faulted in for
+ *	read, and mapped writable only if the CPU maps them so already, so
+ *	that no page is copied on write, or dirtied, that nobody wrote.
  * @atomic: An atomic fault is in it.
  * @vram: Set on success if the page at @va was mapped from this GPU's VRAM.
  * @huge: Set on success if the CPU maps the page at @va with a PMD (a THP).
@@ -350,7 +355,7 @@ static int nvsvm_svmm_map(struct nvsvm_svmm *svmm, u64 *pfns,
 struct nvsvm_svm_window {
 	u64 va;
 	u64 size;
-	bool write;
+	DECLARE_BITMAP(write, NVSVM_SVM_WINDOW_PAGES);
 	bool atomic;
 	bool vram;
 	bool huge;
@@ -358,19 +363,77 @@ struct nvsvm_svm_window {
 
 static bool nvsvm_svmm_place(struct nvsvm_svmm *svmm, u64 start, u64 end);
 
+/* Fault the page at @va in for write, with the rest of @win. */
+static void nvsvm_svm_window_write(struct nvsvm_svm_window *win, u64 va)
+{
+	__set_bit((va - ALIGN_DOWN(win->va, win->size)) >> PAGE_SHIFT,
+		  win->write);
+}
+
+/* A page to write that HMM reports read-only in this GPU's VRAM. */
 static bool nvsvm_svm_has_ro_vram(struct nvsvm_device *ndev,
-				  const struct hmm_range *range)
+				  const struct hmm_range *range,
+				  const unsigned long *write, unsigned long first)
 {
 	unsigned long i, npages = (range->end - range->start) >> PAGE_SHIFT;
 
 	for (i = 0; i < npages; i++) {
 		unsigned long hpfn = range->hmm_pfns[i];
 
-		if ((hpfn & (HMM_PFN_VALID | HMM_PFN_WRITE)) == HMM_PFN_VALID &&
+		if (test_bit(first + i, write) &&
+		    (hpfn & (HMM_PFN_VALID | HMM_PFN_WRITE)) == HMM_PFN_VALID &&
 		    nvsvm_dmem_page_is_ours(ndev, hmm_pfn_to_page(hpfn)))
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Fault in for write the pages of a window that a GPU write faulted on,
+ * one run of consecutive pages per hmm_range_fault(). HMM faults every page
+ * from the first one that needs a fault to the end of its walk with that
+ * page's flags, so a window faulted as a whole would be faulted for write
+ * from its first written page on. Best effort: the window's own fault-in,
+ * which asks for write on the same pages, reports what fails.
+ */
+static void nvsvm_svmm_fault_writes(struct nvsvm_svmm *svmm,
+				    const struct nvsvm_svm_window *win,
+				    unsigned long timeout)
+{
+	u64 start = ALIGN_DOWN(win->va, win->size);
+	unsigned long nbits = win->size >> PAGE_SHIFT;
+	unsigned long bit = find_first_bit(win->write, nbits), end;
+	struct mm_struct *mm = svmm->mm;
+	struct hmm_range range = {
+		.notifier = &svmm->notifier,
+		.hmm_pfns = svmm->hmm_pfns,
+		.default_flags = HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE,
+		.dev_private_owner = svmm->ndev,
+	};
+	struct vm_area_struct *vma;
+	int ret;
+
+	while (bit < nbits && time_before(jiffies, timeout)) {
+		end = find_next_zero_bit(win->write, nbits, bit);
+		range.notifier_seq = mmu_interval_read_begin(range.notifier);
+		mmap_read_lock(mm);
+		range.start = start + ((u64)bit << PAGE_SHIFT);
+		vma = vma_lookup(mm, range.start);
+		if (!vma || nvsvm_svm_vma_check(vma)) {
+			mmap_read_unlock(mm);
+			return;
+		}
+		range.end = min_t(u64, start + ((u64)end << PAGE_SHIFT),
+				  vma->vm_end);
+		ret = hmm_range_fault(&range);
+		mmap_read_unlock(mm);
+		/* A copy-on-write it broke moved the sequence on: again. */
+		if (ret == -EBUSY)
+			continue;
+		if (ret)
+			return;
+		bit = find_next_bit(win->write, nbits, end);
+	}
 }
 
 /*
@@ -386,8 +449,8 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 	struct hmm_range range = {
 		.notifier = &svmm->notifier,
 		.hmm_pfns = svmm->hmm_pfns,
-		.default_flags = HMM_PFN_REQ_FAULT |
-				 (win->write ? HMM_PFN_REQ_WRITE : 0),
+		.default_flags = HMM_PFN_REQ_FAULT,
+		.pfn_flags_mask = HMM_PFN_REQ_WRITE,
 		.dev_private_owner = svmm->ndev,
 	};
 	struct mm_struct *mm = svmm->mm;
@@ -399,7 +462,9 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 	if (!mmget_not_zero(mm))
 		return -EFAULT;
 
+	nvsvm_svmm_fault_writes(svmm, win, timeout);
 	for (;;) {
+		unsigned long i, first, npages;
 		struct vm_area_struct *vma;
 
 		if (time_after(jiffies, timeout)) {
@@ -417,6 +482,12 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 		}
 		range.start = max_t(u64, start, vma->vm_start);
 		range.end = min_t(u64, end, vma->vm_end);
+		/* Write only where written; HMM overwrites these on return. */
+		first = (range.start - start) >> PAGE_SHIFT;
+		npages = (range.end - range.start) >> PAGE_SHIFT;
+		for (i = 0; i < npages; i++)
+			range.hmm_pfns[i] = test_bit(first + i, win->write) ?
+					    HMM_PFN_REQ_WRITE : 0;
 		ret = hmm_range_fault(&range);
 		mmap_read_unlock(mm);
 		if (ret == -EBUSY)
@@ -430,7 +501,8 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 		 * copy-on-write since a fork. Bring those back to system
 		 * memory, where the retried fault breaks the sharing.
 		 */
-		if (win->write && nvsvm_svm_has_ro_vram(svmm->ndev, &range)) {
+		if (nvsvm_svm_has_ro_vram(svmm->ndev, &range, win->write,
+					  first)) {
 			u64 migrated = 0;
 
 			ret = nvsvm_dmem_migrate(svmm, range.start, range.end,
@@ -683,10 +755,10 @@ static int nvsvm_svmm_fault_atomic(struct nvsvm_svmm *svmm, u64 va)
 		struct nvsvm_svm_window page = {
 			.va = va,
 			.size = PAGE_SIZE,
-			.write = true,
 			.atomic = true,
 		};
 
+		nvsvm_svm_window_write(&page, va);
 		ret = nvsvm_svmm_fault_window(svmm, &page);
 		if (ret || page.vram || READ_ONCE(debug_atomic_no_exclusive))
 			break;
@@ -821,7 +893,8 @@ static unsigned int nvsvm_svmm_service(struct nvsvm_svmm *svmm,
 			if (!plain)
 				win.va = faults[j].va;
 			plain = true;
-			win.write |= access == NVSVM_HW_ACCESS_WRITE;
+			if (access == NVSVM_HW_ACCESS_WRITE)
+				nvsvm_svm_window_write(&win, faults[j].va);
 		}
 
 		if (plain)
@@ -832,10 +905,11 @@ static unsigned int nvsvm_svmm_service(struct nvsvm_svmm *svmm,
 			struct nvsvm_svm_window page = {
 				.va = f->va,
 				.size = PAGE_SIZE,
-				.write = f->access == NVSVM_HW_ACCESS_WRITE,
 			};
 			bool ok;
 
+			if (f->access == NVSVM_HW_ACCESS_WRITE)
+				nvsvm_svm_window_write(&page, f->va);
 			if (f->access == NVSVM_HW_ACCESS_ATOMIC)
 				ok = !nvsvm_svmm_fault_atomic(svmm, f->va);
 			else if (mapped)
