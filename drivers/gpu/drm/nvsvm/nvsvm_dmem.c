@@ -30,7 +30,8 @@
  * 2 MiB of VRAM, each registered with memremap_pages() as
  * %MEMORY_DEVICE_PRIVATE over a free physical range, with the GPU as the
  * pgmap owner. A chunk is registered when the first page of it is needed,
- * as long as VRAM has room, and stays until the GPU goes away.
+ * as long as VRAM has room beyond a reserve for page tables (an eighth of
+ * VRAM, 1 MiB at least), and stays until the GPU goes away.
  *
  * An allocated page's zone_device_data points at a &struct nvsvm_dmem_zdd,
  * a refcounted object that stands for one migration's allocation and holds
@@ -201,7 +202,17 @@ static const struct dev_pagemap_ops nvsvm_dmem_pagemap_ops = {
 	.migrate_to_ram	= nvsvm_dmem_migrate_to_ram,
 };
 
-/* Register one more chunk, if VRAM has room. */
+/*
+ * VRAM that chunks never take: every SVMM's page tables come from it once
+ * chunks hold the rest, so that a process that fills VRAM with its pages
+ * cannot keep another from SVM_INIT, or from mapping its faults.
+ */
+static u64 nvsvm_dmem_reserve(struct nvsvm_device *ndev)
+{
+	return max_t(u64, ndev->vram_size / 8, SZ_1M);
+}
+
+/* Register one more chunk, if VRAM has room beyond the reserve. */
 static int nvsvm_dmem_chunk_add(struct nvsvm_dmem *dmem)
 {
 	struct nvsvm_device *ndev = dmem->ndev;
@@ -210,6 +221,10 @@ static int nvsvm_dmem_chunk_add(struct nvsvm_dmem *dmem)
 	int ret;
 
 	lockdep_assert_held(&dmem->evict_mutex);
+
+	if (nvsvm_vram_used(ndev->vram) + NVSVM_DMEM_CHUNK_SIZE +
+	    nvsvm_dmem_reserve(ndev) > ndev->vram_size)
+		return -ENOSPC;
 
 	chunk = kzalloc(sizeof(*chunk), GFP_KERNEL);
 	if (!chunk)
