@@ -93,6 +93,11 @@ module_param(debug_migrate_delay_ms, uint, 0600);
 MODULE_PARM_DESC(debug_migrate_delay_ms,
 		 "Debug: sleep this long in each step of a migration to VRAM, between migrate_vma_pages() and the GPU mapping, to widen the window of races with the CPU's page-table changes (default 0)");
 
+static unsigned int debug_page_free_delay_us;
+module_param(debug_page_free_delay_us, uint, 0600);
+MODULE_PARM_DESC(debug_page_free_delay_us,
+		 "Debug: busy-wait this long in page_free() once the page is free, to widen the window of races with its reallocation (default 0)");
+
 #define NVSVM_DMEM_CHUNK_SIZE	SZ_2M
 #define NVSVM_DMEM_CHUNK_PAGES	(NVSVM_DMEM_CHUNK_SIZE >> PAGE_SHIFT)
 #define NVSVM_DMEM_STEP		SZ_2M
@@ -190,6 +195,8 @@ static void nvsvm_dmem_page_free(struct page *page)
 	__clear_bit(page_to_pfn(page) - first, chunk->used);
 	chunk->nused--;
 	spin_unlock(&dmem->lock);
+	if (READ_ONCE(debug_page_free_delay_us))
+		udelay(READ_ONCE(debug_page_free_delay_us));
 
 	nvsvm_stat_add(dmem->ndev, NULL, NVSVM_STAT_VRAM_IN_USE, -PAGE_SIZE);
 	kref_put(&zdd->ref, nvsvm_dmem_zdd_release);
