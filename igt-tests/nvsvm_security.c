@@ -569,6 +569,75 @@ static void test_migrate_vs_dontneed(void)
 	kmsg_assert_clean(kmsg);
 }
 
+/* --- page-free-race ----------------------------------------------------- */
+
+#define CHURNERS	3
+#define CHURN_LOOPS	8
+
+/* Migrate a buffer to VRAM and fault it back, again and again. */
+static int churn(int me)
+{
+	size_t len = SZ_2M;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint64_t migrated, skipped, first;
+	struct gpu g = { .fd = nvsvm_open_index(0) };
+
+	if (g.fd < 0 || nvsvm_svm_init(g.fd))
+		return CHILD_FAIL;
+	for (int loop = 0; loop < CHURN_LOOPS; loop++) {
+		first = ((uint64_t)me << 40) + ((uint64_t)loop << 32);
+		cpu_fill(buf, len, first, STEP);
+		if (nvsvm_migrate(g.fd, buf, len, TO_VRAM, &migrated, &skipped))
+			return CHILD_FAIL;
+		/* The CPU faults it back; the VRAM pages are freed. */
+		for (size_t i = 0; i < len / 8; i++) {
+			if (buf[i] != first + i * STEP) {
+				fprintf(stderr, "churner %d loop %d word %zu: %#llx\n",
+					me, loop, i, (unsigned long long)buf[i]);
+				return CHILD_FAIL;
+			}
+		}
+	}
+	return CHILD_OK;
+}
+
+static void test_page_free_race(void)
+{
+	uint64_t vram_size, migrated, skipped;
+	pid_t pids[CHURNERS];
+	int kmsg = kmsg_mark();
+	size_t hog_len;
+	uint64_t *hog;
+	struct gpu g;
+
+	param_require_set("debug_page_free_delay_us", "200");
+	g = gpu_open(0);
+	igt_assert_eq(nvsvm_getparam(g.fd, DRM_NVSVM_PARAM_VRAM_SIZE,
+				     &vram_size), 0);
+	/* Fill VRAM, so that every page freed is the next one allocated. */
+	hog_len = vram_size - 4 * SZ_2M;
+	hog = map_anon(hog_len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	cpu_fill(hog, hog_len, 0x1000000, STEP);
+	igt_assert_eq(nvsvm_migrate(g.fd, hog, hog_len, TO_VRAM, &migrated,
+				    &skipped), 0);
+
+	for (int i = 0; i < CHURNERS; i++) {
+		pids[i] = fork();
+		igt_assert(pids[i] >= 0);
+		if (pids[i] == 0)
+			_exit(churn(i));
+	}
+	for (int i = 0; i < CHURNERS; i++)
+		igt_assert_f(wait_child(pids[i]) == CHILD_OK,
+			     "churner %d lost data\n", i);
+	param_write("debug_page_free_delay_us", "0");
+
+	assert_buf(hog, hog_len, 0x1000000, STEP);
+	close(g.fd);
+	munmap(hog, hog_len);
+	kmsg_assert_clean(kmsg);
+}
+
 /* --- fault-inject -------------------------------------------------------- */
 
 #define FI_DIR		"/sys/kernel/debug/"
@@ -1102,6 +1171,10 @@ igt_main
 	igt_describe("MADV_DONTNEED in the middle of a migration to VRAM leaves no GPU mapping of the freed VRAM.");
 	igt_subtest("migrate-vs-dontneed")
 		test_migrate_vs_dontneed();
+
+	igt_describe("Processes migrating and faulting back through a full VRAM: a page freed and reallocated at once keeps its new owner's data.");
+	igt_subtest("page-free-race")
+		test_page_free_race();
 
 	igt_describe("Every allocation of MIGRATE, the CPU fault-back and eviction fails in turn; no word is lost.");
 	igt_subtest("fault-inject")
