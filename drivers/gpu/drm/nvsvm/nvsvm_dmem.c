@@ -31,7 +31,8 @@
  * %MEMORY_DEVICE_PRIVATE over a free physical range, with the GPU as the
  * pgmap owner. A chunk is registered when the first page of it is needed,
  * as long as VRAM has room beyond a reserve for page tables (an eighth of
- * VRAM, 1 MiB at least), and stays until the GPU goes away.
+ * VRAM, 1 MiB at least), and stays until the GPU goes away, or until page
+ * tables need its VRAM back (nvsvm_dmem_make_room()).
  *
  * An allocated page's zone_device_data points at a &struct nvsvm_dmem_zdd,
  * a refcounted object that stands for one migration's allocation and holds
@@ -813,6 +814,86 @@ out_free:
 	return ret;
 }
 
+/* Unregister a chunk none of whose pages is in use, and free its VRAM. */
+static void nvsvm_dmem_chunk_remove(struct nvsvm_dmem *dmem,
+				    struct nvsvm_dmem_chunk *chunk)
+{
+	lockdep_assert_held(&dmem->evict_mutex);
+
+	memunmap_pages(&chunk->pagemap);
+	release_mem_region(chunk->res->start, resource_size(chunk->res));
+	nvsvm_vram_free(dmem->ndev->vram, chunk->vram_base,
+			NVSVM_DMEM_CHUNK_SIZE);
+	kfree(chunk);
+}
+
+/* Evict what a chunk holds, trying a busy page again a few times. */
+static void nvsvm_dmem_empty_chunk(struct nvsvm_dmem *dmem,
+				   struct nvsvm_dmem_chunk *chunk,
+				   unsigned int tries)
+{
+	while (READ_ONCE(chunk->nused) && tries--) {
+		if (nvsvm_dmem_evict_chunk(dmem, chunk) <= 0)
+			msleep(20);
+	}
+}
+
+/**
+ * nvsvm_dmem_make_room() - Give VRAM back from device-private memory.
+ * @ndev: The GPU.
+ * @bytes: VRAM that must be free afterwards.
+ *
+ * Page tables come from the VRAM that chunks leave, a reserve at least.
+ * When that runs out all the same (one process's page tables grew past
+ * the reserve), the least recently filled chunk is evicted and handed
+ * back, so that no process's data in VRAM keeps another from mapping its
+ * memory at all. The chunk leaves the list first, so that nothing is
+ * allocated from it while it empties.
+ *
+ * Context: Process context, with no lock held that the mmu notifiers or
+ * a migration take: it evicts.
+ * Return: 0 once @bytes are free; -ENOMEM if no chunk could be emptied.
+ */
+int nvsvm_dmem_make_room(struct nvsvm_device *ndev, u64 bytes)
+{
+	struct nvsvm_dmem *dmem = to_dmem(ndev);
+	struct nvsvm_dmem_chunk *chunk;
+	int ret = 0;
+
+	if (ndev->vram_size - nvsvm_vram_used(ndev->vram) >= bytes)
+		return 0;
+
+	mutex_lock(&dmem->evict_mutex);
+	while (!ret && ndev->vram_size - nvsvm_vram_used(ndev->vram) < bytes) {
+		spin_lock(&dmem->lock);
+		chunk = list_first_entry_or_null(&dmem->chunks,
+						 struct nvsvm_dmem_chunk, link);
+		if (chunk) {
+			list_del(&chunk->link);
+			dmem->nchunks--;
+		}
+		spin_unlock(&dmem->lock);
+		if (!chunk) {
+			ret = -ENOMEM;
+			break;
+		}
+
+		nvsvm_dmem_empty_chunk(dmem, chunk, 5);
+		if (!READ_ONCE(chunk->nused)) {
+			nvsvm_dmem_chunk_remove(dmem, chunk);
+			continue;
+		}
+		/* A page that would not move: keep the chunk, and fail. */
+		spin_lock(&dmem->lock);
+		list_add_tail(&chunk->link, &dmem->chunks);
+		dmem->nchunks++;
+		spin_unlock(&dmem->lock);
+		ret = -ENOMEM;
+	}
+	mutex_unlock(&dmem->evict_mutex);
+	return ret;
+}
+
 /**
  * nvsvm_dmem_init() - Set up the device-private VRAM of a GPU.
  * @ndev: The GPU.
@@ -847,21 +928,12 @@ void nvsvm_dmem_fini(struct nvsvm_device *ndev)
 
 	mutex_lock(&dmem->evict_mutex);
 	list_for_each_entry_safe(chunk, tmp, &dmem->chunks, link) {
-		unsigned int tries;
-
 		/* A busy page is retried for a while before we give up. */
-		for (tries = 0; READ_ONCE(chunk->nused) && tries < 100; tries++) {
-			if (nvsvm_dmem_evict_chunk(dmem, chunk) <= 0)
-				msleep(20);
-		}
+		nvsvm_dmem_empty_chunk(dmem, chunk, 100);
 		WARN(chunk->nused, "nvsvm: %u VRAM pages still in use\n",
 		     chunk->nused);
 		list_del(&chunk->link);
-		memunmap_pages(&chunk->pagemap);
-		release_mem_region(chunk->res->start, resource_size(chunk->res));
-		nvsvm_vram_free(ndev->vram, chunk->vram_base,
-				NVSVM_DMEM_CHUNK_SIZE);
-		kfree(chunk);
+		nvsvm_dmem_chunk_remove(dmem, chunk);
 	}
 	mutex_unlock(&dmem->evict_mutex);
 	mutex_destroy(&dmem->evict_mutex);

@@ -36,6 +36,7 @@ void nvsvm_dmem_fini(struct nvsvm_device *ndev);
 bool nvsvm_dmem_page_is_ours(struct nvsvm_device *ndev, struct page *page);
 u64 nvsvm_dmem_page_offset(struct page *page);
 
+int nvsvm_dmem_make_room(struct nvsvm_device *ndev, u64 bytes);
 int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 		       bool to_vram, u64 *migrated);
 

@@ -148,6 +148,12 @@ module_param(debug_fault_delay_ms, uint, 0600);
 MODULE_PARM_DESC(debug_fault_delay_ms,
 		 "Debug: sleep this long before servicing each address space's faults, holding it, to widen the window of races with close and exit (default 0)");
 
+/*
+ * VRAM that must be free before page tables are allocated: the spares of
+ * every level, with room to spare (see nvsvm_dmem_make_room()).
+ */
+#define NVSVM_SVM_TABLE_ROOM	SZ_64K
+
 #define NVSVM_SVM_WINDOW_MAX	SZ_2M
 #define NVSVM_SVM_WINDOW_PAGES	(NVSVM_SVM_WINDOW_MAX >> PAGE_SHIFT)
 
@@ -518,7 +524,11 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 			continue;
 		}
 
-		/* Page tables are allocated here, not under the svmm lock. */
+		/*
+		 * Page tables are allocated here, not under the svmm lock, and
+		 * VRAM is made for them if device-private pages took it all.
+		 */
+		nvsvm_dmem_make_room(svmm->ndev, NVSVM_SVM_TABLE_ROOM);
 		ret = nvsvm_vmm_reserve(svmm->vmm);
 		if (ret)
 			break;
@@ -689,8 +699,10 @@ static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm, u64 va,
 	int ret;
 
 	ret = nvsvm_svmm_exclusive_prepare(svmm, va, huge);
-	if (!ret)
+	if (!ret) {
+		nvsvm_dmem_make_room(ndev, NVSVM_SVM_TABLE_ROOM);
 		ret = nvsvm_vmm_reserve(svmm->vmm);
+	}
 	if (ret)
 		return ret;
 
@@ -1206,6 +1218,7 @@ struct nvsvm_svmm *nvsvm_svmm_create(struct nvsvm_device *ndev,
 	might_lock(&svmm->mutex);
 	fs_reclaim_release(GFP_KERNEL);
 
+	nvsvm_dmem_make_room(ndev, NVSVM_SVM_TABLE_ROOM);
 	svmm->vmm = nvsvm_vmm_create(ndev->hw, ndev->vram);
 	if (IS_ERR(svmm->vmm)) {
 		ret = PTR_ERR(svmm->vmm);
