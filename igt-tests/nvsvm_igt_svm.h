@@ -10,9 +10,11 @@
 #define NVSVM_IGT_SVM_H_
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -121,6 +123,34 @@ static inline void assert_buf(const void *buf, size_t len, uint64_t first,
 			     "word %zu at %p: %#llx, expected %#llx\n", i,
 			     (void *)&w[i], (unsigned long long)w[i],
 			     (unsigned long long)(first + i * step));
+}
+
+/* Read a one-line file, such as a module parameter, without its newline. */
+static inline bool read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return true;
+}
+
+/* Write @value to a file, such as a module parameter, or fail the test. */
+static inline void write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY);
+
+	igt_assert_f(fd >= 0, "%s: %s\n", path, strerror(errno));
+	igt_assert_f(write(fd, value, strlen(value)) == (ssize_t)strlen(value),
+		     "%s <- %s: %s\n", path, value, strerror(errno));
+	close(fd);
 }
 
 static inline void *map_anon(size_t len, int prot, int flags)

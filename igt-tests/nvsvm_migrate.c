@@ -116,31 +116,6 @@ static void gpu_write_pattern(const struct gpu *g, void *dst, size_t len,
 	munmap(src, len);
 }
 
-static bool read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return false;
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return true;
-}
-
-static void write_param(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY);
-
-	igt_assert_f(fd >= 0, "%s: %s\n", path, strerror(errno));
-	igt_assert_eq(write(fd, value, strlen(value)), (int)strlen(value));
-	close(fd);
-}
-
 /* --- migrate ------------------------------------------------------------ */
 
 static void migrate_one(size_t len, uint64_t first)
@@ -201,7 +176,7 @@ static void restore_skip_own_migrate(void)
 {
 	if (!skip_saved[0])
 		return;
-	write_param(SKIP_OWN_MIGRATE, skip_saved);
+	write_file(SKIP_OWN_MIGRATE, skip_saved);
 	skip_saved[0] = 0;
 }
 
@@ -234,12 +209,12 @@ static void migrate_fault(bool skip)
 	migrate_all(&dev0, buf, len, TO_VRAM);
 
 	/* 2. The CPU reads every other page back, one page per fault. */
-	write_param(CPU_FAULT_WINDOW, "4");
+	write_file(CPU_FAULT_WINDOW, "4");
 	d0 = dev_stats(&dev0);
 	for (i = 0; i < len / PAGE_SZ; i += 2)
 		igt_assert_eq_u64(buf[i * words], first + i * words * STEP);
 	d1 = dev_stats(&dev0);
-	write_param(CPU_FAULT_WINDOW, window);
+	write_file(CPU_FAULT_WINDOW, window);
 	igt_assert(d1.cpu_faults > d0.cpu_faults);
 	igt_assert_eq_u64(DELTA(d1, d0, migrated_to_sys), half / PAGE_SZ);
 	/* The GPU maps both halves: system pages and VRAM pages. */
@@ -290,7 +265,7 @@ static void test_migrate_fault_noskip(void)
 		      "no writable %s\n", SKIP_OWN_MIGRATE);
 	igt_assert(read_file(SKIP_OWN_MIGRATE, skip_saved, sizeof(skip_saved)));
 	igt_assert(skip_saved[0]);
-	write_param(SKIP_OWN_MIGRATE, "N");
+	write_file(SKIP_OWN_MIGRATE, "N");
 	migrate_fault(false);
 	restore_skip_own_migrate();
 }

@@ -91,30 +91,9 @@ static void kmsg_note(const char *msg)
 static bool param_read(const char *name, char *buf, size_t size)
 {
 	char path[128];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), NVSVM_PARAMS "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return false;
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return true;
-}
-
-static void file_write(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY);
-
-	igt_assert_f(fd >= 0, "%s: %s\n", path, strerror(errno));
-	igt_assert_f(write(fd, value, strlen(value)) == (ssize_t)strlen(value),
-		     "%s <- %s: %s\n", path, value, strerror(errno));
-	close(fd);
+	return read_file(path, buf, size);
 }
 
 static void param_write(const char *name, const char *value)
@@ -122,7 +101,7 @@ static void param_write(const char *name, const char *value)
 	char path[128];
 
 	snprintf(path, sizeof(path), NVSVM_PARAMS "%s", name);
-	file_write(path, value);
+	write_file(path, value);
 }
 
 /* A debug window: set a delay parameter, or skip if the module lacks it. */
@@ -663,7 +642,7 @@ static void fault_inject_setup(void)
 	igt_require_f(access(FI_DIR "failslab", F_OK) == 0,
 		      "no failslab in debugfs\n");
 	for (size_t i = 0; i < ARRAY_SIZE(knobs); i++)
-		file_write(knobs[i][0], knobs[i][1]);
+		write_file(knobs[i][0], knobs[i][1]);
 	/* scripts/dmesg-check.sh tolerates allocation-failure traces here. */
 	kmsg_note("nvsvm-fault-inject: begin\n");
 }
@@ -892,7 +871,7 @@ static void test_atomic_pte_mapped_thp(void)
 	igt_require_f(fd >= 0, "no 64 KiB mTHP: %s\n", strerror(errno));
 	igt_assert(read(fd, old, sizeof(old) - 1) > 0);
 	close(fd);
-	file_write(MTHP_64K, "always");
+	write_file(MTHP_64K, "always");
 
 	/* A 64 KiB folio, mapped by PTEs. */
 	raw = map_anon(2 * len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
@@ -920,7 +899,7 @@ static void test_atomic_pte_mapped_thp(void)
 		char *v = strchr(old, '[') + 1;
 
 		v[strcspn(v, "]")] = 0;
-		file_write(MTHP_64K, v);
+		write_file(MTHP_64K, v);
 	}
 	kmsg_assert_clean(kmsg);
 }
