@@ -818,7 +818,9 @@ static void nvsvm_test_fault_overflow(struct kunit *test)
 		put = nvsvm_hw_fault_put(fx->hw);
 		if (i)
 			nvsvm_hw_fault_replay(fx->hw);
-		KUNIT_ASSERT_EQ(test, nvsvm_wait_put(fx, put), 0);
+		KUNIT_ASSERT_EQ_MSG(test, nvsvm_wait_put(fx, put), 0,
+				    "replay %u: PUT stayed %u, GET %u", i, put,
+				    nvsvm_hw_fault_get(fx->hw));
 	}
 	KUNIT_EXPECT_EQ(test, (nvsvm_hw_fault_put(fx->hw) + 1) %
 			NVSVM_HW_FAULT_ENTRIES, get);
