@@ -929,6 +929,38 @@ static int grow_page_tables(const struct gpu *g, char *range)
 	return failed;
 }
 
+/* In another process: SVM_INIT, a GPU fault and a migration to VRAM. */
+static int vram_newcomer(void)
+{
+	size_t len = SZ_2M;
+	uint64_t *mine = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct gpu o = { .fd = nvsvm_open_index(0) };
+	uint64_t migrated, skipped;
+	int ret;
+
+	ret = o.fd < 0 ? o.fd : nvsvm_svm_init(o.fd);
+	if (!ret)
+		ret = nvsvm_channel_create(o.fd, &o.chan);
+	if (ret) {
+		fprintf(stderr, "SVM_INIT or CHANNEL_CREATE: %s\n",
+			nvsvm_strerror(ret));
+		return CHILD_FAIL;
+	}
+	cpu_fill(mine, len, 0x77, STEP);
+	ret = gpu_run(&o, nvsvm_op_fill(mine, PAGE_SZ, 1));
+	if (ret || mine[0] != 1) {
+		fprintf(stderr, "GPU fill: %s\n", nvsvm_strerror(ret));
+		return CHILD_FAIL;
+	}
+	ret = nvsvm_migrate(o.fd, mine, len, TO_VRAM, &migrated, &skipped);
+	if (ret || !migrated) {
+		fprintf(stderr, "MIGRATE: %s, %llu pages\n",
+			nvsvm_strerror(ret), (unsigned long long)migrated);
+		return CHILD_FAIL;
+	}
+	return CHILD_OK;
+}
+
 static void test_vram_exhaustion(void)
 {
 	uint64_t vram_size, migrated, skipped;
@@ -940,6 +972,21 @@ static void test_vram_exhaustion(void)
 	struct gpu g;
 	pid_t pid;
 	int failed;
+
+	/*
+	 * The newcomer is forked first: a fork later would write-protect
+	 * the hog's memory, and so unmap it from the GPU and free its page
+	 * tables.
+	 */
+	sync_open(&s, 1);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		sync_as_child(&s, 1, 0);
+		sync_await(s.down[0]);
+		_exit(vram_newcomer());
+	}
+	sync_as_parent(&s, 1);
 
 	g = gpu_open(0);
 	igt_assert_eq(nvsvm_getparam(g.fd, DRM_NVSVM_PARAM_VRAM_SIZE,
@@ -968,42 +1015,7 @@ static void test_vram_exhaustion(void)
 		 failed, TABLE_HOG_LEN / TABLE_SPAN / NVSVM_JOB_MAX_OPS + 1);
 
 	/* Another process still gets an address space, faults and VRAM. */
-	sync_open(&s, 1);
-	pid = fork();
-	igt_assert(pid >= 0);
-	if (pid == 0) {
-		size_t len = SZ_2M;
-		uint64_t *mine = map_anon(len, PROT_READ | PROT_WRITE,
-					  MAP_PRIVATE);
-		struct gpu o = { .fd = nvsvm_open_index(0) };
-		int ret;
-
-		sync_as_child(&s, 1, 0);
-		ret = o.fd < 0 ? o.fd : nvsvm_svm_init(o.fd);
-		if (!ret)
-			ret = nvsvm_channel_create(o.fd, &o.chan);
-		if (ret) {
-			fprintf(stderr, "SVM_INIT or CHANNEL_CREATE: %s\n",
-				nvsvm_strerror(ret));
-			_exit(CHILD_FAIL);
-		}
-		cpu_fill(mine, len, 0x77, STEP);
-		ret = gpu_run(&o, nvsvm_op_fill(mine, PAGE_SZ, 1));
-		if (ret || mine[0] != 1) {
-			fprintf(stderr, "GPU fill: %s\n", nvsvm_strerror(ret));
-			_exit(CHILD_FAIL);
-		}
-		ret = nvsvm_migrate(o.fd, mine, len, TO_VRAM, &migrated,
-				    &skipped);
-		if (ret || !migrated) {
-			fprintf(stderr, "MIGRATE: %s, %llu pages\n",
-				nvsvm_strerror(ret),
-				(unsigned long long)migrated);
-			_exit(CHILD_FAIL);
-		}
-		_exit(CHILD_OK);
-	}
-	sync_as_parent(&s, 1);
+	sync_post(s.down[1]);
 	igt_assert_f(wait_child(pid) == CHILD_OK,
 		     "one process's VRAM starved another's\n");
 	sync_close_parent(&s, 1);
