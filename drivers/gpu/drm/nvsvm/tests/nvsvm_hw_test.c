@@ -813,11 +813,15 @@ static void nvsvm_test_fault_overflow(struct kunit *test)
 	u32 get = nvsvm_hw_fault_get(fx->hw), put, i;
 
 	fence = nvsvm_submit(test, fx, &op);
-	/* Replaying without fixing anything fills the ring, one per replay. */
-	for (i = 0; i < NVSVM_HW_FAULT_ENTRIES - 1; i++) {
+	/*
+	 * The first fault, then one more per replay without fixing anything,
+	 * until the ring is full. The first fault is waited for on its own:
+	 * the channel may have raised it before PUT is first read here.
+	 */
+	KUNIT_ASSERT_EQ(test, nvsvm_wait_put(fx, get), 0);
+	for (i = 1; i < NVSVM_HW_FAULT_ENTRIES - 1; i++) {
 		put = nvsvm_hw_fault_put(fx->hw);
-		if (i)
-			nvsvm_hw_fault_replay(fx->hw);
+		nvsvm_hw_fault_replay(fx->hw);
 		KUNIT_ASSERT_EQ_MSG(test, nvsvm_wait_put(fx, put), 0,
 				    "replay %u: PUT stayed %u, GET %u", i, put,
 				    nvsvm_hw_fault_get(fx->hw));
