@@ -518,7 +518,11 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 			continue;
 		}
 
-		/* Pages preferring VRAM move now, populated or not. */
+		/*
+		 * Pages preferring VRAM move now, populated or not, once per
+		 * fault-in: the migration moves the sequence on, whether any
+		 * page moved or not, so the window is looked up again.
+		 */
 		if (!placed && nvsvm_svmm_place(svmm, range.start, range.end)) {
 			placed = true;
 			continue;
@@ -782,7 +786,9 @@ static int nvsvm_svmm_fault_atomic(struct nvsvm_svmm *svmm, u64 va)
 
 /*
  * Migrate the part of a faulted-in window whose preferred location is VRAM
- * there, so that it gets mapped from VRAM. Returns true if anything moved.
+ * there, so that it gets mapped from VRAM. Returns true if the window has
+ * such a part, moved or not: the migration's own invalidation has moved
+ * the notifier sequence on either way.
  */
 static bool nvsvm_svmm_place(struct nvsvm_svmm *svmm, u64 start, u64 end)
 {
@@ -799,9 +805,10 @@ static bool nvsvm_svmm_place(struct nvsvm_svmm *svmm, u64 start, u64 end)
 	}
 	spin_unlock(&svmm->advice_lock);
 
-	if (from < to)
-		nvsvm_dmem_migrate(svmm, from, to, true, &migrated);
-	return migrated;
+	if (from >= to)
+		return false;
+	nvsvm_dmem_migrate(svmm, from, to, true, &migrated);
+	return true;
 }
 
 /**
