@@ -776,11 +776,11 @@ int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 			    ALIGN_DOWN(addr, NVSVM_DMEM_STEP) + NVSVM_DMEM_STEP);
 		/* The VMA may have changed while the lock was let go. */
 		ret = nvsvm_svm_vma_check(vma);
-		if (!ret && nvsvm_dmem_vma_migratable(vma) && to_vram)
-			ret = nvsvm_dmem_step_to_vram(svmm, vma, addr, next,
-						      src, dst, pfns, &moved);
-		else if (!ret && nvsvm_dmem_vma_migratable(vma))
-			ret = nvsvm_dmem_step_to_sys(svmm->ndev, vma, addr,
+		if (!ret && nvsvm_dmem_vma_migratable(vma))
+			ret = to_vram ?
+			      nvsvm_dmem_step_to_vram(svmm, vma, addr, next,
+						      src, dst, pfns, &moved) :
+			      nvsvm_dmem_step_to_sys(svmm->ndev, vma, addr,
 						     next, NULL, src, dst,
 						     &moved);
 		/* A VMA migrate_vma cannot handle just does not move. */

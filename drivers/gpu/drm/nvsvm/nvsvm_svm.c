@@ -878,10 +878,6 @@ static void nvsvm_svmm_put(struct nvsvm_svmm *svmm)
 }
 
 /*
- * Service the faults [first, last) of one instance, already sorted by
- * address and merged per page. Returns how many were cancelled.
- */
-/*
  * Service a batch of faults of one SVMM, sorted by address and merged per
  * page. Returns how many were cancelled.
  */
