@@ -995,15 +995,19 @@ static void nvsvm_svmm_fault_work(struct work_struct *work)
 	nvsvm_svmm_put(svmm);
 }
 
-/* Hand a fault to its SVMM's fault work; the caller holds a reference. */
-static void nvsvm_svmm_queue_fault(struct nvsvm_svm_device *sdev,
-				   struct nvsvm_svmm *svmm,
-				   const struct nvsvm_hw_fault *fault)
+/* Hand faults to their SVMM's fault work; the caller holds a reference. */
+static void nvsvm_svmm_queue_faults(struct nvsvm_svm_device *sdev,
+				    struct nvsvm_svmm *svmm,
+				    const struct nvsvm_hw_fault *faults,
+				    unsigned int n)
 {
+	unsigned int room;
+
 	spin_lock(&svmm->fault_lock);
-	/* A fault that finds the queue full faults again after the replay. */
-	if (svmm->npending < NVSVM_HW_FAULT_ENTRIES)
-		svmm->pending[svmm->npending++] = *fault;
+	/* Faults that find the queue full fault again after the replay. */
+	room = min(n, NVSVM_HW_FAULT_ENTRIES - svmm->npending);
+	memcpy(&svmm->pending[svmm->npending], faults, room * sizeof(*faults));
+	svmm->npending += room;
 	spin_unlock(&svmm->fault_lock);
 
 	kref_get(&svmm->kref);
@@ -1043,25 +1047,31 @@ static void nvsvm_svm_fault_work(struct work_struct *work)
 		container_of(work, struct nvsvm_svm_device, fault_work);
 	struct nvsvm_device *ndev = to_ndev(sdev);
 	bool overflow, queued = false;
-	unsigned int n, i;
+	unsigned int n, i, j, k;
 
 	n = nvsvm_svm_fault_drain(sdev);
 	overflow = nvsvm_hw_fault_overflow(ndev->hw);
 
-	for (i = 0; i < n; i++) {
-		struct nvsvm_hw_fault *f = &sdev->faults[i];
-		struct nvsvm_svmm *svmm = nvsvm_svmm_lookup(sdev, f->inst);
+	for (i = 0; i < n; i = j) {
+		u64 inst = sdev->faults[i].inst;
+		struct nvsvm_svmm *svmm;
 
+		/* A run of one instance's faults: one lookup, one queueing. */
+		for (j = i + 1; j < n && sdev->faults[j].inst == inst; j++)
+			;
+		svmm = nvsvm_svmm_lookup(sdev, inst);
 		if (svmm) {
-			nvsvm_svmm_queue_fault(sdev, svmm, f);
+			nvsvm_svmm_queue_faults(sdev, svmm, &sdev->faults[i],
+						j - i);
 			nvsvm_svmm_put(svmm);
 			queued = true;
 			continue;
 		}
-		/* The address space is gone: nothing can map the page. */
-		nvsvm_hw_fault_cancel(ndev->hw, f->inst, f->va);
-		nvsvm_stat_add(ndev, NULL, NVSVM_STAT_FAULTS, 1);
-		nvsvm_stat_add(ndev, NULL, NVSVM_STAT_CANCELS, 1);
+		/* The address space is gone: nothing can map the pages. */
+		for (k = i; k < j; k++)
+			nvsvm_hw_fault_cancel(ndev->hw, inst, sdev->faults[k].va);
+		nvsvm_stat_add(ndev, NULL, NVSVM_STAT_FAULTS, j - i);
+		nvsvm_stat_add(ndev, NULL, NVSVM_STAT_CANCELS, j - i);
 	}
 
 	/* Faults dropped by a full buffer come back with the next replay. */
