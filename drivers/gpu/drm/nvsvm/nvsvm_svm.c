@@ -879,15 +879,15 @@ static void nvsvm_svmm_put(struct nvsvm_svmm *svmm)
 
 /*
  * Service a batch of faults of one SVMM, sorted by address and merged per
- * page. Returns how many were cancelled.
+ * page. A cancel is counted before it is issued: it ends the job at once,
+ * and whoever waited for the job may read the counters next.
  */
-static unsigned int nvsvm_svmm_service(struct nvsvm_svmm *svmm,
-				       struct nvsvm_hw_fault *faults,
-				       unsigned int n)
+static void nvsvm_svmm_service(struct nvsvm_svmm *svmm,
+			       struct nvsvm_hw_fault *faults, unsigned int n)
 {
 	struct nvsvm_hw *hw = svmm->ndev->hw;
 	u64 window = nvsvm_svm_window();
-	unsigned int i = 0, j, cancels = 0;
+	unsigned int i = 0, j;
 
 	while (i < n) {
 		struct nvsvm_svm_window win = { .size = window };
@@ -933,11 +933,11 @@ static unsigned int nvsvm_svmm_service(struct nvsvm_svmm *svmm,
 				ok = !nvsvm_svmm_fault_window(svmm, &page);
 			if (ok)
 				continue;
+			nvsvm_stat_add(svmm->ndev, &svmm->stats,
+				       NVSVM_STAT_CANCELS, 1);
 			nvsvm_hw_fault_cancel(hw, f->inst, f->va);
-			cancels++;
 		}
 	}
-	return cancels;
 }
 
 /*
@@ -951,7 +951,7 @@ static void nvsvm_svmm_fault_work(struct work_struct *work)
 					       fault_work);
 	struct nvsvm_hw_fault *faults = svmm->batch;
 	struct nvsvm_device *ndev = svmm->ndev;
-	unsigned int n, i, out, atomics = 0, cancels;
+	unsigned int n, i, out, atomics = 0;
 
 	spin_lock(&svmm->fault_lock);
 	n = svmm->npending;
@@ -979,8 +979,7 @@ static void nvsvm_svmm_fault_work(struct work_struct *work)
 			       atomics);
 		if (READ_ONCE(debug_fault_delay_ms))
 			msleep(READ_ONCE(debug_fault_delay_ms));
-		cancels = nvsvm_svmm_service(svmm, faults, out);
-		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_CANCELS, cancels);
+		nvsvm_svmm_service(svmm, faults, out);
 		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_FAULT_BATCHES, 1);
 		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_REPLAYS, 1);
 	}
@@ -1068,10 +1067,10 @@ static void nvsvm_svm_fault_work(struct work_struct *work)
 			continue;
 		}
 		/* The address space is gone: nothing can map the pages. */
-		for (k = i; k < j; k++)
-			nvsvm_hw_fault_cancel(ndev->hw, inst, sdev->faults[k].va);
 		nvsvm_stat_add(ndev, NULL, NVSVM_STAT_FAULTS, j - i);
 		nvsvm_stat_add(ndev, NULL, NVSVM_STAT_CANCELS, j - i);
+		for (k = i; k < j; k++)
+			nvsvm_hw_fault_cancel(ndev->hw, inst, sdev->faults[k].va);
 	}
 
 	/* Faults dropped by a full buffer come back with the next replay. */
