@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nvsvm_igt.h"
@@ -151,6 +152,63 @@ static inline void write_file(const char *path, const char *value)
 	igt_assert_f(write(fd, value, strlen(value)) == (ssize_t)strlen(value),
 		     "%s <- %s: %s\n", path, value, strerror(errno));
 	close(fd);
+}
+
+/*
+ * The kernel log. The run as a whole fails on any kernel report
+ * (scripts/dmesg-check.sh), but a subtest that provokes one should fail
+ * itself, and name the report: read /dev/kmsg from a mark set when the
+ * subtest starts.
+ */
+static inline int kmsg_mark(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	igt_assert_f(fd >= 0, "/dev/kmsg: %s\n", strerror(errno));
+	igt_assert(lseek(fd, 0, SEEK_END) >= 0);
+	return fd;
+}
+
+/* Fail on the first kernel report logged since kmsg_mark(). */
+static inline void kmsg_assert_clean(int fd)
+{
+	static const char *const kernel_reports[] = {
+		"KASAN", "BUG:", "Oops", "WARNING:", "general protection fault",
+		"kernel BUG", "possible circular locking", "INFO: task",
+	};
+	char rec[8192];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(kernel_reports); i++)
+			igt_assert_f(!strstr(rec, kernel_reports[i]),
+				     "kernel report: %s", rec);
+	}
+	close(fd);
+}
+
+static inline void kmsg_note(const char *msg)
+{
+	int fd = open("/dev/kmsg", O_WRONLY);
+
+	if (fd >= 0) {
+		igt_assert(write(fd, msg, strlen(msg)) > 0);
+		close(fd);
+	}
+}
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * SEC_NS + ts.tv_nsec;
 }
 
 static inline void *map_anon(size_t len, int prot, int flags)

@@ -35,57 +35,6 @@ IGT_TEST_DESCRIPTION("Isolation and memory safety: no process reaches another's 
 #define CHILD_OK	0
 #define CHILD_FAIL	1
 
-/* --- kernel log --------------------------------------------------------- */
-
-/*
- * The run as a whole fails on any kernel report (scripts/dmesg-check.sh),
- * but a subtest that provokes a use-after-free should fail itself, and
- * name the report: read /dev/kmsg from a mark set when the subtest starts.
- */
-static const char *const kernel_reports[] = {
-	"KASAN", "BUG:", "Oops", "WARNING:", "general protection fault",
-	"kernel BUG", "possible circular locking", "INFO: task",
-};
-
-static int kmsg_mark(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
-
-	igt_assert_f(fd >= 0, "/dev/kmsg: %s\n", strerror(errno));
-	igt_assert(lseek(fd, 0, SEEK_END) >= 0);
-	return fd;
-}
-
-/* Fail on the first kernel report logged since kmsg_mark(). */
-static void kmsg_assert_clean(int fd)
-{
-	char rec[8192];
-	ssize_t n;
-
-	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: go on */
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		for (size_t i = 0; i < ARRAY_SIZE(kernel_reports); i++)
-			igt_assert_f(!strstr(rec, kernel_reports[i]),
-				     "kernel report: %s", rec);
-	}
-	close(fd);
-}
-
-static void kmsg_note(const char *msg)
-{
-	int fd = open("/dev/kmsg", O_WRONLY);
-
-	if (fd >= 0) {
-		igt_assert(write(fd, msg, strlen(msg)) > 0);
-		close(fd);
-	}
-}
-
 /* --- module parameters -------------------------------------------------- */
 
 static bool param_read(const char *name, char *buf, size_t size)
@@ -112,14 +61,6 @@ static void param_require_set(const char *name, const char *value)
 	igt_require_f(param_read(name, old, sizeof(old)),
 		      "nvsvm has no %s parameter\n", name);
 	param_write(name, value);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * SEC_NS + ts.tv_nsec;
 }
 
 static void sleep_ms(unsigned int ms)
