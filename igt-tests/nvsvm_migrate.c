@@ -1023,36 +1023,66 @@ static bool run(const char *cmd)
 	return status != -1 && WIFEXITED(status) && !WEXITSTATUS(status);
 }
 
-/*
- * Migrate a buffer to VRAM, close every file (which should bring the pages
- * back), unload the module, and check the data. The module is loaded again with
- * the same parameters, so that later tests run.
- */
-static void test_unload_with_vram(void)
+/* How to load the module again after a subtest unloads it. */
+struct reload {
+	char module[512];
+	char params[512];
+};
+
+/* Skip unless the module can be unloaded and loaded again as it is now. */
+static void reload_require(struct reload *r)
 {
-	const size_t len = SZ_1M;
 	const char *env = getenv("NVSVM_MODULE"), *top = getenv("NVSVM_TOP");
-	char module[512], params[512], cmd[1200];
-	struct drm_nvsvm_stats d;
-	uint64_t *buf;
-	struct gpu g;
-	int probe;
 
 	igt_require_f(geteuid() == 0, "needs root\n");
 	igt_require_f(access("/sys/module/nvsvm", F_OK) == 0,
 		      "the nvsvm module is not loaded\n");
 	if (env && env[0])
-		snprintf(module, sizeof(module), "%s", env);
+		snprintf(r->module, sizeof(r->module), "%s", env);
 	else if (top)
-		snprintf(module, sizeof(module),
+		snprintf(r->module, sizeof(r->module),
 			 "%s/drivers/gpu/drm/nvsvm/nvsvm.ko", top);
 	else
-		module[0] = 0;
-	igt_require_f(module[0] && access(module, R_OK) == 0,
+		r->module[0] = 0;
+	igt_require_f(r->module[0] && access(r->module, R_OK) == 0,
 		      "set NVSVM_MODULE (or NVSVM_TOP) to reload nvsvm.ko after the test\n");
 	igt_require(run("command -v rmmod >/dev/null && command -v insmod >/dev/null"));
-	module_params(params, sizeof(params));
+	module_params(r->params, sizeof(r->params));
+}
 
+/* Load the module again, with the parameters it had, and open device 0. */
+static void reload(const struct reload *r)
+{
+	char cmd[1200];
+
+	snprintf(cmd, sizeof(cmd), "insmod '%s'%s", r->module, r->params);
+	igt_assert_f(run(cmd), "reloading nvsvm failed\n");
+	dev0 = gpu_open(0);
+}
+
+static uint64_t vram_in_use(void)
+{
+	struct drm_nvsvm_stats d;
+	int probe = nvsvm_igt_open(0);
+
+	igt_assert_eq(nvsvm_stats(probe, DRM_NVSVM_STATS_DEVICE, &d), 0);
+	close(probe);
+	return d.vram_in_use;
+}
+
+/*
+ * Migrate a buffer to VRAM, close every file (the pages stay in VRAM: they
+ * belong to the process), unload the module, and check the data. The
+ * module is loaded again with the same parameters, so that later tests run.
+ */
+static void test_unload_with_vram(void)
+{
+	const size_t len = SZ_1M;
+	struct reload r;
+	uint64_t *buf;
+	struct gpu g;
+
+	reload_require(&r);
 	close_drm_fds();
 	dev0.fd = -1;
 
@@ -1062,24 +1092,13 @@ static void test_unload_with_vram(void)
 	migrate_all(&g, buf, len, TO_VRAM);
 	assert_gpu_pattern(&g, buf, len, 0x0dead000, STEP);
 	close(g.fd);
-
-	/*
-	 * Closing should have brought the pages back (migrate-release checks
-	 * that); whatever is left in VRAM, the unload must bring back.
-	 */
-	probe = nvsvm_igt_open(0);
-	igt_assert_eq(nvsvm_stats(probe, DRM_NVSVM_STATS_DEVICE, &d), 0);
-	close(probe);
-	igt_info("%llu KiB of VRAM in use before the unload\n",
-		 (unsigned long long)(d.vram_in_use >> 10));
+	igt_assert_eq_u64(vram_in_use(), len);
 
 	igt_assert_f(run("rmmod nvsvm"), "rmmod nvsvm failed\n");
 	igt_assert(access("/sys/module/nvsvm", F_OK) != 0);
 	assert_buf(buf, len, 0x0dead000, STEP);
 
-	snprintf(cmd, sizeof(cmd), "insmod '%s'%s", module, params);
-	igt_assert_f(run(cmd), "reloading nvsvm failed\n");
-	dev0 = gpu_open(0);
+	reload(&r);
 	assert_gpu_sees(&dev0, buf, len);
 	munmap(buf, len);
 }
