@@ -6,11 +6,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1103,6 +1106,129 @@ static void test_unload_with_vram(void)
 	munmap(buf, len);
 }
 
+/* --- unload-evict-nomem ------------------------------------------------- */
+
+#define FAIL_PAGE_ALLOC	"/sys/kernel/debug/fail_page_alloc/"
+/* How long the owner of the pages waits for the unload. */
+#define UNLOAD_WAIT_S	30
+
+/*
+ * Set fail_page_alloc to fail every page allocation of the tasks that ask
+ * for it (make-it-fail), or back to its defaults.
+ */
+static void fail_page_alloc_all(bool on)
+{
+	static const char *const knobs[][3] = {
+		/* knob, on, off (the defaults) */
+		{ "ignore-gfp-wait", "N", "Y" },
+		{ "ignore-gfp-highmem", "N", "Y" },
+		{ "min-order", "0", "1" },
+		{ "verbose", "0", "2" },
+		{ "interval", "1", "1" },
+		{ "times", "-1", "1" },
+		{ "task-filter", "Y", "N" },
+		{ "probability", "100", "0" },
+	};
+	char path[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(knobs); i++) {
+		snprintf(path, sizeof(path), FAIL_PAGE_ALLOC "%s",
+			 knobs[i][0]);
+		write_file(path, knobs[i][on ? 1 : 2]);
+	}
+}
+
+/*
+ * Unload the module while a process has pages in VRAM and every page
+ * allocation of the unloading thread fails, as when memory is exhausted.
+ * The unload must still bring every page back, with its data: the pages
+ * hold the only copy of it. Every other page is dropped, so that eviction
+ * has a copy to make per page, hundreds to a chunk, and so a large copy
+ * batch to submit. A child owns the pages, so that an unload that gives up
+ * and then waits for them forever ends when the child, tired of waiting,
+ * exits.
+ */
+static void test_unload_evict_nomem(void)
+{
+	const size_t len = SZ_4M, pages = len / PAGE_SZ;
+	const uint64_t first = 0x0bad0000;
+	struct sync_pipe s;
+	struct reload r;
+	uint64_t t0, t1;
+	int kmsg, ret, err, fail;
+
+	reload_require(&r);
+	igt_require_f(access(FAIL_PAGE_ALLOC "probability", W_OK) == 0,
+		      "no fail_page_alloc in debugfs (CONFIG_FAIL_PAGE_ALLOC)\n");
+	close_drm_fds();
+	dev0.fd = -1;
+
+	sync_open(&s, 1);
+	igt_fork(child, 1) {
+		uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE);
+		struct pollfd p;
+		struct gpu g;
+
+		sync_as_child(&s, 1, 0);
+		cpu_fill(buf, len, first, STEP);
+		g = gpu_open(0);
+		migrate_all(&g, buf, len, TO_VRAM);
+		close(g.fd);
+		for (size_t i = 1; i < pages; i += 2)
+			igt_assert_eq(madvise((char *)buf + i * PAGE_SZ,
+					      PAGE_SZ, MADV_DONTNEED), 0);
+		sync_post(s.up[1]);
+
+		p = (struct pollfd){ .fd = s.down[0], .events = POLLIN };
+		igt_assert_f(poll(&p, 1, UNLOAD_WAIT_S * 1000) == 1,
+			     "the unload did not end in %d s\n",
+			     UNLOAD_WAIT_S);
+		sync_await(s.down[0]);
+		for (size_t i = 0; i < pages; i += 2)
+			assert_buf((char *)buf + i * PAGE_SZ, PAGE_SZ,
+				   PAGE_FIRST(first, i), STEP);
+	}
+	sync_as_parent(&s, 1);
+	sync_await(s.up[0]);
+	igt_assert_eq_u64(vram_in_use(), len / 2);
+
+	kmsg = kmsg_mark();
+	/*
+	 * Between the switches, this thread does nothing but the unload:
+	 * even opening a file could need a page, so the switch is open
+	 * before. scripts/dmesg-check.sh tolerates allocation-failure traces
+	 * between the marks.
+	 */
+	fail = open("/proc/thread-self/make-it-fail", O_WRONLY);
+	igt_assert(fail >= 0);
+	fail_page_alloc_all(true);
+	kmsg_note("nvsvm-fault-inject: begin\n");
+	igt_assert_eq(write(fail, "1", 1), 1);
+	t0 = now_ns();
+	ret = syscall(__NR_delete_module, "nvsvm", O_NONBLOCK);
+	err = errno;
+	t1 = now_ns();
+	igt_assert_eq(write(fail, "0", 1), 1);
+	close(fail);
+	kmsg_note("nvsvm-fault-inject: end\n");
+	fail_page_alloc_all(false);
+	igt_info("delete_module: %d (%s) in %.2f s\n", ret,
+		 ret ? strerror(err) : "ok", (t1 - t0) / 1e9);
+
+	/* The child may be gone already: see UNLOAD_WAIT_S. */
+	signal(SIGPIPE, SIG_IGN);
+	if (write(s.down[1], "", 1) != 1)
+		igt_debug("the child is gone: %s\n", strerror(errno));
+	sync_close_parent(&s, 1);
+	signal(SIGPIPE, SIG_DFL);
+	if (access("/sys/module/nvsvm", F_OK) != 0)
+		reload(&r);
+	igt_waitchildren();
+	igt_assert_eq(ret, 0);
+	kmsg_assert_clean(kmsg);
+}
+
 igt_main
 {
 	igt_fixture {
@@ -1178,10 +1304,14 @@ igt_main
 	igt_subtest("advise-preferred-vram")
 		test_advise_preferred_vram();
 
-	/* Last: it unloads and reloads the module. */
+	/* Last: these unload and reload the module. */
 	igt_describe("Unloading the driver after a migration to VRAM loses no data.");
 	igt_subtest("unload-with-vram")
 		test_unload_with_vram();
+
+	igt_describe("Unloading the driver while its page allocations fail still brings every VRAM page back, with its data.");
+	igt_subtest("unload-evict-nomem")
+		test_unload_evict_nomem();
 
 	igt_fixture
 		close(dev0.fd);
