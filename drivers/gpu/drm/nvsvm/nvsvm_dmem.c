@@ -103,6 +103,9 @@ MODULE_PARM_DESC(debug_page_free_delay_us,
 #define NVSVM_DMEM_CHUNK_PAGES	(NVSVM_DMEM_CHUNK_SIZE >> PAGE_SHIFT)
 #define NVSVM_DMEM_STEP		SZ_2M
 #define NVSVM_DMEM_STEP_PAGES	(NVSVM_DMEM_STEP >> PAGE_SHIFT)
+/* Copies per copy-engine batch: a page of descriptors. */
+#define NVSVM_DMEM_COPY_BATCH	min_t(unsigned long, NVSVM_HW_COPY_MAX_BATCH, \
+				      PAGE_SIZE / sizeof(struct nvsvm_hw_copy))
 
 /**
  * struct nvsvm_dmem_chunk - 2 MiB of VRAM registered as device-private.
@@ -350,6 +353,7 @@ static void nvsvm_dmem_abort(unsigned long *dst, unsigned long npages)
  * encoded. Contiguous runs become one copy each. If anything fails, every
  * destination is given up, so that no page moves with partial data or
  * none: a caller always goes on to migrate_*_pages() with what is left.
+ * The descriptors take a page at most, so that they never need vmalloc().
  */
 static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
 			   unsigned long *dst, unsigned long npages)
@@ -360,9 +364,9 @@ static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
 	unsigned long i;
 	int ret = 0;
 
-	copies = kvmalloc_array(min_t(unsigned long, npages,
-				      NVSVM_HW_COPY_MAX_BATCH),
-				sizeof(*copies), GFP_KERNEL);
+	copies = kmalloc_array(min_t(unsigned long, npages,
+				     NVSVM_DMEM_COPY_BATCH),
+			       sizeof(*copies), GFP_KERNEL);
 	if (!copies) {
 		nvsvm_dmem_abort(dst, npages);
 		return -ENOMEM;
@@ -373,7 +377,7 @@ static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
 		u32 sap, dap;
 		u64 s, d;
 
-		if (i == npages || count == NVSVM_HW_COPY_MAX_BATCH) {
+		if (i == npages || count == NVSVM_DMEM_COPY_BATCH) {
 			if (count) {
 				fence = nvsvm_hw_ce_copy(dmem->ndev->hw, copies,
 							 count);
@@ -398,7 +402,7 @@ static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
 		nvsvm_dmem_copy_add(copies, &count, s, sap, d, dap);
 	}
 
-	kvfree(copies);
+	kfree(copies);
 	if (ret)
 		nvsvm_dmem_abort(dst, npages);
 	return ret;
