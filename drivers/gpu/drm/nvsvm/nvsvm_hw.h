@@ -313,10 +313,10 @@ struct nvsvm_hw_ops {
 	 * (required). The descriptors are copied; the batch runs in order
 	 * and signals the returned fence (a reference for the caller) when
 	 * done, with error -EIO if an address is outside memory, in which
-	 * case the batch stops there.
+	 * case the batch stops there. A batch never fails for want of
+	 * memory: like a ring, the engine waits for room instead.
 	 * Context: Process context, may sleep.
-	 * Return: A fence, or an ERR_PTR(): -EINVAL for a bad descriptor,
-	 * -ENOMEM.
+	 * Return: A fence, or ERR_PTR(-EINVAL) for a bad descriptor.
 	 */
 	struct dma_fence *(*ce_copy)(struct nvsvm_hw *hw,
 				     const struct nvsvm_hw_copy *copies,

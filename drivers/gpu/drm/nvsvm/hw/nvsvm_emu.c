@@ -102,7 +102,7 @@ static void nvsvm_emu_destroy(struct nvsvm_hw *hw)
 
 	WARN_ON(atomic_read(&emu->chans));
 	nvsvm_emu_fault_fini(emu);
-	destroy_workqueue(emu->ce_wq);
+	nvsvm_emu_ce_fini(emu);
 	destroy_workqueue(emu->exec_wq);
 	WARN_ON(!list_empty(&emu->tlbs));
 	vfree(emu->vram);
@@ -161,24 +161,21 @@ struct nvsvm_hw *nvsvm_hw_emu_create(struct device *dev, u64 vram_size)
 	INIT_LIST_HEAD(&emu->tlbs);
 	atomic_set(&emu->next_chid, 0);
 	atomic_set(&emu->chans, 0);
-	spin_lock_init(&emu->ce_submit_lock);
-	emu->ce_context = dma_fence_context_alloc(1);
-
 	emu->exec_wq = alloc_workqueue("nvsvm-exec", WQ_UNBOUND, 0);
 	if (!emu->exec_wq)
 		goto err_free_vram;
-	emu->ce_wq = alloc_ordered_workqueue("nvsvm-ce", WQ_MEM_RECLAIM);
-	if (!emu->ce_wq)
+	ret = nvsvm_emu_ce_init(emu);
+	if (ret)
 		goto err_destroy_exec_wq;
 
 	ret = nvsvm_emu_fault_init(emu);
 	if (ret)
-		goto err_destroy_ce_wq;
+		goto err_fini_ce;
 
 	return &emu->hw;
 
-err_destroy_ce_wq:
-	destroy_workqueue(emu->ce_wq);
+err_fini_ce:
+	nvsvm_emu_ce_fini(emu);
 err_destroy_exec_wq:
 	destroy_workqueue(emu->exec_wq);
 err_free_vram:

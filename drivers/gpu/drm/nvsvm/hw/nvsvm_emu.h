@@ -12,6 +12,7 @@
 
 #include <linux/dma-fence.h>
 #include <linux/list.h>
+#include <linux/mempool.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -115,6 +116,7 @@ struct nvsvm_emu_fault_unit {
  * @vram: The VRAM arena, @hw.vram_size bytes.
  * @exec_wq: Runs the channels, several at once.
  * @ce_wq: Runs copy-engine batches, one at a time and in order.
+ * @ce_reserve: One batch of the largest size, for when memory is short.
  * @tlb_lock: Protects @tlbs; nests outside each &nvsvm_emu_tlb.lock.
  * @tlbs: Every TLB, so that an invalidate reaches all of them.
  * @fault: The fault buffer.
@@ -129,6 +131,7 @@ struct nvsvm_emu {
 	void *vram;
 	struct workqueue_struct *exec_wq;
 	struct workqueue_struct *ce_wq;
+	mempool_t *ce_reserve;
 	spinlock_t tlb_lock; /* protects tlbs */
 	struct list_head tlbs;
 	struct nvsvm_emu_fault_unit fault;
@@ -205,6 +208,8 @@ void nvsvm_emu_fault_replay(struct nvsvm_hw *hw);
 void nvsvm_emu_fault_cancel(struct nvsvm_hw *hw, u64 inst, u64 va);
 
 /* nvsvm_emu_ce.c */
+int nvsvm_emu_ce_init(struct nvsvm_emu *emu);
+void nvsvm_emu_ce_fini(struct nvsvm_emu *emu);
 struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
 				    const struct nvsvm_hw_copy *copies,
 				    unsigned int count);

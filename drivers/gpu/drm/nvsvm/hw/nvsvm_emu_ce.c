@@ -5,6 +5,7 @@
 
 #include <linux/dma-fence.h>
 #include <linux/highmem.h>
+#include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
@@ -18,6 +19,12 @@
  * addresses: VRAM offsets, and system DMA addresses, which are physical
  * addresses since the GPU has no IOMMU. A system address is accessed one
  * page at a time through kmap_local_page(), and only if pfn_valid().
+ *
+ * Like a ring, the engine takes work without memory to spare: when a
+ * batch's descriptors cannot be allocated, they go to the one reserved
+ * array, waiting until the batch before has run if it holds it. A copy
+ * therefore never fails for want of memory, which is what lets eviction at
+ * unload, and a CPU fault on VRAM, go on when memory is short.
  */
 
 /**
@@ -27,7 +34,9 @@
  * @work: Runs the batch.
  * @emu: The GPU.
  * @count: Number of @copies.
- * @copies: The copies.
+ * @copies: The copies: @inline_copies, or &nvsvm_emu.ce_reserve's array
+ *	until the batch has run.
+ * @inline_copies: The copies, when memory allowed.
  */
 struct nvsvm_emu_ce_batch {
 	struct dma_fence fence;
@@ -35,7 +44,8 @@ struct nvsvm_emu_ce_batch {
 	struct work_struct work;
 	struct nvsvm_emu *emu;
 	unsigned int count;
-	struct nvsvm_hw_copy copies[] __counted_by(count);
+	struct nvsvm_hw_copy *copies;
+	struct nvsvm_hw_copy inline_copies[];
 };
 
 static const char *nvsvm_emu_ce_driver_name(struct dma_fence *fence)
@@ -148,6 +158,9 @@ static void nvsvm_emu_ce_work(struct work_struct *work)
 
 	for (i = 0; i < batch->count && !ret; i++)
 		ret = nvsvm_emu_ce_run(batch->emu, &batch->copies[i]);
+	if (batch->copies != batch->inline_copies)
+		mempool_free(batch->copies, batch->emu->ce_reserve);
+	batch->copies = NULL;
 	if (ret)
 		dma_fence_set_error(&batch->fence, ret);
 	dma_fence_signal(&batch->fence);
@@ -160,8 +173,9 @@ static void nvsvm_emu_ce_work(struct work_struct *work)
  * @copies: The copies.
  * @count: Number of @copies.
  *
- * Context: Process context.
- * Return: The batch's fence, or an ERR_PTR().
+ * Context: Process context, may sleep; when memory is short, until the
+ * batch before has run.
+ * Return: The batch's fence, or an ERR_PTR(-EINVAL).
  */
 struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
 				    const struct nvsvm_hw_copy *copies,
@@ -175,12 +189,18 @@ struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
 	if (ret)
 		return ERR_PTR(ret);
 
-	batch = kzalloc(struct_size(batch, copies, count), GFP_KERNEL);
-	if (!batch)
-		return ERR_PTR(-ENOMEM);
+	batch = kzalloc(struct_size(batch, inline_copies, count),
+			GFP_KERNEL | __GFP_NOWARN);
+	if (batch) {
+		batch->copies = batch->inline_copies;
+	} else {
+		/* A small allocation, and an array that is freed as it runs. */
+		batch = kzalloc(sizeof(*batch), GFP_KERNEL | __GFP_NOFAIL);
+		batch->copies = mempool_alloc(emu->ce_reserve, GFP_KERNEL);
+	}
 	batch->emu = emu;
 	batch->count = count;
-	memcpy(batch->copies, copies, flex_array_size(batch, copies, count));
+	memcpy(batch->copies, copies, array_size(count, sizeof(*copies)));
 	spin_lock_init(&batch->lock);
 	INIT_WORK(&batch->work, nvsvm_emu_ce_work);
 
@@ -192,4 +212,41 @@ struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
 	queue_work(emu->ce_wq, &batch->work);
 	spin_unlock(&emu->ce_submit_lock);
 	return &batch->fence;
+}
+
+/**
+ * nvsvm_emu_ce_init() - Set up the copy engine.
+ * @emu: The GPU.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, or -ENOMEM.
+ */
+int nvsvm_emu_ce_init(struct nvsvm_emu *emu)
+{
+	size_t reserve = NVSVM_HW_COPY_MAX_BATCH * sizeof(struct nvsvm_hw_copy);
+
+	spin_lock_init(&emu->ce_submit_lock);
+	emu->ce_context = dma_fence_context_alloc(1);
+
+	emu->ce_reserve = mempool_create_kmalloc_pool(1, reserve);
+	if (!emu->ce_reserve)
+		return -ENOMEM;
+	emu->ce_wq = alloc_ordered_workqueue("nvsvm-ce", WQ_MEM_RECLAIM);
+	if (!emu->ce_wq) {
+		mempool_destroy(emu->ce_reserve);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * nvsvm_emu_ce_fini() - Stop the copy engine, once every batch is done.
+ * @emu: The GPU.
+ *
+ * Context: Process context, may sleep.
+ */
+void nvsvm_emu_ce_fini(struct nvsvm_emu *emu)
+{
+	destroy_workqueue(emu->ce_wq);
+	mempool_destroy(emu->ce_reserve);
 }
