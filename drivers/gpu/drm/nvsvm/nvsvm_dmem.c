@@ -7,6 +7,7 @@
 #include <linux/dma-fence.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/jiffies.h>
 #include <linux/kref.h>
 #include <linux/memremap.h>
 #include <linux/migrate.h>
@@ -68,7 +69,8 @@
  * its pages go back to system memory through the copy engine, and the
  * notifiers invalidate their GPU mappings (try_to_migrate() raises
  * %MMU_NOTIFY_CLEAR, which no GPU skips). Eviction never drops data: a
- * page it cannot give a system page to stays in VRAM.
+ * page it cannot give a system page to stays in VRAM. At unload, where a
+ * page cannot stay, eviction waits for memory instead (nvsvm_dmem_fini()).
  */
 
 /**
@@ -353,10 +355,11 @@ static void nvsvm_dmem_abort(unsigned long *dst, unsigned long npages)
  * encoded. Contiguous runs become one copy each. If anything fails, every
  * destination is given up, so that no page moves with partial data or
  * none: a caller always goes on to migrate_*_pages() with what is left.
- * The descriptors take a page at most, so that they never need vmalloc().
+ * @gfp is for the copy descriptors: a page of them at most, so that they
+ * never need vmalloc(), whose page tables __GFP_NOFAIL does not cover.
  */
 static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
-			   unsigned long *dst, unsigned long npages)
+			   unsigned long *dst, unsigned long npages, gfp_t gfp)
 {
 	struct nvsvm_hw_copy *copies;
 	struct dma_fence *fence;
@@ -366,7 +369,7 @@ static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
 
 	copies = kmalloc_array(min_t(unsigned long, npages,
 				     NVSVM_DMEM_COPY_BATCH),
-			       sizeof(*copies), GFP_KERNEL);
+			       sizeof(*copies), gfp);
 	if (!copies) {
 		nvsvm_dmem_abort(dst, npages);
 		return -ENOMEM;
@@ -421,7 +424,7 @@ static unsigned long nvsvm_dmem_count(const unsigned long *src,
 }
 
 static int nvsvm_dmem_evict_chunk(struct nvsvm_dmem *dmem,
-				  struct nvsvm_dmem_chunk *chunk);
+				  struct nvsvm_dmem_chunk *chunk, gfp_t gfp);
 
 static struct page *nvsvm_dmem_alloc(struct nvsvm_dmem *dmem,
 				     struct nvsvm_dmem_zdd *zdd)
@@ -443,7 +446,8 @@ static struct page *nvsvm_dmem_alloc(struct nvsvm_dmem *dmem,
 							  struct nvsvm_dmem_chunk,
 							  link);
 			spin_unlock(&dmem->lock);
-			if (!victim || nvsvm_dmem_evict_chunk(dmem, victim) <= 0) {
+			if (!victim ||
+			    nvsvm_dmem_evict_chunk(dmem, victim, GFP_KERNEL) <= 0) {
 				mutex_unlock(&dmem->evict_mutex);
 				return NULL;
 			}
@@ -461,19 +465,23 @@ static struct page *nvsvm_dmem_alloc(struct nvsvm_dmem *dmem,
 /*
  * Evict what a chunk holds to system memory. Returns the number of pages
  * evicted, or a negative errno. The GPU mappings of the pages go through
- * the notifiers: try_to_migrate() raises MMU_NOTIFY_CLEAR.
+ * the notifiers: try_to_migrate() raises MMU_NOTIFY_CLEAR. With @gfp
+ * GFP_KERNEL, a page that gets no system page stays in VRAM; with
+ * __GFP_NOFAIL too, every allocation waits until it succeeds.
  */
 static int nvsvm_dmem_evict_chunk(struct nvsvm_dmem *dmem,
-				  struct nvsvm_dmem_chunk *chunk)
+				  struct nvsvm_dmem_chunk *chunk, gfp_t gfp)
 {
+	gfp_t dgfp = GFP_HIGHUSER_MOVABLE |
+		     (gfp & __GFP_NOFAIL ? __GFP_NOFAIL : __GFP_NOWARN);
 	unsigned long npages = NVSVM_DMEM_CHUNK_PAGES, i, moved;
 	unsigned long *src, *dst;
 	int ret;
 
 	lockdep_assert_held(&dmem->evict_mutex);
 
-	src = kvcalloc(npages, sizeof(*src), GFP_KERNEL);
-	dst = kvcalloc(npages, sizeof(*dst), GFP_KERNEL);
+	src = kvcalloc(npages, sizeof(*src), gfp);
+	dst = kvcalloc(npages, sizeof(*dst), gfp);
 	if (!src || !dst) {
 		ret = -ENOMEM;
 		goto out_free;
@@ -489,14 +497,14 @@ static int nvsvm_dmem_evict_chunk(struct nvsvm_dmem *dmem,
 
 		if (!(src[i] & MIGRATE_PFN_MIGRATE))
 			continue;
-		dpage = alloc_page(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN);
+		dpage = alloc_page(dgfp);
 		if (!dpage)
 			continue;	/* stays in VRAM; nothing is lost */
 		lock_page(dpage);
 		dst[i] = migrate_pfn(page_to_pfn(dpage));
 	}
 
-	ret = nvsvm_dmem_copy(dmem, src, dst, npages);
+	ret = nvsvm_dmem_copy(dmem, src, dst, npages, gfp);
 	migrate_device_pages(src, dst, npages);
 	moved = nvsvm_dmem_count(src, dst, npages);
 	migrate_device_finalize(src, dst, npages);
@@ -571,7 +579,7 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 
 	nvsvm_svm_migrating(ndev, vma->vm_mm, start, dst, args.npages, true);
 
-	ret = nvsvm_dmem_copy(dmem, src, dst, args.npages);
+	ret = nvsvm_dmem_copy(dmem, src, dst, args.npages, GFP_KERNEL);
 
 	migrate_vma_pages(&args);
 	if (READ_ONCE(debug_migrate_delay_ms))
@@ -651,7 +659,8 @@ static int nvsvm_dmem_step_to_sys(struct nvsvm_device *ndev,
 
 	nvsvm_svm_migrating(ndev, vma->vm_mm, start, dst, args.npages, false);
 
-	ret = nvsvm_dmem_copy(to_dmem(ndev), src, dst, args.npages);
+	ret = nvsvm_dmem_copy(to_dmem(ndev), src, dst, args.npages,
+			      GFP_KERNEL);
 
 	migrate_vma_pages(&args);
 	moved = nvsvm_dmem_count(src, dst, args.npages);
@@ -837,7 +846,7 @@ static void nvsvm_dmem_empty_chunk(struct nvsvm_dmem *dmem,
 				   unsigned int tries)
 {
 	while (READ_ONCE(chunk->nused) && tries--) {
-		if (nvsvm_dmem_evict_chunk(dmem, chunk) <= 0)
+		if (nvsvm_dmem_evict_chunk(dmem, chunk, GFP_KERNEL) <= 0)
 			msleep(20);
 	}
 }
@@ -917,13 +926,44 @@ int nvsvm_dmem_init(struct nvsvm_device *ndev)
 	return 0;
 }
 
+/*
+ * Evict everything a chunk holds, whatever it takes: the pages hold the
+ * only copy of their data, and memunmap_pages() waits for every one of
+ * them. Every allocation waits rather than fails, as in nouveau, and so
+ * does the copy engine. A page that a CPU fault or a migration has locked
+ * is only held for a while: try it again until it is free.
+ */
+static void nvsvm_dmem_drain_chunk(struct nvsvm_dmem *dmem,
+				   struct nvsvm_dmem_chunk *chunk)
+{
+	unsigned long start = jiffies;
+	bool told = false;
+
+	lockdep_assert_held(&dmem->evict_mutex);
+
+	while (READ_ONCE(chunk->nused)) {
+		if (nvsvm_dmem_evict_chunk(dmem, chunk,
+					   GFP_KERNEL | __GFP_NOFAIL) > 0)
+			continue;
+		if (!told && time_after(jiffies, start + 10 * HZ)) {
+			pr_warn("nvsvm: %u VRAM pages busy for 10 s; waiting for them\n",
+				READ_ONCE(chunk->nused));
+			told = true;
+		}
+		msleep(20);
+	}
+}
+
 /**
  * nvsvm_dmem_fini() - Bring every page back to system memory and free VRAM.
  * @ndev: The GPU; no file may be open.
  *
- * Pages of live processes are evicted, so their data survives the driver.
+ * Pages of live processes are evicted, so their data survives the driver,
+ * even when memory is short: the eviction waits for memory rather than
+ * give up on a page (and then wait for it forever in memunmap_pages()).
  *
- * Context: Process context.
+ * Context: Process context; may wait for memory, and for pages that CPU
+ * faults hold.
  */
 void nvsvm_dmem_fini(struct nvsvm_device *ndev)
 {
@@ -932,10 +972,7 @@ void nvsvm_dmem_fini(struct nvsvm_device *ndev)
 
 	mutex_lock(&dmem->evict_mutex);
 	list_for_each_entry_safe(chunk, tmp, &dmem->chunks, link) {
-		/* A busy page is retried for a while before we give up. */
-		nvsvm_dmem_empty_chunk(dmem, chunk, 100);
-		WARN(chunk->nused, "nvsvm: %u VRAM pages still in use\n",
-		     chunk->nused);
+		nvsvm_dmem_drain_chunk(dmem, chunk);
 		list_del(&chunk->link);
 		nvsvm_dmem_chunk_remove(dmem, chunk);
 	}
