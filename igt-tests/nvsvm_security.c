@@ -180,6 +180,64 @@ static void test_fd_after_fork(void)
 	munmap(buf, len);
 }
 
+/* --- tlb-new-address-space ---------------------------------------------- */
+
+/*
+ * Child A reads the parent's pages through the GPU, which caches their
+ * translations, and closes its file. Child B then writes its own copy of
+ * the same addresses and reads them through the GPU, in an address space
+ * whose page directory is likely where A's was. B must read its data: the
+ * GPU's TLBs are shared by every context and tagged by page directory, so
+ * a driver that frees an address space without a flush hands A's
+ * translations, to the parent's pages, to B.
+ */
+static void test_tlb_new_address_space(void)
+{
+	const uint64_t parent = 0x7a000000, mine = 0x7b000000;
+	size_t len = 16 * PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	pid_t pid;
+
+	cpu_fill(buf, len, parent, STEP);
+
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		struct gpu g = gpu_open(0);
+		bool ok = gpu_checksum(&g, buf, len) == nvsvm_checksum(buf, len);
+
+		close(g.fd);
+		_exit(ok ? CHILD_OK : CHILD_FAIL);
+	}
+	igt_assert_f(wait_child(pid) == CHILD_OK,
+		     "the first child's GPU read was wrong\n");
+
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		struct gpu g;
+		uint64_t got;
+
+		cpu_fill(buf, len, mine, STEP);
+		g = gpu_open(0);
+		got = gpu_checksum(&g, buf, len);
+		close(g.fd);
+		if (got == nvsvm_checksum(buf, len))
+			_exit(CHILD_OK);
+		cpu_fill(buf, len, parent, STEP);
+		fprintf(stderr, "GPU checksum %#llx: %s\n",
+			(unsigned long long)got,
+			got == nvsvm_checksum(buf, len) ?
+			"the parent's data, through the first child's translations" :
+			"neither the child's data nor the parent's");
+		_exit(CHILD_FAIL);
+	}
+	igt_assert_f(wait_child(pid) == CHILD_OK,
+		     "a new address space read through a freed one's translations\n");
+	assert_buf(buf, len, parent, STEP);
+	munmap(buf, len);
+}
+
 static int recv_fd(int sock, uint64_t *addr)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
@@ -1144,6 +1202,10 @@ igt_main
 	igt_describe("A child that inherits the fd over fork() cannot run GPU jobs, migrate or advise on the parent's address space.");
 	igt_subtest("fd-after-fork")
 		test_fd_after_fork();
+
+	igt_describe("A new address space never reads through the GPU translations of a freed one.");
+	igt_subtest("tlb-new-address-space")
+		test_tlb_new_address_space();
 
 	igt_describe("A process that receives the fd over SCM_RIGHTS cannot reach the sender's memory.");
 	igt_subtest("fd-over-socket")
