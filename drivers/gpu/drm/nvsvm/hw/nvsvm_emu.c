@@ -104,6 +104,7 @@ static void nvsvm_emu_destroy(struct nvsvm_hw *hw)
 	nvsvm_emu_fault_fini(emu);
 	nvsvm_emu_ce_fini(emu);
 	destroy_workqueue(emu->exec_wq);
+	nvsvm_emu_tlb_fini(emu, &emu->hub_tlb);
 	WARN_ON(!list_empty(&emu->tlbs));
 	vfree(emu->vram);
 	kfree(emu);
@@ -159,8 +160,10 @@ struct nvsvm_hw *nvsvm_hw_emu_create(struct device *dev, u64 vram_size)
 
 	spin_lock_init(&emu->tlb_lock);
 	INIT_LIST_HEAD(&emu->tlbs);
+	nvsvm_emu_tlb_init(emu, &emu->hub_tlb);
 	atomic_set(&emu->next_chid, 0);
 	atomic_set(&emu->chans, 0);
+
 	emu->exec_wq = alloc_workqueue("nvsvm-exec", WQ_UNBOUND, 0);
 	if (!emu->exec_wq)
 		goto err_free_vram;

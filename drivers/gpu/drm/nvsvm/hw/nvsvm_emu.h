@@ -49,7 +49,7 @@ struct nvsvm_emu_xlat {
 };
 
 /**
- * struct nvsvm_emu_tlb - The TLB of one engine or channel.
+ * struct nvsvm_emu_tlb - A TLB, tagged by page directory.
  * @node: Entry in &nvsvm_emu.tlbs.
  * @lock: Protects the fields below.
  * @entries: Cached translations.
@@ -119,6 +119,8 @@ struct nvsvm_emu_fault_unit {
  * @ce_reserve: One batch of the largest size, for when memory is short.
  * @tlb_lock: Protects @tlbs; nests outside each &nvsvm_emu_tlb.lock.
  * @tlbs: Every TLB, so that an invalidate reaches all of them.
+ * @hub_tlb: The TLB that every channel translates through, whatever its
+ *	address space, as on GP100.
  * @fault: The fault buffer.
  * @ce_submit_lock: Protects @ce_seqno; keeps seqnos in queueing order.
  * @ce_context: Fence context of the copy engine.
@@ -134,6 +136,7 @@ struct nvsvm_emu {
 	mempool_t *ce_reserve;
 	spinlock_t tlb_lock; /* protects tlbs */
 	struct list_head tlbs;
+	struct nvsvm_emu_tlb hub_tlb;
 	struct nvsvm_emu_fault_unit fault;
 	spinlock_t ce_submit_lock; /* protects ce_seqno */
 	u64 ce_context;
@@ -147,7 +150,6 @@ struct nvsvm_emu {
  * @emu: The GPU.
  * @pdb: Page directory its accesses translate through.
  * @id: Channel id.
- * @tlb: The channel's TLB.
  * @lock: Protects @jobs.
  * @jobs: Jobs not started yet.
  * @work: Runs the jobs.
@@ -159,7 +161,6 @@ struct nvsvm_hw_chan {
 	struct nvsvm_emu *emu;
 	u64 pdb;
 	u32 id;
-	struct nvsvm_emu_tlb tlb;
 	spinlock_t lock; /* protects jobs and seqno */
 	struct list_head jobs;
 	struct work_struct work;

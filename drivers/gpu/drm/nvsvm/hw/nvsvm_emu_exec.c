@@ -70,7 +70,7 @@ static int nvsvm_emu_chan_access(struct nvsvm_hw_chan *chan, u64 va,
 	for (;;) {
 		if (READ_ONCE(chan->dead))
 			return -ECANCELED;
-		ret = nvsvm_emu_access(emu, &chan->tlb, chan->pdb, va, access,
+		ret = nvsvm_emu_access(emu, &emu->hub_tlb, chan->pdb, va, access,
 				       value, &reason);
 		if (ret != -ENOENT)
 			return ret;
@@ -207,7 +207,6 @@ struct nvsvm_hw_chan *nvsvm_emu_chan_create(struct nvsvm_hw *hw, u64 pdb)
 	INIT_LIST_HEAD(&chan->jobs);
 	INIT_WORK(&chan->work, nvsvm_emu_chan_work);
 	chan->fence_context = dma_fence_context_alloc(1);
-	nvsvm_emu_tlb_init(emu, &chan->tlb);
 	atomic_inc(&emu->chans);
 	return chan;
 }
@@ -228,7 +227,6 @@ void nvsvm_emu_chan_destroy(struct nvsvm_hw_chan *chan)
 	flush_work(&chan->work);
 	while ((job = nvsvm_emu_job_pop(chan)))
 		nvsvm_emu_job_done(job, -ECANCELED);
-	nvsvm_emu_tlb_fini(emu, &chan->tlb);
 	atomic_dec(&emu->chans);
 	kfree(chan);
 }

@@ -26,11 +26,15 @@
  * otherwise. Any table pointer outside VRAM, or outside video memory, is a
  * hardware error (-EIO), never an access elsewhere.
  *
- * Each engine (each exec channel) owns a TLB of valid translations. A walk
- * fills it, nothing but nvsvm_emu_tlb_invalidate() empties it, and a
+ * Every channel translates through one TLB of valid translations, the hub
+ * TLB, whose entries are tagged by page directory (PDB), as on GP100. A
+ * walk fills it, nothing but nvsvm_emu_tlb_invalidate() empties it, and a
  * permission fault leaves the entry in place: a driver that upgrades a PTE
  * and forgets the invalidate keeps faulting, and one that moves a page and
- * forgets it keeps reading the old page.
+ * forgets it keeps reading the old page. A translation outlives its channel
+ * and its address space: one that frees an address space without an
+ * invalidate hands its translations to the next address space whose page
+ * directory lands at the same VRAM offset.
  *
  * An access holds its TLB's lock from the lookup (or the walk that fills
  * it) to the memory access itself, and an invalidate takes the lock of
