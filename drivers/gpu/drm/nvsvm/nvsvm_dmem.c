@@ -96,6 +96,11 @@ module_param(debug_migrate_delay_ms, uint, 0600);
 MODULE_PARM_DESC(debug_migrate_delay_ms,
 		 "Debug: sleep this long in each step of a migration to VRAM, between migrate_vma_pages() and the GPU mapping, to widen the window of races with the CPU's page-table changes (default 0)");
 
+static unsigned int debug_migrate_setup_delay_ms;
+module_param(debug_migrate_setup_delay_ms, uint, 0600);
+MODULE_PARM_DESC(debug_migrate_setup_delay_ms,
+		 "Debug: sleep this long in each step of a migration to VRAM, right after migrate_vma_setup(), to widen the window of races with the CPU's page-table changes (default 0)");
+
 static unsigned int debug_page_free_delay_us;
 module_param(debug_page_free_delay_us, uint, 0600);
 MODULE_PARM_DESC(debug_page_free_delay_us,
@@ -555,6 +560,8 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 	ret = migrate_vma_setup(&args);
 	if (ret)
 		goto out_put;
+	if (READ_ONCE(debug_migrate_setup_delay_ms))
+		msleep(READ_ONCE(debug_migrate_setup_delay_ms));
 	/*
 	 * The CPU page table entries of the pages are migration entries now,
 	 * but MADV_DONTNEED can still zap them: see nvsvm_svmm_map_pfns().
