@@ -499,6 +499,17 @@ static void other_process_fills_vram(size_t len)
 	waitpid(pid, NULL, 0);
 }
 
+/*
+ * The two windows of a migration to VRAM where the pages' CPU entries are
+ * migration entries that MADV_DONTNEED can zap: right after
+ * migrate_vma_setup(), and after migrate_vma_pages(), before the GPU
+ * mapping. Each loop widens one of them with a debug delay.
+ */
+static const char *const dontneed_windows[] = {
+	"debug_migrate_setup_delay_ms",
+	"debug_migrate_delay_ms",
+};
+
 static void test_migrate_vs_dontneed(void)
 {
 	size_t len = RACE_PAGES * PAGE_SZ;
@@ -507,10 +518,12 @@ static void test_migrate_vs_dontneed(void)
 	int kmsg = kmsg_mark();
 	struct gpu g;
 
-	param_require_set("debug_migrate_delay_ms", "100");
+	for (size_t i = 0; i < ARRAY_SIZE(dontneed_windows); i++)
+		param_require_set(dontneed_windows[i], "0");
 	g = gpu_open(0);
 	srand(seed);
 	for (int loop = 0; loop < RACE_LOOPS; loop++) {
+		const char *window = dontneed_windows[loop % 2];
 		uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE,
 					 MAP_PRIVATE);
 		struct migrate_thread t = { &g, buf, len, 0 };
@@ -520,29 +533,30 @@ static void test_migrate_vs_dontneed(void)
 		cpu_fill(buf, len, SECRET + loop, STEP);
 		assert_gpu_sees(&g, buf, len);
 
+		param_write(window, "100");
 		igt_assert_eq(pthread_create(&thread, NULL, migrate_fn, &t), 0);
-		/* Inside the migration's window: after setup, before the end. */
+		/* Inside the widened window. */
 		sleep_ms(20 + rand() % 40);
 		igt_assert_eq(madvise(buf, len, MADV_DONTNEED), 0);
 		pthread_join(thread, NULL);
+		param_write(window, "0");
 		igt_assert_f(!t.ret, "MIGRATE: %d\n", t.ret);
 
 		/* The CPU sees zeroes now; the GPU must see them too. */
 		sum = gpu_checksum(&g, buf, len);
 		igt_assert_f(sum == zeroes,
-			     "loop %d (seed %u): the GPU reads data the CPU dropped\n",
-			     loop, seed);
+			     "loop %d (seed %u, %s): the GPU reads data the CPU dropped\n",
+			     loop, seed, window);
 
 		/* And never another process's data through stale PTEs. */
 		other_process_fills_vram(len);
 		sum = gpu_checksum(&g, buf, len);
 		igt_assert_f(sum == zeroes,
-			     "loop %d (seed %u): the GPU reads another process's VRAM\n",
-			     loop, seed);
+			     "loop %d (seed %u, %s): the GPU reads another process's VRAM\n",
+			     loop, seed, window);
 		assert_buf(buf, len, 0, 0);
 		munmap(buf, len);
 	}
-	param_write("debug_migrate_delay_ms", "0");
 	close(g.fd);
 	kmsg_assert_clean(kmsg);
 }
