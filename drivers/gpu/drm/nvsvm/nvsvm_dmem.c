@@ -59,8 +59,9 @@
  *    copies, then migrate_vma_pages().
  * 5. To VRAM: write VRAM PTEs for the pages that moved, through the PFN-map
  *    writer, which skips the invalid entries of the others, and only if no
- *    invalidation ran since step 1 (MADV_DONTNEED can zap the migration
- *    entries of locked pages). Then migrate_vma_finalize(). The destination
+ *    invalidation but this GPU's own migrations ran since before step 1
+ *    (MADV_DONTNEED can zap the migration entries of locked pages, even
+ *    during migrate_vma_setup()). Then migrate_vma_finalize(). The destination
  *    pages stay locked until then, so a CPU fault cannot take them back
  *    before they are mapped.
  *
@@ -546,7 +547,8 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 		.pgmap_owner = ndev,
 		.flags = MIGRATE_VMA_SELECT_SYSTEM,
 	};
-	unsigned long i, npages = (end - start) >> PAGE_SHIFT, moved, seq;
+	unsigned long i, npages = (end - start) >> PAGE_SHIFT, moved;
+	u64 invalidations;
 	struct nvsvm_dmem_zdd *zdd;
 	int ret;
 
@@ -557,16 +559,17 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 	zdd->dmem = dmem;
 
 	memset(dst, 0, npages * sizeof(*dst));
+	/*
+	 * The CPU page table entries of the pages are migration entries from
+	 * the setup on, but MADV_DONTNEED can still zap them: see
+	 * nvsvm_svmm_map_pfns().
+	 */
+	invalidations = nvsvm_svmm_invalidations(svmm);
 	ret = migrate_vma_setup(&args);
 	if (ret)
 		goto out_put;
 	if (READ_ONCE(debug_migrate_setup_delay_ms))
 		msleep(READ_ONCE(debug_migrate_setup_delay_ms));
-	/*
-	 * The CPU page table entries of the pages are migration entries now,
-	 * but MADV_DONTNEED can still zap them: see nvsvm_svmm_map_pfns().
-	 */
-	seq = mmu_interval_read_begin(&svmm->notifier);
 
 	for (i = 0; i < args.npages; i++) {
 		struct page *spage = migrate_pfn_to_page(src[i]), *dpage;
@@ -606,7 +609,8 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 	}
 	/* Pages that did not move keep their PTEs: their entries are invalid. */
 	if (moved)
-		nvsvm_svmm_map_pfns(svmm, start, args.npages, pfns, seq);
+		nvsvm_svmm_map_pfns(svmm, start, args.npages, pfns,
+				    invalidations);
 
 	migrate_vma_finalize(&args);
 	*migrated += moved;

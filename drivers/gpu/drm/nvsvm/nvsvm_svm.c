@@ -245,6 +245,7 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 {
 	struct nvsvm_svmm *svmm = container_of(mni, struct nvsvm_svmm, notifier);
 	struct nvsvm_device *ndev = svmm->ndev;
+	bool own = range->event == MMU_NOTIFY_MIGRATE && range->owner == ndev;
 	u64 start, end;
 
 	/* This GPU taking a page exclusive: see DOC: Atomics. */
@@ -262,9 +263,11 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 	 * rather than mapping a page that is moving away.
 	 */
 	mmu_interval_set_seq(mni, cur_seq);
+	/* What a migration of this GPU must not miss: nvsvm_svmm_map_pfns(). */
+	if (!own)
+		svmm->invalidations++;
 
-	if (range->event == MMU_NOTIFY_MIGRATE && range->owner == ndev &&
-	    READ_ONCE(skip_own_migrate)) {
+	if (own && READ_ONCE(skip_own_migrate)) {
 		nvsvm_stat_add(ndev, &svmm->stats,
 			       NVSVM_STAT_INVALIDATIONS_SKIPPED, 1);
 		mutex_unlock(&svmm->mutex);
@@ -1146,31 +1149,50 @@ void nvsvm_svm_migrating(struct nvsvm_device *ndev, struct mm_struct *mm,
 }
 
 /**
- * nvsvm_svmm_map_pfns() - Map pages for the GPU outside fault servicing.
+ * nvsvm_svmm_invalidations() - Where a migration of this GPU starts from.
+ * @svmm: The SVMM.
+ *
+ * Context: Process context; takes the svmm lock.
+ * Return: The count of invalidations that nvsvm_svmm_map_pfns() compares.
+ */
+u64 nvsvm_svmm_invalidations(struct nvsvm_svmm *svmm)
+{
+	u64 n;
+
+	mutex_lock(&svmm->mutex);
+	n = svmm->invalidations;
+	mutex_unlock(&svmm->mutex);
+	return n;
+}
+
+/**
+ * nvsvm_svmm_map_pfns() - Map a migration's VRAM pages for the GPU.
  * @svmm: The SVMM.
  * @start: Address of the first page.
  * @npages: Number of entries in @pfns.
  * @pfns: PFN-map entries; invalid ones leave their PTEs as they are.
- * @seq: mmu_interval_read_begin() of the SVMM's notifier, taken once the
- *	CPU page table entries of the pages were known.
+ * @invalidations: nvsvm_svmm_invalidations() before migrate_vma_setup().
  *
  * Locked pages do not keep their CPU page table entries in place: a
  * migration's entries can be zapped (MADV_DONTNEED takes only the mmap
  * read lock) and its new pages freed at migrate_vma_finalize(). So the
- * PTEs are written, as in fault servicing, only if no invalidation ran
- * since @seq; otherwise nothing is mapped and the pages fault in later.
+ * PTEs are written only if no invalidation ran since before the
+ * migration's setup; otherwise nothing is mapped and the pages fault in
+ * later. A notifier sequence cannot tell: the setup's own invalidation
+ * moves it on, and one read after the setup misses a zap that ran in
+ * between. So the count leaves this GPU's own migrations out.
  *
- * Context: Process context.
+ * Context: Process context; takes the svmm lock.
  */
 void nvsvm_svmm_map_pfns(struct nvsvm_svmm *svmm, u64 start,
 			 unsigned long npages, const u64 *pfns,
-			 unsigned long seq)
+			 u64 invalidations)
 {
 	/* Without a table the page simply faults in later. */
 	if (nvsvm_vmm_reserve(svmm->vmm))
 		return;
 	mutex_lock(&svmm->mutex);
-	if (!mmu_interval_read_retry(&svmm->notifier, seq)) {
+	if (svmm->invalidations == invalidations) {
 		nvsvm_vmm_pfn_map(svmm->vmm, start, npages, pfns);
 		nvsvm_vmm_flush(svmm->vmm, start, npages << PAGE_SHIFT);
 		nvsvm_stat_add(svmm->ndev, &svmm->stats,

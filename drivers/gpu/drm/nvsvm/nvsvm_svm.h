@@ -108,6 +108,8 @@ struct nvsvm_svm_device {
  * @vmm: The GPU VM; GPU virtual addresses are CPU virtual addresses.
  * @notifier: Interval notifier over the whole user address space.
  * @mutex: The svmm lock; see DOC: Locking in nvsvm_svm.c.
+ * @invalidations: Invalidations of the address space other than this GPU's
+ *	own migrations; protected by @mutex. See nvsvm_svmm_map_pfns().
  * @kref: References: the file's, one per queued @fault_work, and those
  *	of lookups by instance or by mm while they use it.
  * @inst: Instance of @vmm, as the fault buffer reports it.
@@ -131,6 +133,7 @@ struct nvsvm_svmm {
 	struct nvsvm_vmm *vmm;
 	struct mmu_interval_notifier notifier;
 	struct mutex mutex; /* see DOC: Locking */
+	u64 invalidations;
 	struct kref kref;
 	u64 inst;
 	struct nvsvm_stats stats;
@@ -159,9 +162,10 @@ void nvsvm_svmm_destroy(struct nvsvm_svmm *svmm);
 void nvsvm_svm_migrating(struct nvsvm_device *ndev, struct mm_struct *mm,
 			 u64 start, const unsigned long *dst,
 			 unsigned long npages, bool to_vram);
+u64 nvsvm_svmm_invalidations(struct nvsvm_svmm *svmm);
 void nvsvm_svmm_map_pfns(struct nvsvm_svmm *svmm, u64 start,
 			 unsigned long npages, const u64 *pfns,
-			 unsigned long seq);
+			 u64 invalidations);
 int nvsvm_svmm_advise(struct nvsvm_svmm *svmm, u64 start, u64 end,
 		      bool vram);
 
