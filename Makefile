@@ -28,15 +28,19 @@ LIBNVSVM := $(BUILD)/userspace/libnvsvm.a
 LIBNVSVM_OBJS := $(patsubst userspace/lib/%.c,$(BUILD)/userspace/%.o,$(wildcard userspace/lib/*.c))
 LIBNVSVM_PC := $(BUILD)/userspace/libnvsvm.pc
 IGT_TESTS := $(patsubst igt-tests/%.c,$(BUILD)/igt/%,$(wildcard igt-tests/*.c))
+TOOLS := $(patsubst userspace/tools/%.c,$(BUILD)/tools/%,$(wildcard userspace/tools/*.c))
 APP := $(BUILD)/userspace/nvsvm-demo
 
-.PHONY: all deps kernel modules userspace igt test demo vm-run check clean help \
-	bench bench-kernel bench-modules
+.PHONY: all deps kernel modules userspace igt tools test demo vm-run check clean \
+	help bench bench-kernel bench-modules stress fuzz faultinj
 
-all: modules userspace igt
+all: modules userspace igt tools
 
 help:
 	@echo "make test         build everything, run KUnit + IGT in the VM"
+	@echo "make stress       shadow-checked multi-process stress (STRESS_S, STRESS_SEED)"
+	@echo "make fuzz         structured ioctl fuzzer (FUZZ_N, FUZZ_SEED)"
+	@echo "make faultinj     fault-injection sweep of every path"
 	@echo "make demo         run the sample app in the VM (DEMO_ARGS=--help)"
 	@echo "make vm-run CMD=  run a command in the VM with nvsvm.ko loaded"
 	@echo "make check        checkpatch --strict, sparse and kernel-doc"
@@ -78,12 +82,29 @@ $(BUILD)/igt/%: igt-tests/%.c $(LIBNVSVM) $(wildcard igt-tests/*.h igt-tests/inc
 	$(CC) $(CFLAGS) $(USER_CFLAGS) $(IGT_CFLAGS) $< $(LIBNVSVM) \
 		$(IGT_LIBS) $(DRM_LIBS) -o $@
 
+# Stress, fuzz and fault-injection tools: plain programs, built like the
+# IGT tests but without IGT, so that they report in their own words.
+$(BUILD)/tools/%: userspace/tools/%.c $(LIBNVSVM) $(wildcard userspace/tools/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(USER_CFLAGS) -pthread $< $(LIBNVSVM) $(DRM_LIBS) -o $@
+
 userspace: deps $(APP)
 
 igt: deps $(IGT_TESTS)
 
+tools: deps $(TOOLS)
+
 test: deps all
 	@scripts/run-tests.sh
+
+stress: deps all
+	@scripts/tools-run.sh stress@long
+
+fuzz: deps all
+	@scripts/tools-run.sh fuzz@long
+
+faultinj: deps all
+	@scripts/tools-run.sh faultinj@all
 
 # The demo needs the module and the app, not the tests.
 demo: deps modules userspace

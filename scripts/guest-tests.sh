@@ -25,11 +25,23 @@ else
 fi
 
 # IGT: one run per binary; results.py reads the subtest lines.
+all=1
+[ $# -gt 0 ] && all=0
 [ $# -gt 0 ] || set -- build/igt/*
 for bin in "$@"; do
 	name=$(basename "$bin")
 	echo "igt: running $name"
 	IGT_PLAIN_OUTPUT=1 "$bin" >"$res/igt/$name.out" 2>"$res/igt/$name.err"
 	echo $? >"$res/igt/$name.status"
+done
+
+# Short runs of the tools (scripts/guest-tools.sh), with the whole suite
+# only: one test each, named tool@run.
+[ $all = 1 ] || exit 0
+mkdir -p "$res/tools"
+for run in $(scripts/guest-tools.sh --short-runs); do
+	echo "tools: running $run"
+	scripts/guest-tools.sh "$run" >"$res/tools/$run.out" 2>&1
+	echo $? >"$res/tools/$run.status"
 done
 exit 0

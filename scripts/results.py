@@ -4,11 +4,12 @@
 
     scripts/results.py RUN_DIR JSON_OUT VM_STATUS
 
-RUN_DIR is the run directory of scripts/vm-run.sh: results/kunit/*.ktap and
-results/igt/<binary>.{out,status} from scripts/guest-tests.sh, plus the
-guest's dmesg. Prints one line per test (PASS/FAIL/SKIP igt@bin@subtest or
-kunit@suite@case), then "N passed, N failed[, N skipped]", writes the same
-to JSON_OUT and exits 1 when anything failed or the VM run itself failed.
+RUN_DIR is the run directory of scripts/vm-run.sh: results/kunit/*.ktap,
+results/igt/<binary>.{out,status} and results/tools/<tool@run>.{out,status}
+from scripts/guest-tests.sh, plus the guest's dmesg. Prints one line per
+test (PASS/FAIL/SKIP igt@bin@subtest, kunit@suite@case or tool@run), then
+"N passed, N failed[, N skipped]", writes the same to JSON_OUT and exits 1
+when anything failed or the VM run itself failed.
 """
 
 import json
@@ -136,6 +137,15 @@ def main():
         status = read(os.path.join(igt, b + ".status"), "").strip()
         results.extend(parse_igt(b, read(os.path.join(igt, b + ".out")),
                                  int(status) if status.isdigit() else -1))
+
+    # Short runs of the stress, fuzz and fault-injection tools: one test each,
+    # named by its file (stress@short); exit 0 passes, 77 skips.
+    tools = os.path.join(res, "tools")
+    runs = sorted(f[:-7] for f in os.listdir(tools) if f.endswith(".status")) \
+        if os.path.isdir(tools) else []
+    for t in runs:
+        status = read(os.path.join(tools, t + ".status"), "").strip()
+        results.append((t, {"0": "pass", "77": "skip"}.get(status, "fail")))
 
     label = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}
     for name, result in results:
