@@ -32,7 +32,7 @@ TOOLS := $(patsubst userspace/tools/%.c,$(BUILD)/tools/%,$(wildcard userspace/to
 APP := $(BUILD)/userspace/nvsvm-demo
 
 .PHONY: all deps kernel modules userspace igt tools test demo vm-run check clean \
-	help bench bench-kernel bench-modules stress fuzz faultinj
+	help bench bench-kernel bench-modules stress fuzz faultinj mutants
 
 all: modules userspace igt tools
 
@@ -41,6 +41,7 @@ help:
 	@echo "make stress       shadow-checked multi-process stress (STRESS_S, STRESS_SEED)"
 	@echo "make fuzz         structured ioctl fuzzer (FUZZ_N, FUZZ_SEED)"
 	@echo "make faultinj     fault-injection sweep of every path"
+	@echo "make mutants      plant each bug of igt-tests/mutants/, check it is caught"
 	@echo "make demo         run the sample app in the VM (DEMO_ARGS=--help)"
 	@echo "make vm-run CMD=  run a command in the VM with nvsvm.ko loaded"
 	@echo "make check        checkpatch --strict, sparse and kernel-doc"
@@ -105,6 +106,9 @@ fuzz: deps all
 
 faultinj: deps all
 	@scripts/tools-run.sh faultinj@all
+
+mutants: deps all
+	@scripts/mutants.sh
 
 # The demo needs the module and the app, not the tests.
 demo: deps modules userspace

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make mutants: plant each bug of igt-tests/mutants/ and check that the
+# tests named on its Caught-by: lines catch it.
+#
+#   scripts/mutants.sh [PATCH...]       (default: igt-tests/mutants/*.patch)
+#
+# Each patch is applied to a scratch worktree of HEAD, where the module,
+# the IGT tests and the tools are built; then one VM runs its tests. The
+# mutant is caught when a test fails, or the VM run does (a kernel report,
+# a timeout): the tests must see the bug, in data or in the kernel log.
+# Prints "caught" or "survived" for each, and exits 1 if any survived.
+# Not part of make test: it builds and boots once per mutant.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kdir=$("$NVSVM_TOP/scripts/kernel-build.sh" --dir test)
+logdir=$NVSVM_TOP/build/mutants
+mkdir -p "$logdir"
+[ $# -gt 0 ] || set -- "$NVSVM_TOP"/igt-tests/mutants/*.patch
+survived=0
+
+for patch in "$@"; do
+	patch=$(realpath "$patch")
+	name=$(basename "$patch" .patch)
+	log=$logdir/$name.log
+	wt=$(mktemp -u /tmp/nvsvm-mutant.XXXXXX)
+	cmd="fail=0;"
+	for t in $(sed -n 's/^Caught-by: //p' "$patch"); do
+		case $t in
+		igt@*@*)
+			bin=${t#igt@}
+			cmd+=" IGT_PLAIN_OUTPUT=1 build/igt/${bin%%@*} --run-subtest ${bin#*@} || fail=1;" ;;
+		*@*)
+			cmd+=" scripts/guest-tools.sh $t || fail=1;" ;;
+		esac
+	done
+	# shellcheck disable=SC2016 # expanded in the guest
+	cmd+=' exit $fail'
+	{
+		git -C "$NVSVM_TOP" worktree add -q --detach "$wt" HEAD &&
+		git -C "$wt" apply "$patch" &&
+		make -C "$kdir" M="$wt" W=1 modules &&
+		make -C "$wt" userspace igt tools
+	} >"$log" 2>&1 || die "$name: the mutant does not build; see $log"
+	"$wt/scripts/vm-run.sh" -t 1200 -o "$logdir/vm-$name" \
+		-m "num_devices=2 vram_size_mb=16" -- "$cmd" >>"$log" 2>&1
+	status=$?
+	git -C "$NVSVM_TOP" worktree remove --force "$wt"
+	if [ $status = 0 ]; then
+		echo "survived  $name   (see $log)"
+		survived=1
+	else
+		echo "caught    $name   (status $status)"
+	fi
+done
+exit $survived
