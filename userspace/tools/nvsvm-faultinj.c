@@ -190,6 +190,24 @@ static void expect_clean(int ret, enum path p, int nth)
 			  nth, nvsvm_strerror(ret));
 }
 
+/* The call of a setup path, on @fd. */
+static int setup_call(int fd, enum path p, uint32_t *chan,
+		      struct drm_nvsvm_getparam *gp)
+{
+	switch (p) {
+	case P_SVM_INIT:
+		return nvsvm_svm_init(fd);
+	case P_CHANNEL_CREATE:
+		return nvsvm_channel_create(fd, chan);
+	case P_CHANNEL_DESTROY:
+		return nvsvm_channel_destroy(fd, *chan);
+	case P_GETPARAM:
+		return nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_GETPARAM, gp);
+	default:
+		tool_fail("%s is not a setup path\n", path_names[p]);
+	}
+}
+
 /* A fresh file, bound, failing the nth allocation of one call on it. */
 static bool run_setup_path(struct ctx *c, enum path p, int nth)
 {
@@ -207,41 +225,13 @@ static bool run_setup_path(struct ctx *c, enum path p, int nth)
 		tool_fail("CHANNEL_CREATE: %s\n", nvsvm_strerror(ret));
 
 	fail_nth_arm(c, nth);
-	switch (p) {
-	case P_SVM_INIT:
-		ret = nvsvm_svm_init(fd);
-		break;
-	case P_CHANNEL_CREATE:
-		ret = nvsvm_channel_create(fd, &chan);
-		break;
-	case P_CHANNEL_DESTROY:
-		ret = nvsvm_channel_destroy(fd, chan);
-		break;
-	case P_GETPARAM:
-		ret = nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &gp);
-		break;
-	default:
-		tool_fail("%s is not a setup path\n", path_names[p]);
-	}
+	ret = setup_call(fd, p, &chan, &gp);
 	injected = fail_nth_disarm(c);
 	expect_clean(ret, p, nth);
 
 	/* What failed left nothing behind: doing it again works. */
 	if (ret) {
-		switch (p) {
-		case P_SVM_INIT:
-			ret = nvsvm_svm_init(fd);
-			break;
-		case P_CHANNEL_CREATE:
-			ret = nvsvm_channel_create(fd, &chan);
-			break;
-		case P_CHANNEL_DESTROY:
-			ret = nvsvm_channel_destroy(fd, chan);
-			break;
-		default:
-			ret = nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_GETPARAM, &gp);
-			break;
-		}
+		ret = setup_call(fd, p, &chan, &gp);
 		if (ret)
 			tool_fail("%s again after allocation %d failed: %s\n",
 				  path_names[p], nth, nvsvm_strerror(ret));
