@@ -433,16 +433,6 @@ static bool in_vram(const void *addr, unsigned int pages, uint8_t *out)
 	return true;
 }
 
-/* The FNV-1a of the uAPI, over 64-bit words. */
-static uint64_t fnv(const uint64_t *p, uint64_t len)
-{
-	uint64_t h = NVSVM_CHECKSUM_BASIS;
-
-	for (uint64_t i = 0; i < len / 8; i++)
-		h = (h ^ p[i]) * NVSVM_CHECKSUM_PRIME;
-	return h;
-}
-
 /* Compare priv with the model over [from, to) words; false on a mismatch. */
 static bool check_priv(struct call *c, int ioc, uint64_t from, uint64_t to,
 		       const char *after)
@@ -930,7 +920,7 @@ static void shadow_apply(struct worker *w, const struct drm_nvsvm_op *op,
 			s[d + i] = s[a + i];
 		break;
 	case DRM_NVSVM_OP_CHECKSUM:
-		s[d] = fnv(s + a, op->len);
+		s[d] = nvsvm_checksum(s + a, op->len);
 		n = 1;
 		break;
 	case DRM_NVSVM_OP_ATOMIC_ADD:
@@ -1125,7 +1115,7 @@ static void faulting_job(struct call *c)
 			fz_fail(c, FZ_WAIT, "checksum of read-only memory: status %d",
 				status);
 		else
-			w->shadow[sum - w->priv] = fnv((uint64_t *)zoo.ronly, len);
+			w->shadow[sum - w->priv] = nvsvm_checksum(zoo.ronly, len);
 	} else if (status != -EFAULT) {
 		fz_fail(c, FZ_WAIT, "job on %s: status %d, expected %d", what,
 			status, -EFAULT);
@@ -2272,7 +2262,7 @@ static int child_main(struct call *parent)
 		if (!ret)
 			ret = nvsvm_run(fd, chan, ops, 2);
 		if (ret || buf[SCRATCH_BYTES / 8 - 1] != 0xc41d ||
-		    sum != fnv(buf, SCRATCH_BYTES)) {
+		    sum != nvsvm_checksum(buf, SCRATCH_BYTES)) {
 			c.field = "own file";
 			fz_fail(&c, FZ_SUBMIT, "a job on the child's own file: %d",
 				ret);
@@ -2616,7 +2606,7 @@ static bool devices_work(void)
 		for (size_t i = 0; !ret && i < len / 8; i++)
 			if (buf[i] != value)
 				ret = -EIO;
-		if (!ret && sum != fnv(buf, len))
+		if (!ret && sum != nvsvm_checksum(buf, len))
 			ret = -EILSEQ;
 		if (ret) {
 			fprintf(stderr, "nvsvm-fuzz: FAIL seed=0x%" PRIx64
