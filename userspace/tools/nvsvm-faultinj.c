@@ -98,17 +98,6 @@ static void write_knob(const char *path, const char *value)
 	close(fd);
 }
 
-static void kmsg_note(const char *msg)
-{
-	int fd = open("/dev/kmsg", O_WRONLY);
-
-	if (fd >= 0) {
-		if (write(fd, msg, strlen(msg)) < 0)
-			perror("/dev/kmsg");
-		close(fd);
-	}
-}
-
 static void fail_nth_arm(struct ctx *c, int nth)
 {
 	char buf[16];

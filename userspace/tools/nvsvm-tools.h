@@ -103,6 +103,18 @@ static inline int kmsg_mark(void)
 	return fd;
 }
 
+/* Write @msg to the kernel log, as a mark that scripts/dmesg-check.sh reads. */
+static inline void kmsg_note(const char *msg)
+{
+	int fd = open("/dev/kmsg", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, msg, strlen(msg)) < 0)
+			perror("/dev/kmsg");
+		close(fd);
+	}
+}
+
 /* The first kernel report since kmsg_mark(), copied to @buf; or false. */
 static inline bool kmsg_report(int fd, char *buf, size_t size)
 {
