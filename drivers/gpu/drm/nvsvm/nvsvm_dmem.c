@@ -547,7 +547,7 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 		.pgmap_owner = ndev,
 		.flags = MIGRATE_VMA_SELECT_SYSTEM,
 	};
-	unsigned long i, npages = (end - start) >> PAGE_SHIFT, moved;
+	unsigned long i, npages = (end - start) >> PAGE_SHIFT, moved, seq;
 	u64 invalidations;
 	struct nvsvm_dmem_zdd *zdd;
 	int ret;
@@ -570,6 +570,7 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 		goto out_put;
 	if (READ_ONCE(debug_migrate_setup_delay_ms))
 		msleep(READ_ONCE(debug_migrate_setup_delay_ms));
+	seq = mmu_interval_read_begin(&svmm->notifier);
 
 	for (i = 0; i < args.npages; i++) {
 		struct page *spage = migrate_pfn_to_page(src[i]), *dpage;
@@ -610,7 +611,7 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 	/* Pages that did not move keep their PTEs: their entries are invalid. */
 	if (moved)
 		nvsvm_svmm_map_pfns(svmm, start, args.npages, pfns,
-				    invalidations);
+				    invalidations, seq);
 
 	migrate_vma_finalize(&args);
 	*migrated += moved;

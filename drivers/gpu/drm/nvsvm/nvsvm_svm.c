@@ -1172,27 +1172,30 @@ u64 nvsvm_svmm_invalidations(struct nvsvm_svmm *svmm)
  * @npages: Number of entries in @pfns.
  * @pfns: PFN-map entries; invalid ones leave their PTEs as they are.
  * @invalidations: nvsvm_svmm_invalidations() before migrate_vma_setup().
+ * @seq: mmu_interval_read_begin() of the SVMM's notifier after the setup.
  *
  * Locked pages do not keep their CPU page table entries in place: a
  * migration's entries can be zapped (MADV_DONTNEED takes only the mmap
  * read lock) and its new pages freed at migrate_vma_finalize(). So the
- * PTEs are written only if no invalidation ran since before the
- * migration's setup; otherwise nothing is mapped and the pages fault in
- * later. A notifier sequence cannot tell: the setup's own invalidation
- * moves it on, and one read after the setup misses a zap that ran in
- * between. So the count leaves this GPU's own migrations out.
+ * PTEs are written, like every GPU PTE, only if the sequence says nothing
+ * invalidated the range since @seq; otherwise nothing is mapped and the
+ * pages fault in later. The sequence alone cannot cover the setup: its
+ * own invalidation moves it on, and a read after it misses a zap that ran
+ * in between. @invalidations covers that stretch: it counts every
+ * invalidation but this GPU's own migrations.
  *
  * Context: Process context; takes the svmm lock.
  */
 void nvsvm_svmm_map_pfns(struct nvsvm_svmm *svmm, u64 start,
 			 unsigned long npages, const u64 *pfns,
-			 u64 invalidations)
+			 u64 invalidations, unsigned long seq)
 {
 	/* Without a table the page simply faults in later. */
 	if (nvsvm_vmm_reserve(svmm->vmm))
 		return;
 	mutex_lock(&svmm->mutex);
-	if (svmm->invalidations == invalidations) {
+	if (!mmu_interval_read_retry(&svmm->notifier, seq) &&
+	    svmm->invalidations == invalidations) {
 		nvsvm_vmm_pfn_map(svmm->vmm, start, npages, pfns);
 		nvsvm_vmm_flush(svmm->vmm, start, npages << PAGE_SHIFT);
 		nvsvm_stat_add(svmm->ndev, &svmm->stats,
