@@ -154,6 +154,35 @@ static inline void write_file(const char *path, const char *value)
 	close(fd);
 }
 
+/* nvsvm's module parameters, such as its debug windows. */
+#define NVSVM_PARAM_DIR	"/sys/module/nvsvm/parameters/"
+
+static inline bool param_read(const char *name, char *buf, size_t size)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), NVSVM_PARAM_DIR "%s", name);
+	return read_file(path, buf, size);
+}
+
+static inline void param_write(const char *name, const char *value)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), NVSVM_PARAM_DIR "%s", name);
+	write_file(path, value);
+}
+
+/* A debug window: set a delay parameter, or skip if the module lacks it. */
+static inline void param_require_set(const char *name, const char *value)
+{
+	char old[32];
+
+	igt_require_f(param_read(name, old, sizeof(old)),
+		      "nvsvm has no %s parameter\n", name);
+	param_write(name, value);
+}
+
 /*
  * The kernel log. The run as a whole fails on any kernel report
  * (scripts/dmesg-check.sh), but a subtest that provokes one should fail

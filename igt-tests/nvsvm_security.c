@@ -29,39 +29,10 @@ IGT_TEST_DESCRIPTION("Isolation and memory safety: no process reaches another's 
 #define TO_SYS		DRM_NVSVM_MIGRATE_TO_SYSTEM
 #define TO_VRAM		DRM_NVSVM_MIGRATE_TO_VRAM
 
-#define NVSVM_PARAMS	"/sys/module/nvsvm/parameters/"
 
 /* Exit codes of the helper processes. */
 #define CHILD_OK	0
 #define CHILD_FAIL	1
-
-/* --- module parameters -------------------------------------------------- */
-
-static bool param_read(const char *name, char *buf, size_t size)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), NVSVM_PARAMS "%s", name);
-	return read_file(path, buf, size);
-}
-
-static void param_write(const char *name, const char *value)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), NVSVM_PARAMS "%s", name);
-	write_file(path, value);
-}
-
-/* A debug window: set a delay parameter, or skip if the module lacks it. */
-static void param_require_set(const char *name, const char *value)
-{
-	char old[32];
-
-	igt_require_f(param_read(name, old, sizeof(old)),
-		      "nvsvm has no %s parameter\n", name);
-	param_write(name, value);
-}
 
 static void sleep_ms(unsigned int ms)
 {
