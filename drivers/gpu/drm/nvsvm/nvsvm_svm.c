@@ -148,6 +148,11 @@ module_param(debug_fault_delay_ms, uint, 0600);
 MODULE_PARM_DESC(debug_fault_delay_ms,
 		 "Debug: sleep this long before servicing each address space's faults, holding it, to widen the window of races with close and exit (default 0)");
 
+static unsigned int debug_fault_map_delay_ms;
+module_param(debug_fault_map_delay_ms, uint, 0600);
+MODULE_PARM_DESC(debug_fault_map_delay_ms,
+		 "Debug: sleep this long between hmm_range_fault() and the notifier sequence check of each GPU fault-in, to widen the window that an invalidation must hit to make it retry (default 0)");
+
 /*
  * VRAM that must be free before page tables are allocated: the spares of
  * every level, with room to spare (see nvsvm_dmem_make_room()).
@@ -503,6 +508,8 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 			continue;
 		if (ret)
 			break;
+		if (READ_ONCE(debug_fault_map_delay_ms))
+			msleep(READ_ONCE(debug_fault_map_delay_ms));
 
 		/*
 		 * HMM reports this GPU's own VRAM pages without faulting them,
