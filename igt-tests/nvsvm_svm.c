@@ -518,6 +518,103 @@ static void test_fault_batching(void)
 
 /* --- atomics ------------------------------------------------------------- */
 
+/* --- fault-vs-invalidations ---------------------------------------------- */
+
+/*
+ * Longer than a fault-in retries for: HMM_RANGE_DEFAULT_TIMEOUT (1 s) for
+ * a window, and as long again for its faulting page alone.
+ */
+#define STORM_MS	2500
+#define FAULT_MAP_DELAY	"5"
+
+struct storm {
+	uint64_t *page;
+	volatile bool started;
+	unsigned long rounds;
+};
+
+/*
+ * Invalidate a page the GPU never touches, again and again for STORM_MS:
+ * each MADV_DONTNEED runs the mmu notifiers of the whole address space.
+ */
+static void *invalidation_storm(void *arg)
+{
+	struct storm *st = arg;
+	uint64_t end = now_ns() + STORM_MS * 1000000ull;
+
+	st->started = true;
+	while (now_ns() < end) {
+		igt_assert_eq(madvise(st->page, PAGE_SZ, MADV_DONTNEED), 0);
+		st->page[0] = ++st->rounds;
+	}
+	return NULL;
+}
+
+/* Run @op on device 0 while another thread invalidates elsewhere. */
+static int run_during_storm(struct drm_nvsvm_op op)
+{
+	struct storm st = {
+		.page = map_anon(PAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE),
+	};
+	pthread_t thread;
+	uint64_t t0;
+	int ret;
+
+	igt_assert_eq(pthread_create(&thread, NULL, invalidation_storm, &st),
+		      0);
+	while (!st.started)
+		;
+	t0 = now_ns();
+	ret = gpu_run(&dev0, op);
+	pthread_join(thread, NULL);
+	igt_info("job: %d after %llu ms, during %lu invalidations\n", ret,
+		 (unsigned long long)((now_ns() - t0) / 1000000), st.rounds);
+	munmap(st.page, PAGE_SZ);
+	return ret;
+}
+
+/*
+ * Invalidations of unrelated memory make a GPU fault-in retry, since one
+ * notifier covers the whole address space; they must delay the job, never
+ * fail it. With debug_fault_map_delay_ms every attempt of the fault-in
+ * loses the race, so the storm outlasts the fault-in's retry loop; a read,
+ * a write and an atomic must each still complete, with their data.
+ */
+static void test_fault_vs_invalidations(void)
+{
+	const size_t len = 16 * PAGE_SZ;
+	struct drm_nvsvm_stats before, after;
+	uint64_t *src, *dst, *atom, sum = POISON;
+	int ret;
+
+	src = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	dst = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	atom = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	cpu_fill(src, len, 0x51, STEP);
+	cpu_fill(atom, len, 0xa7, STEP);
+
+	param_require_set("debug_fault_map_delay_ms", FAULT_MAP_DELAY);
+	before = gpu_stats(&dev0);
+	ret = run_during_storm(nvsvm_op_checksum(&sum, src, len));
+	igt_assert_f(!ret, "read: %d (%s)\n", ret, nvsvm_strerror(ret));
+	ret = run_during_storm(nvsvm_op_fill(dst, len, 0xd5));
+	igt_assert_f(!ret, "write: %d (%s)\n", ret, nvsvm_strerror(ret));
+	ret = run_during_storm(nvsvm_op_atomic_add(atom, len, 3));
+	igt_assert_f(!ret, "atomic: %d (%s)\n", ret, nvsvm_strerror(ret));
+	param_write("debug_fault_map_delay_ms", "0");
+	after = gpu_stats(&dev0);
+
+	igt_info("%llu faults, %llu cancels\n", DELTA(after, before, faults),
+		 DELTA(after, before, cancels));
+	igt_assert_eq_u64(sum, nvsvm_checksum(src, len));
+	assert_buf(dst, len, 0xd5, 0);
+	assert_buf(atom, len, 0xa7 + 3, STEP);
+	igt_assert_eq_u64(DELTA(after, before, cancels), 0);
+	munmap(src, len);
+	munmap(dst, len);
+	munmap(atom, len);
+}
+
 /* @rounds atomic adds of @addend to each of @words words at @dst, per job. */
 static void gpu_atomic_rounds(const struct gpu *g, uint64_t *dst,
 			      size_t words, unsigned int rounds,
@@ -1232,6 +1329,10 @@ igt_main
 	igt_describe("GPU atomics on a THP-backed buffer are exact.");
 	igt_subtest("atomic-thp")
 		test_atomic_thp();
+
+	igt_describe("Invalidations elsewhere in the address space delay GPU faults, never fail them.");
+	igt_subtest("fault-vs-invalidations")
+		test_fault_vs_invalidations();
 
 	igt_describe("Malformed arguments of every SVM ioctl fail with the documented errno and no effect.");
 	igt_subtest("bad-ioctl-args")
