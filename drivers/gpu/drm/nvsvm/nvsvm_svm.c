@@ -46,9 +46,13 @@
  * CPU maps a THP. A window that cannot be faulted as a whole (a hole,
  * PROT_NONE, a page past the end of a file) falls back to its faulting
  * pages alone, and a page that still fails is cancelled: its job fails
- * with -EFAULT and writes nothing there. One replay then restarts every
- * stalled access of the batch (and of the GPU: an access whose fault is
- * still being serviced by another SVMM just faults again).
+ * with -EFAULT and writes nothing there. A fault-in that invalidations
+ * kept retrying for HMM_RANGE_DEFAULT_TIMEOUT is not a failure: the one
+ * notifier sees every invalidation of the process, so a busy neighbour
+ * range can outlast it. Its faults are left stalled, not cancelled, and
+ * fault again after the replay. One replay then restarts every stalled
+ * access of the batch (and of the GPU: an access whose fault is still
+ * being serviced by another SVMM just faults again).
  *
  * The notifier unmaps the GPU PTEs of every invalidated range and flushes
  * the GPU TLB before the CPU change proceeds. It skips two events, both
@@ -902,7 +906,8 @@ static void nvsvm_svmm_service(struct nvsvm_svmm *svmm,
 	while (i < n) {
 		struct nvsvm_svm_window win = { .size = window };
 		u64 base = ALIGN_DOWN(faults[i].va, window);
-		bool plain = false, mapped = false;
+		bool plain = false;
+		int wret = 0;
 
 		/*
 		 * Atomic faults are serviced page by page: a window would
@@ -923,7 +928,7 @@ static void nvsvm_svmm_service(struct nvsvm_svmm *svmm,
 		}
 
 		if (plain)
-			mapped = !nvsvm_svmm_fault_window(svmm, &win);
+			wret = nvsvm_svmm_fault_window(svmm, &win);
 
 		for (; i < j; i++) {
 			struct nvsvm_hw_fault *f = &faults[i];
@@ -931,17 +936,22 @@ static void nvsvm_svmm_service(struct nvsvm_svmm *svmm,
 				.va = f->va,
 				.size = PAGE_SIZE,
 			};
-			bool ok;
+			int ret;
 
 			if (f->access == NVSVM_HW_ACCESS_WRITE)
 				nvsvm_svm_window_write(&page, f->va);
 			if (f->access == NVSVM_HW_ACCESS_ATOMIC)
-				ok = !nvsvm_svmm_fault_atomic(svmm, f->va);
-			else if (mapped)
-				ok = true;
+				ret = nvsvm_svmm_fault_atomic(svmm, f->va);
+			else if (!wret || wret == -EBUSY)
+				ret = wret;
 			else	/* The window failed: try the page alone. */
-				ok = !nvsvm_svmm_fault_window(svmm, &page);
-			if (ok)
+				ret = nvsvm_svmm_fault_window(svmm, &page);
+			/*
+			 * Invalidations kept the fault-in from finishing: the
+			 * address is fine, so the access stays stalled, and
+			 * the replay makes it fault again.
+			 */
+			if (!ret || ret == -EBUSY)
 				continue;
 			nvsvm_stat_add(svmm->ndev, &svmm->stats,
 				       NVSVM_STAT_CANCELS, 1);
