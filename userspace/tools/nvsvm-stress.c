@@ -1158,8 +1158,20 @@ static void op_mremap(struct worker *w)
 	op_begin(w, OP_MREMAP, "%p + %zu pages to %p and back%s", (void *)addr,
 		 n, (void *)to, write ? ", CPU writes there" : "");
 	if (mremap(addr, len, len,
-		   MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, to) != to)
+		   MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, to) != to) {
+		/*
+		 * The range spans two VMAs, which earlier mremaps, forks and
+		 * mprotects can leave unmerged: mremap refuses it before
+		 * moving anything.
+		 */
+		if (errno == EFAULT) {
+			op_note(w, " [spans two VMAs: not moved]");
+			check(w, p0, n, true, true);
+			op_end(w, OP_MREMAP);
+			return;
+		}
 		worker_fail(w, "mremap to %p: %s", (void *)to, strerror(errno));
+	}
 	memcpy(w->tmp, w->model + p0, n * sizeof(*w->tmp));
 	model_zero(w, p0, n);
 	check_at(w, to, w->tmp, n, true, true);
