@@ -60,6 +60,7 @@
  */
 #define _GNU_SOURCE
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -381,6 +382,60 @@ static uint64_t job_submit(struct worker *w, unsigned int dev,
 }
 
 /*
+ * Print the kernel stack of every task that is in nvsvm or HMM code: the
+ * fault workers, the migrations, the ioctls. Guest kernels without sysrq
+ * have no other way to show them.
+ */
+static void print_driver_stacks(void)
+{
+	DIR *procs = opendir("/proc"), *tasks;
+	struct dirent *p, *t;
+	char path[96], stack[4096], comm[32];
+
+	if (!procs)
+		return;
+	while ((p = readdir(procs))) {
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.16s/task", p->d_name);
+		tasks = opendir(path);
+		if (!tasks)
+			continue;
+		while ((t = readdir(tasks))) {
+			ssize_t n;
+			int fd;
+
+			if (t->d_name[0] < '0' || t->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%.16s/task/%.16s/stack",
+				 p->d_name, t->d_name);
+			fd = open(path, O_RDONLY);
+			if (fd < 0)
+				continue;
+			n = read(fd, stack, sizeof(stack) - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			stack[n] = 0;
+			if (!strstr(stack, "nvsvm") && !strstr(stack, "hmm_") &&
+			    !strstr(stack, "migrate"))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%.16s/task/%.16s/comm",
+				 p->d_name, t->d_name);
+			fd = open(path, O_RDONLY);
+			n = fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : 0;
+			if (fd >= 0)
+				close(fd);
+			comm[n > 0 ? n - 1 : 0] = 0;
+			fprintf(stderr, "  task %s (%s):\n%s", t->d_name, comm,
+				stack);
+		}
+		closedir(tasks);
+	}
+	closedir(procs);
+}
+
+/*
  * A job that does not complete has hung. Say whether the driver still
  * works for it (its file's faults and migrations grow: a livelock) or not
  * (a deadlock), and have the kernel log the blocked tasks.
@@ -393,6 +448,9 @@ job_hung(struct worker *w, unsigned int dev, uint64_t job)
 
 	nvsvm_stats(w->fd[dev], 0, &f0);
 	nvsvm_stats(w->fd[dev], DRM_NVSVM_STATS_DEVICE, &d0);
+	fprintf(stderr, "nvsvm-stress: device %u: job %" PRIu64 " not done after %llu s; the driver's tasks:\n",
+		dev, job, JOB_TIMEOUT_NS / SEC_NS);
+	print_driver_stacks();
 	ret = nvsvm_job_wait(w->fd[dev], job, 5 * SEC_NS, &status);
 	nvsvm_stats(w->fd[dev], 0, &f1);
 	nvsvm_stats(w->fd[dev], DRM_NVSVM_STATS_DEVICE, &d1);
@@ -407,7 +465,7 @@ job_hung(struct worker *w, unsigned int dev, uint64_t job)
 #define D(f)	((unsigned long long)(d1.f - d0.f))
 	worker_fail(w, "device %u: job %" PRIu64 " hung: not done after %llu s%s\n"
 		    "  in 5 more seconds, its file: %llu GPU faults, %llu replays, %llu cancels, %llu pages mapped, %llu to VRAM, %llu to system, %llu invalidations;\n"
-		    "  the device: %llu pages to VRAM, %llu to system, %llu evicted, %llu in VRAM now (blocked tasks: sysrq-w in dmesg)",
+		    "  the device: %llu pages to VRAM, %llu to system, %llu evicted, %llu in VRAM now (blocked tasks: above, and sysrq-w in dmesg if the kernel has it)",
 		    dev, job, JOB_TIMEOUT_NS / SEC_NS,
 		    ret ? "" : ", done 5 s later",
 		    F(faults), F(replays), F(cancels), F(pages_mapped),
