@@ -7,10 +7,11 @@
 #   scripts/mutants.sh [PATCH...]       (default: igt-tests/mutants/*.patch)
 #
 # Each patch is applied to a scratch worktree of HEAD, where the module,
-# the IGT tests and the tools are built; then one VM runs its tests. The
-# mutant is caught when a test fails, or the VM run does (a kernel report,
-# a timeout): the tests must see the bug, in data or in the kernel log.
-# Prints "caught" or "survived" for each, and exits 1 if any survived.
+# the IGT tests and the tools are built; then one VM runs its tests. Every
+# test named must catch the mutant by failing; a VM run that fails (a
+# kernel report, a timeout) catches it too: the tests must see the bug, in
+# data or in the kernel log. Prints "caught" or "survived" for each, with
+# the verdict of each test, and exits 1 if any survived.
 # Not part of make test: it builds and boots once per mutant.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -26,18 +27,23 @@ for patch in "$@"; do
 	name=$(basename "$patch" .patch)
 	log=$logdir/$name.log
 	wt=$(mktemp -u /tmp/nvsvm-mutant.XXXXXX)
-	cmd="fail=0;"
+	# The guest exits 0 only if every test passed: the mutant survived.
+	cmd="missed=0;"
 	for t in $(sed -n 's/^Caught-by: //p' "$patch"); do
 		case $t in
 		igt@*@*)
 			bin=${t#igt@}
-			cmd+=" IGT_PLAIN_OUTPUT=1 build/igt/${bin%%@*} --run-subtest ${bin#*@} || fail=1;" ;;
+			run="IGT_PLAIN_OUTPUT=1 build/igt/${bin%%@*} --run-subtest ${bin#*@}" ;;
 		*@*)
-			cmd+=" scripts/guest-tools.sh $t || fail=1;" ;;
+			run="scripts/guest-tools.sh $t" ;;
+		*)
+			die "$name: bad Caught-by: $t" ;;
 		esac
+		cmd+=" if $run; then echo 'nvsvm-mutant: missed by $t'; missed=1;"
+		cmd+=" else echo 'nvsvm-mutant: caught by $t'; fi;"
 	done
 	# shellcheck disable=SC2016 # expanded in the guest
-	cmd+=' exit $fail'
+	cmd+=' [ $missed = 1 ]'
 	{
 		git -C "$NVSVM_TOP" worktree add -q --detach "$wt" HEAD &&
 		git -C "$wt" apply "$patch" &&
@@ -54,5 +60,6 @@ for patch in "$@"; do
 	else
 		echo "caught    $name   (status $status)"
 	fi
+	sed -n 's/^.*nvsvm-mutant: /          /p' "$log"
 done
 exit $survived
