@@ -21,7 +21,8 @@
  * (skip) without them. Run it in the test VM: make faultinj, or
  * scripts/guest-tools.sh faultinj@migrate. It is deterministic: a failure
  * names the path and the allocation, and running it again replays it;
- * FAULTINJ_VERBOSE=1 prints each point before it runs.
+ * FAULTINJ_VERBOSE=1 prints each point before it runs. NVSVM_TOOL_DEV=N
+ * runs on device N instead of device 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -160,7 +161,7 @@ static void ctx_open(struct ctx *c)
 {
 	int ret;
 
-	c->fd = nvsvm_open_index(0);
+	c->fd = nvsvm_open_index(tool_dev_first());
 	if (c->fd < 0)
 		tool_fail("open: %s\n", nvsvm_strerror(c->fd));
 	ret = nvsvm_svm_init(c->fd);
@@ -205,7 +206,7 @@ static bool run_setup_path(struct ctx *c, enum path p, int nth)
 	bool injected;
 	int fd, ret;
 
-	fd = nvsvm_open_index(0);
+	fd = nvsvm_open_index(tool_dev_first());
 	if (fd < 0)
 		tool_fail("open: %s\n", nvsvm_strerror(fd));
 	if (p != P_SVM_INIT && p != P_GETPARAM && (ret = nvsvm_svm_init(fd)))
@@ -364,8 +365,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setbuf(stdout, NULL);
-	if (nvsvm_count_devices() < 1) {
-		printf("SKIP: no nvsvm device\n");
+	if (nvsvm_count_devices() <= (int)tool_dev_first()) {
+		printf("SKIP: no nvsvm device %u\n", tool_dev_first());
 		return TOOL_SKIP;
 	}
 	ctx_open(&c);

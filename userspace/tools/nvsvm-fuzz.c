@@ -753,7 +753,7 @@ static void fz_getparam(struct call *c)
 				(uint64_t)a.value);
 		break;
 	case DRM_NVSVM_PARAM_DEVICE_INDEX:
-		if (a.value != (uint64_t)c->dev)
+		if (a.value != (uint64_t)c->dev + tool_dev_first())
 			fz_fail(c, FZ_GETPARAM, "device index %" PRIu64,
 				(uint64_t)a.value);
 		break;

@@ -45,6 +45,7 @@
  *                   debug_skip_invalidate for the run, to show that the
  *                   tool catches stale GPU mappings (the run must fail)
  *   STRESS_VERBOSE  1: print every operation
+ *   NVSVM_TOOL_DEV  the first device to use (0), and the next one
  *
  * Exit status: 0 passed, 1 failed (a mismatch, an unexpected error, a hang
  * or a kernel report since the start), 77 skipped (no nvsvm device).
@@ -181,6 +182,7 @@ static struct {
 	unsigned int procs;
 	unsigned int threads;
 	unsigned int ndev;
+	unsigned int dev_first;	/* device index of our device 0 */
 	uint64_t mb;
 	uint64_t start_ns;
 	uint64_t ops_end_ns;	/* no operation starts after this */
@@ -339,10 +341,11 @@ op_note(struct worker *w, const char *fmt, ...)
 
 static int gpu_open_dev(struct worker *w, unsigned int dev)
 {
-	int fd = nvsvm_open_index(dev), ret;
+	int fd = nvsvm_open_index(cfg.dev_first + dev), ret;
 
 	if (fd < 0)
-		worker_fail(w, "open device %u: %s", dev, nvsvm_strerror(fd));
+		worker_fail(w, "open device %u: %s", cfg.dev_first + dev,
+			    nvsvm_strerror(fd));
 	ret = nvsvm_svm_init(fd);
 	if (ret)
 		worker_fail(w, "device %u: SVM_INIT: %s", dev,
@@ -1756,16 +1759,18 @@ int main(void)
 	if (cfg.ops_env && !*cfg.ops_env)
 		cfg.ops_env = NULL;
 
-	ndev = nvsvm_count_devices();
+	cfg.dev_first = tool_dev_first();
+	ndev = nvsvm_count_devices() - (int)cfg.dev_first;
 	if (ndev <= 0) {
-		printf("nvsvm-stress: SKIP: no nvsvm device\n");
+		printf("nvsvm-stress: SKIP: no nvsvm device from device %u on\n",
+		       cfg.dev_first);
 		return TOOL_SKIP;
 	}
 	cfg.ndev = MIN(ndev, MAX_DEVS);
 	for (unsigned int d = 0; d < cfg.ndev; d++) {
 		uint64_t size = 0;
 
-		devfd[d] = nvsvm_open_index(d);
+		devfd[d] = nvsvm_open_index(cfg.dev_first + d);
 		if (devfd[d] < 0 ||
 		    nvsvm_getparam(devfd[d], DRM_NVSVM_PARAM_VRAM_SIZE, &size) ||
 		    nvsvm_stats(devfd[d], DRM_NVSVM_STATS_DEVICE, &before[d]))

@@ -76,6 +76,16 @@ static inline uint64_t tool_env(const char *name, uint64_t def)
 	return s && *s ? strtoull(s, NULL, 0) : def;
 }
 
+/*
+ * The first nvsvm device a tool may use: $NVSVM_TOOL_DEV, default 0. It
+ * uses that device and the ones after it, and leaves those before it to
+ * whatever else runs, such as the IGT tests next to the short runs.
+ */
+static inline unsigned int tool_dev_first(void)
+{
+	return tool_env("NVSVM_TOOL_DEV", 0);
+}
+
 /* Print to stderr and exit with TOOL_FAIL. */
 static inline void __attribute__((noreturn, format(printf, 1, 2)))
 tool_fail(const char *fmt, ...)
