@@ -461,7 +461,7 @@ static void test_migrate_mixed(void)
 static void test_migrate_multiple(void)
 {
 	const size_t len = 128 * PAGE_SZ, pages = len / PAGE_SZ;
-	const int rounds = 10;
+	const int rounds = 4;
 	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	struct drm_nvsvm_stats f0, f1, d0, d1;
 
@@ -491,9 +491,9 @@ static void test_migrate_multiple(void)
 /* --- gpu-write-during-migrate ------------------------------------------- */
 
 #define ADD_OPS		8
-#define ADD_MIN_JOBS	16
+#define ADD_MIN_JOBS	4
 #define ADD_MIN_ROUNDS	16
-#define ADD_MAX_SEC	60
+#define ADD_MAX_SEC	30
 
 struct adder {
 	const struct gpu *g;
