@@ -16,10 +16,7 @@ tools=build/tools
 
 case ${1:-} in
 --short-runs)
-	# stress@short is not among them yet: nvsvm-stress finds GPU jobs
-	# failing with -EFAULT under contention, which is a driver bug still
-	# open (see the README, "Stress, fuzz and fault injection").
-	for run in fuzz@short faultinj@migrate; do
+	for run in stress@short fuzz@short faultinj@migrate; do
 		[ -x "$tools/nvsvm-${run%@*}" ] && echo "$run"
 	done
 	exit 0 ;;
