@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Runs inside the test VM (scripts/vm-run.sh): the KUnit suites, then every
-# IGT binary. Raw results go to $NVSVM_RUN/results for scripts/results.py.
+# IGT binary and the short runs of the tools. Raw results go to
+# $NVSVM_RUN/results for scripts/results.py.
 #
-#   scripts/guest-tests.sh [IGT_BINARY...]     (default: all of build/igt/)
+#   scripts/guest-tests.sh [IGT_BINARY...]     (default: the whole suite)
 
 res=$NVSVM_RUN/results
 mkdir -p "$res/kunit" "$res/igt"
@@ -24,24 +25,49 @@ else
 	echo "kunit: loading the test module failed" >"$res/kunit/load-error"
 fi
 
-# IGT: one run per binary; results.py reads the subtest lines.
-all=1
-[ $# -gt 0 ] && all=0
-[ $# -gt 0 ] || set -- build/igt/*
-for bin in "$@"; do
-	name=$(basename "$bin")
-	echo "igt: running $name"
-	IGT_PLAIN_OUTPUT=1 "$bin" >"$res/igt/$name.out" 2>"$res/igt/$name.err"
-	echo $? >"$res/igt/$name.status"
-done
+# IGT: one run per binary, or per part of one; results.py reads the
+# subtest lines of $res/igt/BINARY[+PART].out.
+run_igt() {	# BINARY [PART PATTERN]
+	out=$res/igt/$(basename "$1")${2:++$2}
+	echo "igt: running $(basename "$1")${2:+ ($2)}"
+	IGT_PLAIN_OUTPUT=1 "$1" ${3:+--run-subtest "$3"} >"$out.out" 2>"$out.err"
+	echo $? >"$out.status"
+}
 
-# Short runs of the tools (scripts/guest-tools.sh), with the whole suite
-# only: one test each, named tool@run.
-[ $all = 1 ] || exit 0
+if [ $# -gt 0 ]; then
+	for bin in "$@"; do
+		run_igt "$bin"
+	done
+	exit 0
+fi
+
+# The whole suite: the short runs of the tools (scripts/guest-tools.sh),
+# one test each named tool@run, run on devices 2 and 3 while the IGT tests
+# run on devices 0 and 1, each lane on a vCPU of its own. What cannot share
+# the machine comes last, alone: the subtests that unload the module, and
+# fault-isolation, which compares timings.
+serial_migrate='unload-*'
+serial_security='fault-isolation'
 mkdir -p "$res/tools"
-for run in $(scripts/guest-tools.sh --short-runs); do
-	echo "tools: running $run"
-	scripts/guest-tools.sh "$run" >"$res/tools/$run.out" 2>&1
-	echo $? >"$res/tools/$run.status"
+(
+	for run in $(scripts/guest-tools.sh --short-runs); do
+		echo "tools: running $run"
+		NVSVM_TOOL_DEV=2 scripts/guest-tools.sh "$run" \
+			>"$res/tools/$run.out" 2>&1
+		echo $? >"$res/tools/$run.status"
+	done
+) &
+tools=$!
+
+for bin in build/igt/*; do
+	case $(basename "$bin") in
+	nvsvm_migrate)	run_igt "$bin" shared "*,!$serial_migrate" ;;
+	nvsvm_security)	run_igt "$bin" shared "*,!$serial_security" ;;
+	*)		run_igt "$bin" ;;
+	esac
 done
+wait $tools
+
+run_igt build/igt/nvsvm_security serial "$serial_security"
+run_igt build/igt/nvsvm_migrate serial "$serial_migrate"
 exit 0

@@ -134,8 +134,10 @@ def main():
     binaries = sorted(f[:-4] for f in os.listdir(igt) if f.endswith(".out")) \
         if os.path.isdir(igt) else []
     for b in binaries:
+        # BINARY+PART: a part of a binary's subtests, run on its own.
         status = read(os.path.join(igt, b + ".status"), "").strip()
-        results.extend(parse_igt(b, read(os.path.join(igt, b + ".out")),
+        results.extend(parse_igt(b.split("+")[0],
+                                 read(os.path.join(igt, b + ".out")),
                                  int(status) if status.isdigit() else -1))
 
     # Short runs of the stress, fuzz and fault-injection tools: one test each,

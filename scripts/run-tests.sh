@@ -13,10 +13,11 @@ set -uo pipefail
 
 rundir=$NVSVM_TOP/build/vm
 rm -rf "$rundir/results"
-# Two GPUs for the two-device cases, and a small VRAM, so that the
-# oversubscription case moves tens of MiB rather than hundreds.
+# Two GPUs for the two-device cases, two more for the short tool runs
+# that go alongside (scripts/guest-tests.sh), and a small VRAM, so that
+# the oversubscription case moves tens of MiB rather than hundreds.
 "$NVSVM_TOP/scripts/vm-run.sh" -t "${NVSVM_TEST_TIMEOUT:-1800}" -o "$rundir" \
-	-m "num_devices=2 vram_size_mb=16 ${NVSVM_MODPARAMS:-}" \
+	-m "num_devices=4 vram_size_mb=16 ${NVSVM_MODPARAMS:-}" \
 	-- scripts/guest-tests.sh "$@"
 vm_status=$?
 exec "$NVSVM_TOP/scripts/results.py" "$rundir" \
