@@ -405,8 +405,10 @@ static void *map_anon(size_t len, int prot)
  * page shows in /proc/self/pagemap as a swap entry, of type
  * SWP_DEVICE_WRITE or SWP_DEVICE_READ (27 and 28 with MAX_SWAPFILES_SHIFT
  * 5, 4 device types and the PTE marker above them; the type is shown to
- * CAP_SYS_ADMIN only). Migration entries and device-exclusive entries
- * (GPU atomics) are swap entries too, and do not count. False if pagemap
+ * CAP_SYS_ADMIN only): 1 in @out. Migration entries and device-exclusive
+ * entries (GPU atomics) are swap entries too: 2, a page in flux, which an
+ * eviction may be taking out of VRAM or failing to, and which tells
+ * nothing about where it was. 0 for any other page. False if pagemap
  * cannot be read, and then nothing is checked against it.
  */
 #define SWP_TYPE_DEVICE_WRITE	27
@@ -424,9 +426,13 @@ static bool in_vram(const void *addr, unsigned int pages, uint8_t *out)
 	for (unsigned int i = 0; i < pages; i++) {
 		unsigned int type = e[i] & 0x1f;
 
-		out[i] = (e[i] >> 62 & 1) && !(e[i] >> 63 & 1) &&
-			 (type == SWP_TYPE_DEVICE_WRITE ||
-			  type == SWP_TYPE_DEVICE_READ);
+		if (!(e[i] >> 62 & 1) || (e[i] >> 63 & 1))
+			out[i] = 0;
+		else if (type == SWP_TYPE_DEVICE_WRITE ||
+			 type == SWP_TYPE_DEVICE_READ)
+			out[i] = 1;
+		else
+			out[i] = 2;
 	}
 	return true;
 }
@@ -1737,7 +1743,7 @@ static void fz_migrate(struct call *c)
 					after)) {
 		/* Refused: no page moved, before or after the bad part. */
 		for (unsigned int i = 0; i < PRIV_PAGES; i++) {
-			if (after[i] && !before[i]) {
+			if (after[i] == 1 && !before[i]) {
 				fz_fail(c, FZ_MIGRATE, "refused, but page %u of priv"
 					" moved to VRAM", i);
 				return;
@@ -1764,13 +1770,18 @@ static void fz_migrate(struct call *c)
 		return;
 	if (map && a.target == DRM_NVSVM_MIGRATE_TO_VRAM &&
 	    in_vram(w->priv, PRIV_PAGES, after)) {
-		uint64_t moved = 0;
+		uint64_t moved = 0, inside = 0, first = (a.addr - (uintptr_t)w->priv) / PAGE;
 
-		for (unsigned int i = 0; i < PRIV_PAGES; i++)
-			moved += after[i] && !before[i];
+		for (unsigned int i = 0; i < PRIV_PAGES; i++) {
+			if (after[i] != 1 || before[i])
+				continue;
+			moved++;
+			inside += i >= first && i < first + a.size / PAGE;
+		}
 		if (moved > a.migrated)
-			fz_fail(c, FZ_MIGRATE, "%" PRIu64 " pages went to VRAM, "
-				"MIGRATE says %" PRIu64, moved,
+			fz_fail(c, FZ_MIGRATE, "%" PRIu64 " pages went to VRAM "
+				"(%" PRIu64 " of them in the range), MIGRATE "
+				"says %" PRIu64, moved, inside,
 				(uint64_t)a.migrated);
 	}
 	/* The data moved with the pages; reading it brings half of them back. */
