@@ -488,6 +488,124 @@ static void test_migrate_multiple(void)
 	munmap(buf, len);
 }
 
+/* --- migrate-round-trip-tlb --------------------------------------------- */
+
+/*
+ * Count the words of @out, a GPU copy of a buffer, that are not pattern
+ * (@first, STEP). The first one is described in @msg: its page and word,
+ * what the GPU read and what it should have, and whether that is the
+ * pattern (@old, STEP) the buffer held before the CPU wrote.
+ */
+static size_t gpu_read_errors(const uint64_t *out, size_t len, uint64_t first,
+			      uint64_t old, const char *when, char *msg,
+			      size_t size)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < len / 8; i++) {
+		uint64_t want = first + i * STEP;
+
+		if (out[i] == want)
+			continue;
+		if (!bad++)
+			snprintf(msg, size,
+				 "%s: page %zu word %zu: the GPU read %#llx, expected %#llx%s",
+				 when, i / PAGE_WORDS, i % PAGE_WORDS,
+				 (unsigned long long)out[i],
+				 (unsigned long long)want,
+				 old != first && out[i] == old + i * STEP ?
+				 " (the value before the CPU wrote: a stale GPU mapping)" :
+				 "");
+	}
+	return bad;
+}
+
+static void assert_gpu_read(const uint64_t *out, size_t len, uint64_t first,
+			    uint64_t old, const char *when)
+{
+	char msg[256];
+	size_t bad = gpu_read_errors(out, len, first, old, when, msg,
+				     sizeof(msg));
+
+	igt_assert_f(!bad, "%s; %zu of %zu words wrong\n", msg, bad, len / 8);
+}
+
+/* The GPU reads @buf into @out, poisoned first. */
+static void gpu_read(const struct gpu *g, uint64_t *out, const void *buf,
+		     size_t len)
+{
+	cpu_fill(out, len, POISON, 0);
+	gpu_ok(g, nvsvm_op_copy(out, buf, len));
+}
+
+#define RT_PAGES	8
+
+/*
+ * The GPU reads a buffer in system memory, then in VRAM, so that its TLB
+ * holds the translations of both; the buffer comes back to system memory,
+ * by MIGRATE or by the CPU's write fault, and the CPU writes new values.
+ * The GPU must read them on every page. The notifier skips this GPU's own
+ * migrations: only the driver's unmap and TLB flush of the moving pages,
+ * inside the migration, stand between the GPU and the pages the data has
+ * left. Few pages, so that every translation stays in the TLB: a missing
+ * flush reads the old VRAM pages. Each way back has buffers of its own,
+ * and both are checked before the verdict.
+ */
+static void test_migrate_round_trip_tlb(void)
+{
+	static const char *const way[] = {
+		"back by MIGRATE, then written by the CPU",
+		"back by the CPU's write fault",
+	};
+	const size_t len = RT_PAGES * PAGE_SZ, words = len / 8;
+	uint64_t *buf[ARRAY_SIZE(way)], *out[ARRAY_SIZE(way)];
+	size_t stale[ARRAY_SIZE(way)];
+	char msg[ARRAY_SIZE(way)][256];
+	struct drm_nvsvm_stats d0, d1;
+
+	for (size_t r = 0; r < ARRAY_SIZE(way); r++) {
+		buf[r] = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+		out[r] = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+		/* 4 KiB pages: a TLB entry per page. */
+		igt_assert_eq(madvise(buf[r], len, MADV_NOHUGEPAGE), 0);
+		igt_assert_eq(madvise(out[r], len, MADV_NOHUGEPAGE), 0);
+	}
+	for (size_t r = 0; r < ARRAY_SIZE(way); r++) {
+		const bool by_cpu = r == 1;
+		const uint64_t a = 0x7100000 + 0x100000 * r, b = a + 0x8000;
+
+		cpu_fill(buf[r], len, a, STEP);
+		gpu_read(&dev0, out[r], buf[r], len);
+		assert_gpu_read(out[r], len, a, a, "in system memory");
+
+		migrate_all(&dev0, buf[r], len, TO_VRAM);
+		gpu_read(&dev0, out[r], buf[r], len);
+		assert_gpu_read(out[r], len, a, a, "in VRAM");
+
+		d0 = dev_stats(&dev0);
+		if (!by_cpu)
+			migrate_all(&dev0, buf[r], len, TO_SYS);
+		cpu_fill(buf[r], len, b, STEP);
+		d1 = dev_stats(&dev0);
+		igt_assert_eq_u64(DELTA(d1, d0, migrated_to_sys), RT_PAGES);
+		igt_assert_eq_u64(DELTA(d1, d0, cpu_faults) > 0, by_cpu);
+
+		gpu_read(&dev0, out[r], buf[r], len);
+		stale[r] = gpu_read_errors(out[r], len, b, a, way[r], msg[r],
+					   sizeof(msg[r]));
+		if (stale[r])
+			igt_warn("%s; %zu of %zu words wrong\n", msg[r],
+				 stale[r], words);
+		assert_buf(buf[r], len, b, STEP);
+	}
+	for (size_t r = 0; r < ARRAY_SIZE(way); r++) {
+		igt_assert_f(!stale[r], "%s; %zu of %zu words wrong\n", msg[r],
+			     stale[r], words);
+		munmap(buf[r], len);
+		munmap(out[r], len);
+	}
+}
+
 /* --- gpu-write-during-migrate ------------------------------------------- */
 
 #define ADD_OPS		8
@@ -1275,6 +1393,10 @@ igt_main
 	igt_describe("Ten round trips between VRAM and system memory, written by the GPU and by the CPU.");
 	igt_subtest("migrate-multiple")
 		test_migrate_multiple();
+
+	igt_describe("After a round trip through VRAM, by MIGRATE or a CPU fault, the GPU reads what the CPU wrote next on every page.");
+	igt_subtest("migrate-round-trip-tlb")
+		test_migrate_round_trip_tlb();
 
 	igt_describe("GPU atomic adds racing with migrations both ways lose no increment.");
 	igt_subtest("gpu-write-during-migrate")
