@@ -699,6 +699,143 @@ static void test_gpu_write_during_migrate(void)
 	munmap(buf, len);
 }
 
+/* --- gpu-fill-during-migrate -------------------------------------------- */
+
+#define FILL_SEED		18
+#define FILL_MIN_GENS		8
+#define FILL_MAX_GENS		256
+#define FILL_MIN_OVERLAPS	32
+#define FILL_MAX_SEC		6
+/* What generation @gen writes to every word; GEN_OF() reads it back. */
+#define GEN_TAG			0x6e5e000000000000ull
+#define GEN_VALUE(gen)		(GEN_TAG | (gen))
+#define GEN_OF(v)		((v) & ~GEN_TAG)
+
+struct mover {
+	const struct gpu *g;
+	uint64_t *buf;
+	size_t len;
+	unsigned int seed;
+	unsigned int gen;	/* the fill job in flight, 0 if none */
+	bool stop;		/* set by the main thread */
+	unsigned int rounds;
+	unsigned int overlaps;	/* migrations to VRAM inside one fill job */
+	unsigned long long to_vram, to_sys;
+	int error;		/* first failed MIGRATE */
+};
+
+/*
+ * Move a random part of the buffer to VRAM and back, with random pauses,
+ * until told to stop. A migration to VRAM that starts and ends while the
+ * same fill job runs counts as an overlap.
+ */
+static void *mover_thread(void *arg)
+{
+	struct mover *m = arg;
+	const size_t pages = m->len / PAGE_SZ;
+
+	while (!__atomic_load_n(&m->stop, __ATOMIC_ACQUIRE)) {
+		size_t first = rand_r(&m->seed) % pages;
+		size_t n = 1 + rand_r(&m->seed) % (pages - first);
+		char *addr = (char *)m->buf + first * PAGE_SZ;
+		uint64_t migrated = 0, skipped;
+		unsigned int before, after;
+		int ret;
+
+		before = __atomic_load_n(&m->gen, __ATOMIC_ACQUIRE);
+		ret = nvsvm_migrate(m->g->fd, addr, n * PAGE_SZ, TO_VRAM,
+				    &migrated, &skipped);
+		after = __atomic_load_n(&m->gen, __ATOMIC_ACQUIRE);
+		if (!ret && migrated && before && before == after)
+			__atomic_add_fetch(&m->overlaps, 1, __ATOMIC_ACQ_REL);
+		m->to_vram += ret ? 0 : migrated;
+		if (!ret) {
+			usleep(rand_r(&m->seed) % 1000);
+			migrated = 0;
+			ret = nvsvm_migrate(m->g->fd, addr, n * PAGE_SZ,
+					    TO_SYS, &migrated, &skipped);
+			m->to_sys += ret ? 0 : migrated;
+		}
+		if (ret) {
+			__atomic_store_n(&m->error, ret, __ATOMIC_RELEASE);
+			break;
+		}
+		m->rounds++;
+		usleep(rand_r(&m->seed) % 1000);
+	}
+	return NULL;
+}
+
+/*
+ * Plain GPU writes, the fills of one job after another, while another
+ * thread moves the range to VRAM and back. Each job writes its generation
+ * to every word, and once it has completed the CPU must read that
+ * generation everywhere: a GPU write that landed in a page the data had
+ * left, during a migration, shows as an older one. Unlike atomics, which
+ * need an exclusive grant and so never race a migration's unmap, a plain
+ * write goes through whatever translation the GPU holds, up to the TLB
+ * flush of the migration.
+ */
+static void test_gpu_fill_during_migrate(void)
+{
+	const size_t len = 32 * PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct mover m = {
+		.g = &dev0, .buf = buf, .len = len, .seed = FILL_SEED,
+	};
+	const time_t end = time(NULL) + FILL_MAX_SEC;
+	unsigned int gen, overlaps, jobs = 0;
+	size_t bad = len / 8;
+	uint64_t got = 0;
+	pthread_t thread;
+	int ret = 0;
+
+	igt_assert_eq(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	cpu_fill(buf, len, GEN_VALUE(0), 0);
+	igt_assert_eq(pthread_create(&thread, NULL, mover_thread, &m), 0);
+	for (gen = 1; gen <= FILL_MAX_GENS; gen++) {
+		overlaps = __atomic_load_n(&m.overlaps, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&m.error, __ATOMIC_ACQUIRE) ||
+		    time(NULL) > end ||
+		    (gen > FILL_MIN_GENS && overlaps >= FILL_MIN_OVERLAPS))
+			break;
+
+		__atomic_store_n(&m.gen, gen, __ATOMIC_RELEASE);
+		ret = gpu_run(&dev0, nvsvm_op_fill(buf, len, GEN_VALUE(gen)));
+		__atomic_store_n(&m.gen, 0, __ATOMIC_RELEASE);
+		if (ret)
+			break;
+		jobs++;
+		for (bad = 0; bad < len / 8; bad++) {
+			got = buf[bad];
+			if (got != GEN_VALUE(gen))
+				break;
+		}
+		if (bad < len / 8)
+			break;
+	}
+	__atomic_store_n(&m.stop, true, __ATOMIC_RELEASE);
+	igt_assert_eq(pthread_join(thread, NULL), 0);
+
+	igt_info("seed %u: %u fill jobs, %u round trips (%llu pages to VRAM, %llu back), %u migrations to VRAM inside a job\n",
+		 FILL_SEED, jobs, m.rounds, m.to_vram, m.to_sys, m.overlaps);
+	igt_assert_f(bad == len / 8,
+		     "generation %u (seed %u): page %zu word %zu: %#llx (generation %llu), expected %#llx: a GPU write was lost\n",
+		     gen, FILL_SEED, bad / PAGE_WORDS, bad % PAGE_WORDS,
+		     (unsigned long long)got, (unsigned long long)GEN_OF(got),
+		     (unsigned long long)GEN_VALUE(gen));
+	igt_assert_f(!ret, "fill job of generation %u: %d (%s)\n", gen, ret,
+		     nvsvm_strerror(ret));
+	igt_assert_f(!m.error, "MIGRATE: %s\n", nvsvm_strerror(m.error));
+	/* The premise: migrations ran inside the jobs. */
+	igt_assert_f(m.overlaps > 0 && m.to_vram > 0,
+		     "no migration to VRAM ran inside a fill job\n");
+	igt_assert_eq_u64(gpu_checksum(&dev0, buf, len),
+			  pattern_checksum(len, GEN_VALUE(jobs), 0));
+	assert_buf(buf, len, GEN_VALUE(jobs), 0);
+	munmap(buf, len);
+}
+
 /* --- cow-in-device ------------------------------------------------------ */
 
 static void test_cow_in_device(void)
@@ -1401,6 +1538,10 @@ igt_main
 	igt_describe("GPU atomic adds racing with migrations both ways lose no increment.");
 	igt_subtest("gpu-write-during-migrate")
 		test_gpu_write_during_migrate();
+
+	igt_describe("Plain GPU fills racing with migrations both ways lose no write: every word holds the last job's generation.");
+	igt_subtest("gpu-fill-during-migrate")
+		test_gpu_fill_during_migrate();
 
 	igt_describe("After fork, parent and child write their private copies of VRAM pages apart.");
 	igt_subtest("cow-in-device")
