@@ -949,6 +949,45 @@ static void test_migrate_other_device_invalidates(void)
 	munmap(buf, len);
 }
 
+/*
+ * Device 0 reads a few pages, so that it maps them and its TLB holds
+ * them. Device 1 migrates them into its VRAM, and the CPU writes them,
+ * which brings them back from device 1 to new system pages. Device 0 must
+ * read the CPU's values: a notifier of device 0 that took device 1's
+ * migration for one of its own, whose pages the driver unmaps itself,
+ * leaves device 0 reading the pages the data left at the first step.
+ */
+static void test_migrate_other_device_data(void)
+{
+	const size_t len = 4 * PAGE_SZ, pages = len / PAGE_SZ;
+	const uint64_t a = 0x0df0000, b = 0x0df8000;
+	struct gpu dev1 = open_dev1();
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint64_t *out = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_nvsvm_stats d0, d1;
+
+	igt_assert_eq(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	igt_assert_eq(madvise(out, len, MADV_NOHUGEPAGE), 0);
+	cpu_fill(buf, len, a, STEP);
+	gpu_read(&dev0, out, buf, len);
+	assert_gpu_read(out, len, a, a, "device 0, before");
+
+	migrate_all(&dev1, buf, len, TO_VRAM);
+	d0 = dev_stats(&dev1);
+	cpu_fill(buf, len, b, STEP);
+	d1 = dev_stats(&dev1);
+	igt_assert(d1.cpu_faults > d0.cpu_faults);
+	igt_assert_eq_u64(DELTA(d1, d0, migrated_to_sys), pages);
+
+	gpu_read(&dev0, out, buf, len);
+	assert_gpu_read(out, len, b, a,
+			"device 0, after device 1's round trip and a CPU write");
+	assert_buf(buf, len, b, STEP);
+	close(dev1.fd);
+	munmap(buf, len);
+	munmap(out, len);
+}
+
 /* --- evict-oversubscribe ------------------------------------------------ */
 
 static void test_evict_oversubscribe(void)
@@ -1554,6 +1593,10 @@ igt_main
 	igt_describe("A migration by device 1 invalidates device 0's mappings.");
 	igt_subtest("migrate-other-device-invalidates")
 		test_migrate_other_device_invalidates();
+
+	igt_describe("After device 1 moves pages device 0 read through its VRAM and the CPU writes them, device 0 reads the CPU's values.");
+	igt_subtest("migrate-other-device-data")
+		test_migrate_other_device_data();
 
 	igt_describe("Prefetching twice the VRAM evicts, never fails, and loses nothing.");
 	igt_subtest("evict-oversubscribe")
