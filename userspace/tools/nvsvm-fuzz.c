@@ -222,7 +222,7 @@ static uint64_t next_call;
 static volatile int failures;
 static uint64_t hist[FZ_NR][NERR + 1], hist_ns[FZ_NR];
 static uint64_t n_raced, n_reopen, n_remap, n_fork, n_child_calls,
-		n_jobs_checked, n_words_checked;
+		n_jobs_checked, n_words_checked, n_moved_by_others;
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Where the time goes, by action; the last three split JOB_SUBMIT's. */
@@ -1778,11 +1778,19 @@ static void fz_migrate(struct call *c)
 			moved++;
 			inside += i >= first && i < first + a.size / PAGE;
 		}
-		if (moved > a.migrated)
-			fz_fail(c, FZ_MIGRATE, "%" PRIu64 " pages went to VRAM "
-				"(%" PRIu64 " of them in the range), MIGRATE "
-				"says %" PRIu64, moved, inside,
+		/*
+		 * A page outside the range that went to VRAM meanwhile says
+		 * that something else moves this thread's pages: the faults
+		 * left of an earlier job that was cancelled, still serviced,
+		 * and placing an advised window. Then the pages in the range
+		 * may be its doing too, and the count proves nothing.
+		 */
+		if (moved == inside && inside > a.migrated)
+			fz_fail(c, FZ_MIGRATE, "%" PRIu64 " pages of the range "
+				"went to VRAM, MIGRATE says %" PRIu64, inside,
 				(uint64_t)a.migrated);
+		else if (moved > inside)
+			count(&n_moved_by_others);
 	}
 	/* The data moved with the pages; reading it brings half of them back. */
 	if (rng_below(&c->r, 2)) {
@@ -2652,9 +2660,11 @@ static void report(double secs)
 	printf("nvsvm-fuzz: %" PRIu64 " ioctls (%" PRIu64 " fuzz calls) in %.1f s,"
 	       " %.0f ioctls/s; %" PRIu64 " jobs and %" PRIu64
 	       " words checked; %" PRIu64 " reopens, %" PRIu64 " remaps, %"
-	       PRIu64 " forks, %" PRIu64 " calls lost to a racing close\n",
+	       PRIu64 " forks, %" PRIu64 " calls lost to a racing close, %"
+	       PRIu64 " MIGRATE counts not checked (other pages moved)\n",
 	       total, ncalls, secs, total / (secs > 0 ? secs : 1), n_jobs_checked,
-	       n_words_checked, n_reopen, n_remap, n_fork, n_raced);
+	       n_words_checked, n_reopen, n_remap, n_fork, n_raced,
+	       n_moved_by_others);
 }
 
 int main(void)
