@@ -19,6 +19,8 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 
+#include <drm/drm_print.h>
+
 #include "nvsvm_dmem.h"
 #include "nvsvm_drv.h"
 #include "nvsvm_svm.h"
@@ -953,6 +955,9 @@ static void nvsvm_svmm_service(struct nvsvm_svmm *svmm,
 			 */
 			if (!ret || ret == -EBUSY)
 				continue;
+			drm_dbg_driver(&svmm->ndev->drm,
+				       "fault at 0x%llx (access %u) cancelled: %d\n",
+				       f->va, f->access, ret);
 			nvsvm_stat_add(svmm->ndev, &svmm->stats,
 				       NVSVM_STAT_CANCELS, 1);
 			nvsvm_hw_fault_cancel(hw, f->inst, f->va);
