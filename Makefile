@@ -18,7 +18,8 @@ DRM_LIBS = $(shell pkg-config --libs libdrm)
 
 # IGT: our declaration header, unless real IGT headers are given.
 IGT_INCLUDE ?=
-IGT_CFLAGS = $(if $(IGT_INCLUDE),-I$(IGT_INCLUDE)) -Iigt-tests/include
+IGT_CFLAGS = $(if $(IGT_INCLUDE),-I$(IGT_INCLUDE)) -Iigt-tests/include \
+	-Iuserspace/tools
 IGT_LIBS ?= -l:libigt.so.0
 
 # Quote $(1) for the shell, so that CMD='a; b' runs both in the guest.
@@ -78,7 +79,8 @@ $(APP): userspace/app/nvsvm-demo.c $(LIBNVSVM) $(LIBNVSVM_PC)
 	$(CC) $(CFLAGS) $(USER_WARN) $< -o $@ \
 		$(shell PKG_CONFIG_PATH=$(BUILD)/userspace pkg-config --cflags --libs libnvsvm)
 
-$(BUILD)/igt/%: igt-tests/%.c $(LIBNVSVM) $(wildcard igt-tests/*.h igt-tests/include/*.h)
+$(BUILD)/igt/%: igt-tests/%.c $(LIBNVSVM) $(wildcard igt-tests/*.h igt-tests/include/*.h) \
+		userspace/tools/nvsvm-kmsg.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(USER_CFLAGS) $(IGT_CFLAGS) $< $(LIBNVSVM) \
 		$(IGT_LIBS) $(DRM_LIBS) -o $@

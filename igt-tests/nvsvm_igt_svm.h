@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "nvsvm_igt.h"
+#include "nvsvm-kmsg.h"
 
 #define PAGE_SZ		4096ul
 #define SEC_NS		1000000000ull
@@ -201,24 +202,10 @@ static inline int kmsg_mark(void)
 /* Fail on the first kernel report logged since kmsg_mark(). */
 static inline void kmsg_assert_clean(int fd)
 {
-	static const char *const kernel_reports[] = {
-		"KASAN", "BUG:", "Oops", "WARNING:", "general protection fault",
-		"kernel BUG", "possible circular locking", "INFO: task",
-	};
-	char rec[8192];
-	ssize_t n;
+	char report[8192];
 
-	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: go on */
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		for (size_t i = 0; i < ARRAY_SIZE(kernel_reports); i++)
-			igt_assert_f(!strstr(rec, kernel_reports[i]),
-				     "kernel report: %s", rec);
-	}
+	igt_assert_f(!kmsg_report(fd, report, sizeof(report)),
+		     "kernel report: %s", report);
 	close(fd);
 }
 

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nvsvm-kmsg.h"
+
 /* Exit statuses: scripts/results.py passes 0 and skips 77. */
 #define TOOL_PASS	0
 #define TOOL_FAIL	1
@@ -122,35 +124,6 @@ static inline void kmsg_note(const char *msg)
 		if (write(fd, msg, strlen(msg)) < 0)
 			perror("/dev/kmsg");
 		close(fd);
-	}
-}
-
-/* The first kernel report since kmsg_mark(), copied to @buf; or false. */
-static inline bool kmsg_report(int fd, char *buf, size_t size)
-{
-	static const char *const reports[] = {
-		"KASAN", "BUG:", "Oops", "WARNING:", "general protection fault",
-		"kernel BUG", "possible circular locking", "INFO: task",
-		"UBSAN", "suspicious RCU usage", "inconsistent lock state",
-	};
-	char rec[8192];
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: go on */
-		if (n <= 0)
-			return false;
-		rec[n] = 0;
-		for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
-			if (strstr(rec, reports[i])) {
-				snprintf(buf, size, "%s", rec);
-				return true;
-			}
-		}
 	}
 }
 
