@@ -615,6 +615,70 @@ static void test_fault_vs_invalidations(void)
 	munmap(atom, len);
 }
 
+/* --- refused-access-spares-read ----------------------------------------- */
+
+/* Long enough that a read faults while the refused access is serviced. */
+#define REFUSE_DELAY_MS	"300"
+#define REFUSE_GAP_US	30000
+
+/*
+ * A refused access fails its own job only. On a read-only page, a write
+ * (then an atomic) faults on one channel and, while the fault work is held
+ * up by debug_fault_delay_ms, a read of the same page faults on another
+ * channel of the same address space. Cancelling the refused access must
+ * leave the read stalled, and the replay must let it complete with the
+ * page's data, whichever order the two faults reach the driver in.
+ */
+static void test_refused_access_spares_read(void)
+{
+	static const struct {
+		const char *name;
+		bool atomic;
+	} refused[] = {
+		{ "write", false },
+		{ "atomic", true },
+	};
+	uint32_t chan2;
+	unsigned int i;
+
+	igt_assert_eq(nvsvm_channel_create(dev0.fd, &chan2), 0);
+	param_require_set("debug_fault_delay_ms", REFUSE_DELAY_MS);
+	for (i = 0; i < ARRAY_SIZE(refused); i++) {
+		uint64_t *page = map_anon(PAGE_SZ, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE);
+		struct drm_nvsvm_op bad, read;
+		uint64_t jw, jr, sum = POISON;
+		int sw = 0, sr = 0;
+
+		cpu_fill(page, PAGE_SZ, 0x3e + i, STEP);
+		igt_assert_eq(mprotect(page, PAGE_SZ, PROT_READ), 0);
+		bad = refused[i].atomic ? nvsvm_op_atomic_add(page, PAGE_SZ, 1) :
+					  nvsvm_op_fill(page, PAGE_SZ, 0xee);
+		read = nvsvm_op_checksum(&sum, page, PAGE_SZ);
+
+		igt_assert_eq(nvsvm_job_submit(dev0.fd, dev0.chan, &bad, 1,
+					       &jw), 0);
+		usleep(REFUSE_GAP_US);
+		igt_assert_eq(nvsvm_job_submit(dev0.fd, chan2, &read, 1, &jr),
+			      0);
+		igt_assert_eq(nvsvm_job_wait(dev0.fd, jw, 30 * SEC_NS, &sw),
+			      0);
+		igt_assert_eq(nvsvm_job_wait(dev0.fd, jr, 30 * SEC_NS, &sr),
+			      0);
+		igt_info("%s: %d (%s), read: %d (%s)\n", refused[i].name, sw,
+			 nvsvm_strerror(sw), sr, nvsvm_strerror(sr));
+
+		igt_assert_eq(sw, -EFAULT);
+		igt_assert_f(!sr, "a refused %s failed a read of its page\n",
+			     refused[i].name);
+		igt_assert_eq_u64(sum, nvsvm_checksum(page, PAGE_SZ));
+		assert_buf(page, PAGE_SZ, 0x3e + i, STEP);
+		munmap(page, PAGE_SZ);
+	}
+	param_write("debug_fault_delay_ms", "0");
+	igt_assert_eq(nvsvm_channel_destroy(dev0.fd, chan2), 0);
+}
+
 /* @rounds atomic adds of @addend to each of @words words at @dst, per job. */
 static void gpu_atomic_rounds(const struct gpu *g, uint64_t *dst,
 			      size_t words, unsigned int rounds,
@@ -1333,6 +1397,10 @@ igt_main
 	igt_describe("Invalidations elsewhere in the address space delay GPU faults, never fail them.");
 	igt_subtest("fault-vs-invalidations")
 		test_fault_vs_invalidations();
+
+	igt_describe("A refused write or atomic fails its own job, never a read of the same page.");
+	igt_subtest("refused-access-spares-read")
+		test_refused_access_spares_read();
 
 	igt_describe("Malformed arguments of every SVM ioctl fail with the documented errno and no effect.");
 	igt_subtest("bad-ioctl-args")
