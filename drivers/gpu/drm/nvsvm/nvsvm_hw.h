@@ -303,10 +303,14 @@ struct nvsvm_hw_ops {
 
 	/**
 	 * @fault_cancel: Fail the stalled accesses of instance @inst at the
-	 * 4 KiB page of @va (required): their jobs complete with -EFAULT.
+	 * 4 KiB page of @va whose type is @access or stronger (required):
+	 * their jobs complete with -EFAULT. A refused write thus cancels the
+	 * writes and atomics of the page and leaves its reads stalled, for the
+	 * next replay; %NVSVM_HW_ACCESS_READ cancels every access.
 	 * Context: Any context.
 	 */
-	void (*fault_cancel)(struct nvsvm_hw *hw, u64 inst, u64 va);
+	void (*fault_cancel)(struct nvsvm_hw *hw, u64 inst, u64 va,
+			     enum nvsvm_hw_access access);
 
 	/**
 	 * @ce_copy: Queue a batch of @count copies on the copy engine
@@ -440,9 +444,10 @@ static inline void nvsvm_hw_fault_replay(struct nvsvm_hw *hw)
 	hw->ops->fault_replay(hw);
 }
 
-static inline void nvsvm_hw_fault_cancel(struct nvsvm_hw *hw, u64 inst, u64 va)
+static inline void nvsvm_hw_fault_cancel(struct nvsvm_hw *hw, u64 inst, u64 va,
+					 enum nvsvm_hw_access access)
 {
-	hw->ops->fault_cancel(hw, inst, va);
+	hw->ops->fault_cancel(hw, inst, va, access);
 }
 
 static inline struct dma_fence *

@@ -960,7 +960,12 @@ static void nvsvm_svmm_service(struct nvsvm_svmm *svmm,
 				       f->va, f->access, ret);
 			nvsvm_stat_add(svmm->ndev, &svmm->stats,
 				       NVSVM_STAT_CANCELS, 1);
-			nvsvm_hw_fault_cancel(hw, f->inst, f->va);
+			/*
+			 * Only accesses as strong as the refused one fail: a
+			 * read stalled on a page whose write was refused
+			 * faults again after the replay, as a read.
+			 */
+			nvsvm_hw_fault_cancel(hw, f->inst, f->va, f->access);
 		}
 	}
 }
@@ -1095,7 +1100,8 @@ static void nvsvm_svm_fault_work(struct work_struct *work)
 		nvsvm_stat_add(ndev, NULL, NVSVM_STAT_FAULTS, j - i);
 		nvsvm_stat_add(ndev, NULL, NVSVM_STAT_CANCELS, j - i);
 		for (k = i; k < j; k++)
-			nvsvm_hw_fault_cancel(ndev->hw, inst, sdev->faults[k].va);
+			nvsvm_hw_fault_cancel(ndev->hw, inst, sdev->faults[k].va,
+					      NVSVM_HW_ACCESS_READ);
 	}
 
 	/* Faults dropped by a full buffer come back with the next replay. */

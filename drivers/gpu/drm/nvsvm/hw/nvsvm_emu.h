@@ -77,12 +77,14 @@ struct nvsvm_emu_tlb {
  * @node: Entry in &nvsvm_emu_fault_unit.stalled.
  * @inst: Instance of the fault.
  * @va: Page of the fault.
+ * @access: Type of the access, &enum nvsvm_hw_access.
  * @result: 0 while waiting; -EFAULT once cancelled.
  */
 struct nvsvm_emu_stall {
 	struct list_head node;
 	u64 inst;
 	u64 va;
+	u8 access;
 	int result;
 };
 
@@ -206,7 +208,8 @@ void nvsvm_emu_fault_set_get(struct nvsvm_hw *hw, u32 get);
 bool nvsvm_emu_fault_overflow(struct nvsvm_hw *hw);
 void nvsvm_emu_fault_intr_set(struct nvsvm_hw *hw, struct work_struct *work);
 void nvsvm_emu_fault_replay(struct nvsvm_hw *hw);
-void nvsvm_emu_fault_cancel(struct nvsvm_hw *hw, u64 inst, u64 va);
+void nvsvm_emu_fault_cancel(struct nvsvm_hw *hw, u64 inst, u64 va,
+			    enum nvsvm_hw_access access);
 
 /* nvsvm_emu_ce.c */
 int nvsvm_emu_ce_init(struct nvsvm_emu *emu);

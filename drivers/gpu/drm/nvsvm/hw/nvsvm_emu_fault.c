@@ -17,8 +17,8 @@
  * A faulting access calls nvsvm_emu_fault_stall(): it appends an entry at
  * PUT (or, with the ring full, drops it and sets the overflow flag), queues
  * the driver's interrupt work, and sleeps until a replay or a cancel that
- * matches its instance and page. After a replay the access walks again and
- * may fault again. Only the faulting channel sleeps; other channels and the
+ * matches its instance, its page and its access type. After a replay the
+ * access walks again and may fault again. Only the faulting channel sleeps; other channels and the
  * copy engine go on.
  *
  * GET and PUT are indices into the ring; the ring is empty when they are
@@ -86,6 +86,7 @@ int nvsvm_emu_fault_stall(struct nvsvm_emu *emu,
 	struct nvsvm_emu_stall stall = {
 		.inst = fault->inst,
 		.va = fault->va,
+		.access = fault->access,
 	};
 	struct work_struct *intr = NULL;
 	struct nvsvm_hw_fault *entry;
@@ -246,10 +247,16 @@ void nvsvm_emu_fault_replay(struct nvsvm_hw *hw)
  * @hw: The GPU.
  * @inst: Instance of the faults to cancel.
  * @va: Address in the page of the faults to cancel.
+ * @access: The weakest access type to cancel.
+ *
+ * Like the write-and-atomic cancel mode of NVIDIA's GPUs, a cancel spares
+ * the weaker accesses of the page: a read that stalls beside a refused
+ * write is replayed, not failed.
  *
  * Context: Any context.
  */
-void nvsvm_emu_fault_cancel(struct nvsvm_hw *hw, u64 inst, u64 va)
+void nvsvm_emu_fault_cancel(struct nvsvm_hw *hw, u64 inst, u64 va,
+			    enum nvsvm_hw_access access)
 {
 	struct nvsvm_emu_fault_unit *unit = &to_nvsvm_emu(hw)->fault;
 	struct nvsvm_emu_stall *stall;
@@ -257,7 +264,8 @@ void nvsvm_emu_fault_cancel(struct nvsvm_hw *hw, u64 inst, u64 va)
 	va &= PAGE_MASK;
 	spin_lock(&unit->lock);
 	list_for_each_entry(stall, &unit->stalled, node)
-		if (stall->inst == inst && stall->va == va)
+		if (stall->inst == inst && stall->va == va &&
+		    stall->access >= access)
 			WRITE_ONCE(stall->result, -EFAULT);
 	spin_unlock(&unit->lock);
 	wake_up_all(&unit->waitq);

@@ -161,6 +161,7 @@ struct nvsvm_fixture {
 	struct nvsvm_vram *vram;
 	struct nvsvm_vmm *vmm;
 	struct nvsvm_hw_chan *chan;
+	struct nvsvm_hw_chan *chan2;
 	struct nvsvm_emu_tlb tlb;
 	bool tlb_live;
 	/* Two 2 MiB data regions of VRAM, @data_nr of them allocated. */
@@ -204,6 +205,8 @@ static void nvsvm_fixture_exit(struct kunit *test)
 		return;
 	if (fx->chan)
 		nvsvm_hw_chan_destroy(fx->hw, fx->chan);
+	if (fx->chan2)
+		nvsvm_hw_chan_destroy(fx->hw, fx->chan2);
 	if (fx->tlb_live)
 		nvsvm_emu_tlb_fini(fx->emu, &fx->tlb);
 	if (fx->pages)
@@ -768,7 +771,7 @@ static void nvsvm_test_fault_entry(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(fence));
 	ring[put].valid = 0;
 	nvsvm_hw_fault_set_get(fx->hw, put + 1);
-	nvsvm_hw_fault_cancel(fx->hw, e.inst, e.va);
+	nvsvm_hw_fault_cancel(fx->hw, e.inst, e.va, e.access);
 	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), -EFAULT);
 	KUNIT_EXPECT_FALSE(test, nvsvm_hw_fault_overflow(fx->hw));
 }
@@ -798,6 +801,52 @@ static void nvsvm_test_fault_replay(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), 0);
 	for (i = 0; i < 3 * SZ_4K / 8; i++)
 		KUNIT_EXPECT_EQ(test, sys[i], 0x1234);
+}
+
+/*
+ * A cancel spares weaker accesses: a write and a read stall on one page,
+ * on two channels; cancelling the write leaves the read stalled, and once
+ * the page is mapped read-only the replay completes it.
+ */
+static void nvsvm_test_fault_cancel_access(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_hw_op write = {
+		.opcode = NVSVM_HW_OP_FILL, .dst = NVSVM_TEST_TARGET_VA,
+		.len = 8, .imm = 7,
+	};
+	struct nvsvm_hw_op read = {
+		.opcode = NVSVM_HW_OP_CHECKSUM, .dst = NVSVM_TEST_RESULT_VA,
+		.src0 = NVSVM_TEST_TARGET_VA, .len = 8,
+	};
+	struct dma_fence *fw, *fr;
+	u32 put = nvsvm_hw_fault_put(fx->hw);
+	u64 pfn, inst = nvsvm_vmm_pdb(fx->vmm);
+
+	pfn = nvsvm_vmm_pfn_vram(fx->data[0], NVSVM_VMM_PFN_WRITE);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_RESULT_VA, 1,
+						&pfn), 0);
+	fx->chan2 = nvsvm_hw_chan_create(fx->hw, inst);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->chan2));
+
+	fw = nvsvm_submit(test, fx, &write);
+	KUNIT_ASSERT_EQ(test, nvsvm_wait_put(fx, put), 0);
+	fr = nvsvm_track(test, nvsvm_hw_job_submit(fx->hw, fx->chan2, &read, 1));
+	KUNIT_ASSERT_EQ(test, nvsvm_wait_put(fx, (put + 1) %
+					      NVSVM_HW_FAULT_ENTRIES), 0);
+	nvsvm_hw_fault_set_get(fx->hw, nvsvm_hw_fault_put(fx->hw));
+
+	nvsvm_hw_fault_cancel(fx->hw, inst, NVSVM_TEST_TARGET_VA,
+			      NVSVM_HW_ACCESS_WRITE);
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fw), -EFAULT);
+	msleep(20);
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(fr));
+
+	pfn = nvsvm_vmm_pfn_vram(fx->data[1], 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_TARGET_VA, 1,
+						&pfn), 0);
+	nvsvm_hw_fault_replay(fx->hw);
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fr), 0);
 }
 
 /* A full ring drops faults and says so; the access faults again later. */
@@ -847,7 +896,7 @@ static void nvsvm_test_fault_overflow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nvsvm_hw_fault_buffer(fx->hw)[put].va,
 			NVSVM_TEST_TARGET_VA);
 	nvsvm_hw_fault_cancel(fx->hw, nvsvm_vmm_pdb(fx->vmm),
-			      NVSVM_TEST_TARGET_VA);
+			      NVSVM_TEST_TARGET_VA, NVSVM_HW_ACCESS_READ);
 	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), -EFAULT);
 }
 
@@ -1051,6 +1100,7 @@ static struct kunit_case nvsvm_emu_cases[] = {
 	KUNIT_CASE(nvsvm_test_tlb_stale),
 	KUNIT_CASE_PARAM(nvsvm_test_fault_entry, nvsvm_fault_gen_params),
 	KUNIT_CASE(nvsvm_test_fault_replay),
+	KUNIT_CASE(nvsvm_test_fault_cancel_access),
 	KUNIT_CASE(nvsvm_test_fault_overflow),
 	KUNIT_CASE_PARAM(nvsvm_test_ce_copy, nvsvm_ce_gen_params),
 	KUNIT_CASE(nvsvm_test_ce_bad),
