@@ -6,6 +6,7 @@
 #include <linux/export.h>
 #include <linux/dma-fence.h>
 #include <linux/err.h>
+#include <linux/kmemleak.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -157,6 +158,12 @@ struct nvsvm_hw *nvsvm_hw_emu_create(struct device *dev, u64 vram_size)
 	emu->vram = vzalloc(vram_size);
 	if (!emu->vram)
 		goto err_free_emu;
+	/*
+	 * VRAM holds user data and GPU page tables, never a kernel pointer:
+	 * kmemleak must not scan it, or a word of user data that looks like
+	 * the address of a leaked object would hide the leak.
+	 */
+	kmemleak_no_scan(emu->vram);
 
 	spin_lock_init(&emu->tlb_lock);
 	INIT_LIST_HEAD(&emu->tlbs);
