@@ -490,7 +490,7 @@ static void test_two_devices_same_memory(void)
 
 static void test_fault_batching(void)
 {
-	size_t len = NVSVM_OP_MAX_LEN, pages = len / PAGE_SZ;
+	size_t len = 4ul << 20, pages = len / PAGE_SZ;
 	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	struct drm_nvsvm_stats before, after;
 	unsigned long long faults, batches, replays;
@@ -1366,7 +1366,7 @@ igt_main
 	igt_subtest("two-devices-same-memory")
 		test_two_devices_same_memory();
 
-	igt_describe("First-touch faults of a 16 MiB fill are serviced in few batches.");
+	igt_describe("First-touch faults of a 4 MiB fill are serviced in few batches.");
 	igt_subtest("fault-batching")
 		test_fault_batching();
 
