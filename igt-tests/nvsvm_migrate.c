@@ -893,8 +893,7 @@ static void test_cow_in_device(void)
 
 static struct gpu open_dev1(void)
 {
-	igt_require_f(nvsvm_count_devices() >= 2,
-		      "load nvsvm with num_devices=2\n");
+	nvsvm_igt_require_devices(2);
 	return gpu_open(1);
 }
 

@@ -543,7 +543,7 @@ static int churn(int me)
 	size_t len = SZ_2M;
 	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	uint64_t migrated, skipped, first;
-	struct gpu g = { .fd = nvsvm_open_index(0) };
+	struct gpu g = { .fd = nvsvm_open_index(nvsvm_igt_dev_first()) };
 
 	if (g.fd < 0 || nvsvm_svm_init(g.fd))
 		return CHILD_FAIL;
@@ -761,7 +761,7 @@ static int vram_newcomer(void)
 {
 	size_t len = SZ_2M;
 	uint64_t *mine = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-	struct gpu o = { .fd = nvsvm_open_index(0) };
+	struct gpu o = { .fd = nvsvm_open_index(nvsvm_igt_dev_first()) };
 	uint64_t migrated, skipped;
 	int ret;
 

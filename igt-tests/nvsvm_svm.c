@@ -467,8 +467,7 @@ static void test_two_devices_same_memory(void)
 	uint64_t *buf;
 	struct gpu dev1;
 
-	igt_require_f(nvsvm_count_devices() >= 2,
-		      "load nvsvm with num_devices=2\n");
+	nvsvm_igt_require_devices(2);
 	dev1 = gpu_open(1);
 	buf = malloc(len);
 	igt_assert(buf);
