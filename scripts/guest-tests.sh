@@ -41,13 +41,17 @@ if [ $# -gt 0 ]; then
 	exit 0
 fi
 
-# The whole suite: the short runs of the tools (scripts/guest-tools.sh),
-# one test each named tool@run, run on devices 2 and 3 while the IGT tests
-# run on devices 0 and 1, each lane on a vCPU of its own. What cannot share
-# the machine comes last, alone: the subtests that unload the module, and
-# fault-isolation, which compares timings.
+# The whole suite, in two lanes, each on a vCPU of its own and on GPUs of
+# its own. Lane 1 runs the short runs of the tools (scripts/guest-tools.sh),
+# one test each named tool@run, on devices 2 and 3, then nvsvm_svm there
+# too (NVSVM_IGT_DEV=2). Lane 2 runs the other IGT binaries on devices 0
+# and 1. nvsvm_svm waits for nvsvm_security, since both set the same
+# debug parameters. What cannot share the machine comes last, alone: the
+# subtests that unload the module, and fault-isolation, which compares
+# timings.
 serial_migrate='unload-*'
 serial_security='fault-isolation'
+security_done=$res/igt/.security-done
 mkdir -p "$res/tools"
 (
 	for run in $(scripts/guest-tools.sh --short-runs); do
@@ -56,13 +60,21 @@ mkdir -p "$res/tools"
 			>"$res/tools/$run.out" 2>&1
 		echo $? >"$res/tools/$run.status"
 	done
+	while [ ! -e "$security_done" ]; do
+		sleep 1
+	done
+	NVSVM_IGT_DEV=2 run_igt build/igt/nvsvm_svm
 ) &
 tools=$!
 
-for bin in build/igt/*; do
+for bin in build/igt/nvsvm_security build/igt/*; do
 	case $(basename "$bin") in
+	nvsvm_svm)	;;
+	nvsvm_security)
+		[ -e "$security_done" ] && continue
+		run_igt "$bin" shared "*,!$serial_security"
+		touch "$security_done" ;;
 	nvsvm_migrate)	run_igt "$bin" shared "*,!$serial_migrate" ;;
-	nvsvm_security)	run_igt "$bin" shared "*,!$serial_security" ;;
 	*)		run_igt "$bin" ;;
 	esac
 done
