@@ -18,8 +18,8 @@
  * PUT (or, with the ring full, drops it and sets the overflow flag), queues
  * the driver's interrupt work, and sleeps until a replay or a cancel that
  * matches its instance, its page and its access type. After a replay the
- * access walks again and may fault again. Only the faulting channel sleeps; other channels and the
- * copy engine go on.
+ * access walks again and may fault again. Only the faulting channel sleeps;
+ * other channels and the copy engine go on.
  *
  * GET and PUT are indices into the ring; the ring is empty when they are
  * equal and full when PUT is one entry behind GET.
