@@ -1704,6 +1704,42 @@ static enum zone pick_range(struct call *c, __u64 *addr, __u64 *size,
 	}
 }
 
+/*
+ * Which pages of priv went to VRAM between @before and @after (from
+ * in_vram()). A page outside [@addr, @addr + @size) that did says that
+ * something else moves this thread's pages: the faults left of an earlier
+ * job that was cancelled, still serviced, and placing an advised window.
+ * Then the pages in the range may be its doing too, and a check of them
+ * proves nothing: false, counted. Otherwise true, with the number of pages
+ * of the range that went in *@inside, the last of them in *@last.
+ */
+static bool moved_only_inside(const struct worker *w, const uint8_t *before,
+			      const uint8_t *after, uint64_t addr,
+			      uint64_t size, unsigned int *inside,
+			      unsigned int *last)
+{
+	unsigned int moved = 0;
+
+	*inside = 0;
+	*last = 0;
+	for (unsigned int i = 0; i < PRIV_PAGES; i++) {
+		uint64_t at = (uintptr_t)w->priv + (uint64_t)i * PAGE;
+
+		if (after[i] != 1 || before[i])
+			continue;
+		moved++;
+		if (at - addr < size) {
+			(*inside)++;
+			*last = i;
+		}
+	}
+	if (moved > *inside) {
+		count(&n_moved_by_others);
+		return false;
+	}
+	return true;
+}
+
 static void fz_migrate(struct call *c)
 {
 	struct worker *w = c->w;
@@ -1743,30 +1779,16 @@ static void fz_migrate(struct call *c)
 					after)) {
 		/*
 		 * Refused: no page of the range moved, before or after the
-		 * bad part. Pages outside the range that went to VRAM
-		 * meanwhile were moved by something else (see below), which
-		 * may have moved pages inside it too.
+		 * bad part.
 		 */
-		unsigned int moved = 0, inside = 0, page = 0;
+		unsigned int inside, last;
 
-		for (unsigned int i = 0; i < PRIV_PAGES; i++) {
-			uint64_t at = (uintptr_t)w->priv + (uint64_t)i * PAGE;
-
-			if (after[i] != 1 || before[i])
-				continue;
-			moved++;
-			if (at - a.addr < a.size) {
-				inside++;
-				page = i;
-			}
-		}
-		if (inside && moved == inside) {
+		if (moved_only_inside(w, before, after, a.addr, a.size, &inside,
+				      &last) && inside) {
 			fz_fail(c, FZ_MIGRATE, "refused, but page %u of priv"
-				" moved to VRAM", page);
+				" moved to VRAM", last);
 			return;
 		}
-		if (moved > inside)
-			count(&n_moved_by_others);
 	}
 	if (ret) {
 		if (a.migrated != SENTINEL || a.skipped != SENTINEL)
@@ -1788,27 +1810,13 @@ static void fz_migrate(struct call *c)
 		return;
 	if (map && a.target == DRM_NVSVM_MIGRATE_TO_VRAM &&
 	    in_vram(w->priv, PRIV_PAGES, after)) {
-		uint64_t moved = 0, inside = 0, first = (a.addr - (uintptr_t)w->priv) / PAGE;
+		unsigned int inside, last;
 
-		for (unsigned int i = 0; i < PRIV_PAGES; i++) {
-			if (after[i] != 1 || before[i])
-				continue;
-			moved++;
-			inside += i >= first && i < first + a.size / PAGE;
-		}
-		/*
-		 * A page outside the range that went to VRAM meanwhile says
-		 * that something else moves this thread's pages: the faults
-		 * left of an earlier job that was cancelled, still serviced,
-		 * and placing an advised window. Then the pages in the range
-		 * may be its doing too, and the count proves nothing.
-		 */
-		if (moved == inside && inside > a.migrated)
-			fz_fail(c, FZ_MIGRATE, "%" PRIu64 " pages of the range "
-				"went to VRAM, MIGRATE says %" PRIu64, inside,
+		if (moved_only_inside(w, before, after, a.addr, a.size, &inside,
+				      &last) && inside > a.migrated)
+			fz_fail(c, FZ_MIGRATE, "%u pages of the range went to "
+				"VRAM, MIGRATE says %" PRIu64, inside,
 				(uint64_t)a.migrated);
-		else if (moved > inside)
-			count(&n_moved_by_others);
 	}
 	/* The data moved with the pages; reading it brings half of them back. */
 	if (rng_below(&c->r, 2)) {
