@@ -67,13 +67,11 @@ mkdir -p "$res/tools"
 ) &
 tools=$!
 
-for bin in build/igt/nvsvm_security build/igt/*; do
+run_igt build/igt/nvsvm_security shared "*,!$serial_security"
+touch "$security_done"
+for bin in build/igt/*; do
 	case $(basename "$bin") in
-	nvsvm_svm)	;;
-	nvsvm_security)
-		[ -e "$security_done" ] && continue
-		run_igt "$bin" shared "*,!$serial_security"
-		touch "$security_done" ;;
+	nvsvm_security | nvsvm_svm)	;;
 	nvsvm_migrate)	run_igt "$bin" shared "*,!$serial_migrate" ;;
 	*)		run_igt "$bin" ;;
 	esac
