@@ -393,6 +393,10 @@ struct drm_nvsvm_stats {
 	 * page back, because the CPU or another device touched it.
 	 */
 	__u64 exclusive_revocations;
+	/** @dma_maps: System pages (or 2 MiB runs) DMA-mapped for GPU PTEs. */
+	__u64 dma_maps;
+	/** @dma_unmaps: Of them, unmapped once their PTEs were flushed. */
+	__u64 dma_unmaps;
 };
 
 /**

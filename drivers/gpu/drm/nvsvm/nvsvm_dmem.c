@@ -5,6 +5,7 @@
 
 #include <linux/delay.h>
 #include <linux/dma-fence.h>
+#include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/jiffies.h>
@@ -330,14 +331,78 @@ static void nvsvm_dmem_copy_add(struct nvsvm_hw_copy *copies,
 	};
 }
 
-static u64 nvsvm_dmem_addr(struct page *page, u32 *aperture)
+/*
+ * The copy-engine address of @page: its VRAM offset, or the DMA address of
+ * a system page, mapped for the copy in direction @dir.
+ */
+static int nvsvm_dmem_addr(struct nvsvm_dmem *dmem, struct page *page,
+			   enum dma_data_direction dir, u64 *addr, u32 *aperture)
 {
+	struct device *dev = dmem->ndev->hw->dev;
+	dma_addr_t dma;
+
 	if (is_device_private_page(page)) {
 		*aperture = NVSVM_HW_APERTURE_VRAM;
-		return nvsvm_dmem_page_offset(page);
+		*addr = nvsvm_dmem_page_offset(page);
+		return 0;
 	}
+	dma = dma_map_page(dev, page, 0, PAGE_SIZE, dir);
+	if (dma_mapping_error(dev, dma))
+		return -ENOMEM;
+	nvsvm_stat_add(dmem->ndev, NULL, NVSVM_STAT_DMA_MAPS, 1);
 	*aperture = NVSVM_HW_APERTURE_SYS_COHERENT;
-	return page_to_phys(page);
+	*addr = dma;
+	return 0;
+}
+
+/* Unmap @len bytes of system pages that nvsvm_dmem_addr() mapped at @addr. */
+static void nvsvm_dmem_addr_put(struct nvsvm_dmem *dmem, u64 addr, u32 aperture,
+				u64 len, enum dma_data_direction dir)
+{
+	u64 off;
+
+	if (aperture == NVSVM_HW_APERTURE_VRAM)
+		return;
+	/* One mapping per page: a run is one copy only where they abut. */
+	for (off = 0; off < len; off += PAGE_SIZE)
+		dma_unmap_page(dmem->ndev->hw->dev, addr + off, PAGE_SIZE, dir);
+	nvsvm_stat_add(dmem->ndev, NULL, NVSVM_STAT_DMA_UNMAPS, len >> PAGE_SHIFT);
+}
+
+/* Give back the DMA mappings of copies that are done, or were never run. */
+static void nvsvm_dmem_copies_put(struct nvsvm_dmem *dmem,
+				  const struct nvsvm_hw_copy *copies,
+				  unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		nvsvm_dmem_addr_put(dmem, copies[i].src, copies[i].src_aperture,
+				    copies[i].len, DMA_TO_DEVICE);
+		nvsvm_dmem_addr_put(dmem, copies[i].dst, copies[i].dst_aperture,
+				    copies[i].len, DMA_FROM_DEVICE);
+	}
+}
+
+/* Run a batch of copies, wait for it, and unmap its system pages. */
+static int nvsvm_dmem_copies_run(struct nvsvm_dmem *dmem,
+				 const struct nvsvm_hw_copy *copies,
+				 unsigned int count)
+{
+	struct dma_fence *fence;
+	int ret;
+
+	fence = nvsvm_hw_ce_copy(dmem->ndev->hw, copies, count);
+	if (IS_ERR(fence)) {
+		ret = PTR_ERR(fence);
+	} else {
+		dma_fence_wait(fence, false);
+		ret = fence->error;
+		dma_fence_put(fence);
+	}
+	/* The engine is done with the pages: the CPU may have them back. */
+	nvsvm_dmem_copies_put(dmem, copies, count);
+	return ret;
 }
 
 /* Give up on every destination page: the sources stay where they are. */
@@ -368,7 +433,6 @@ static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
 			   unsigned long *dst, unsigned long npages, gfp_t gfp)
 {
 	struct nvsvm_hw_copy *copies;
-	struct dma_fence *fence;
 	unsigned int count = 0;
 	unsigned long i;
 	int ret = 0;
@@ -381,35 +445,35 @@ static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
 		return -ENOMEM;
 	}
 
-	for (i = 0; i <= npages && !ret; i++) {
+	for (i = 0; i <= npages; i++) {
 		struct page *spage, *dpage;
 		u32 sap, dap;
 		u64 s, d;
 
 		if (i == npages || count == NVSVM_DMEM_COPY_BATCH) {
-			if (count) {
-				fence = nvsvm_hw_ce_copy(dmem->ndev->hw, copies,
-							 count);
-				if (IS_ERR(fence)) {
-					ret = PTR_ERR(fence);
-					break;
-				}
-				dma_fence_wait(fence, false);
-				ret = fence->error;
-				dma_fence_put(fence);
-				count = 0;
-			}
-			if (i == npages)
+			if (count)
+				ret = nvsvm_dmem_copies_run(dmem, copies, count);
+			count = 0;
+			if (ret || i == npages)
 				break;
 		}
 		dpage = migrate_pfn_to_page(dst[i]);
 		spage = migrate_pfn_to_page(src[i]);
 		if (!dpage || !spage)
 			continue;
-		s = nvsvm_dmem_addr(spage, &sap);
-		d = nvsvm_dmem_addr(dpage, &dap);
+		ret = nvsvm_dmem_addr(dmem, spage, DMA_TO_DEVICE, &s, &sap);
+		if (ret)
+			break;
+		ret = nvsvm_dmem_addr(dmem, dpage, DMA_FROM_DEVICE, &d, &dap);
+		if (ret) {
+			nvsvm_dmem_addr_put(dmem, s, sap, PAGE_SIZE,
+					    DMA_TO_DEVICE);
+			break;
+		}
 		nvsvm_dmem_copy_add(copies, &count, s, sap, d, dap);
 	}
+	/* A page that could not be mapped: the batch so far never ran. */
+	nvsvm_dmem_copies_put(dmem, copies, count);
 
 	kfree(copies);
 	if (ret)

@@ -4,6 +4,7 @@
  */
 
 #include <linux/bits.h>
+#include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
@@ -165,6 +166,8 @@ static const char *const nvsvm_stat_names[NVSVM_STAT_COUNT] = {
 	[NVSVM_STAT_ATOMIC_FAULTS]		= "atomic_faults",
 	[NVSVM_STAT_EXCLUSIVE_GRANTS]		= "exclusive_grants",
 	[NVSVM_STAT_EXCLUSIVE_REVOCATIONS]	= "exclusive_revocations",
+	[NVSVM_STAT_DMA_MAPS]			= "dma_maps",
+	[NVSVM_STAT_DMA_UNMAPS]			= "dma_unmaps",
 };
 
 static int nvsvm_debugfs_stats(struct seq_file *m, void *data)
@@ -223,6 +226,14 @@ static struct nvsvm_device *nvsvm_device_create(unsigned int index)
 					       NULL, 0);
 	if (IS_ERR(pdev))
 		return ERR_CAST(pdev);
+
+	/*
+	 * The GPU reaches system memory by DMA address, 47 bits of it like
+	 * nouveau's Pascal: more than any machine has, so nothing bounces.
+	 */
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(47));
+	if (ret)
+		goto err_unregister_pdev;
 
 	if (!devres_open_group(&pdev->dev, NULL, GFP_KERNEL)) {
 		ret = -ENOMEM;

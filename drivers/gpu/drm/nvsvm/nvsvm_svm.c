@@ -242,12 +242,26 @@ int nvsvm_svm_vma_check(struct vm_area_struct *vma)
 }
 
 /*
- * The emulated GPU sits behind no IOMMU and is cache-coherent, so the DMA
- * address of a system page is its physical address.
+ * Flush the GPU's TLB over a range after PTE changes, and account what the
+ * vmm did: the flush, and the DMA mappings of system pages it made and
+ * released (DOC: DMA mappings in nvsvm_vmm.c).
  */
-static u64 nvsvm_svm_dma_addr(struct page *page)
+static void nvsvm_svmm_flush(struct nvsvm_svmm *svmm, u64 va, u64 size)
 {
-	return page_to_phys(page);
+	struct nvsvm_device *ndev = svmm->ndev;
+	u64 maps, unmaps;
+
+	lockdep_assert_held(&svmm->mutex);
+
+	nvsvm_vmm_flush(svmm->vmm, va, size);
+	nvsvm_vmm_dma_counts(svmm->vmm, &maps, &unmaps);
+	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_DMA_MAPS,
+		       maps - svmm->dma_maps);
+	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_DMA_UNMAPS,
+		       unmaps - svmm->dma_unmaps);
+	svmm->dma_maps = maps;
+	svmm->dma_unmaps = unmaps;
 }
 
 static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
@@ -289,9 +303,8 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 	end = min_t(u64, range->end, NVSVM_VMM_VA_END);
 	if (start < end && !READ_ONCE(debug_skip_invalidate)) {
 		nvsvm_vmm_unmap(svmm->vmm, start, end - start);
-		nvsvm_vmm_flush(svmm->vmm, start, end - start);
+		nvsvm_svmm_flush(svmm, start, end - start);
 		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_INVALIDATIONS, 1);
-		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
 		if (range->event == MMU_NOTIFY_EXCLUSIVE)
 			nvsvm_stat_add(ndev, &svmm->stats,
 				       NVSVM_STAT_EXCLUSIVE_REVOCATIONS, 1);
@@ -343,14 +356,13 @@ static int nvsvm_svmm_map(struct nvsvm_svmm *svmm, u64 *pfns,
 		if (atomic && (hpfn & HMM_PFN_WRITE) &&
 		    READ_ONCE(debug_atomic_no_exclusive))
 			flags |= NVSVM_VMM_PFN_ATOMIC;
-		pfns[i] = nvsvm_vmm_pfn_sys(nvsvm_svm_dma_addr(page), flags);
+		pfns[i] = nvsvm_vmm_pfn_sys(page, flags);
 		mapped++;
 	}
 
 	huge = svmm->vmm->huge_mapped;
 	ret = nvsvm_vmm_pfn_map(svmm->vmm, range->start, npages, pfns);
-	nvsvm_vmm_flush(svmm->vmm, range->start, range->end - range->start);
-	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+	nvsvm_svmm_flush(svmm, range->start, range->end - range->start);
 	if (ret)
 		return ret;
 
@@ -753,11 +765,10 @@ static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm, u64 va,
 	    page_folio(target) != page_folio(page)) {
 		ret = -EAGAIN;
 	} else {
-		pfn = nvsvm_vmm_pfn_sys(nvsvm_svm_dma_addr(target),
-					NVSVM_VMM_PFN_WRITE | NVSVM_VMM_PFN_ATOMIC);
+		pfn = nvsvm_vmm_pfn_sys(target, NVSVM_VMM_PFN_WRITE |
+					NVSVM_VMM_PFN_ATOMIC);
 		ret = nvsvm_vmm_pfn_map(svmm->vmm, va, 1, &pfn);
-		nvsvm_vmm_flush(svmm->vmm, va, PAGE_SIZE);
-		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+		nvsvm_svmm_flush(svmm, va, PAGE_SIZE);
 		if (!ret)
 			nvsvm_stat_add(ndev, &svmm->stats,
 				       NVSVM_STAT_EXCLUSIVE_GRANTS, 1);
@@ -1160,10 +1171,8 @@ void nvsvm_svm_migrating(struct nvsvm_device *ndev, struct mm_struct *mm,
 				break;
 			nvsvm_vmm_unmap(svmm->vmm, start + (i << PAGE_SHIFT),
 					(j - i) << PAGE_SHIFT);
-			nvsvm_vmm_flush(svmm->vmm, start + (i << PAGE_SHIFT),
-					(j - i) << PAGE_SHIFT);
-			nvsvm_stat_add(ndev, &svmm->stats,
-				       NVSVM_STAT_TLB_FLUSHES, 1);
+			nvsvm_svmm_flush(svmm, start + (i << PAGE_SHIFT),
+					 (j - i) << PAGE_SHIFT);
 			n += j - i;
 		}
 		mutex_unlock(&svmm->mutex);
@@ -1225,9 +1234,7 @@ void nvsvm_svmm_map_pfns(struct nvsvm_svmm *svmm, u64 start,
 	if (!mmu_interval_read_retry(&svmm->notifier, seq) &&
 	    svmm->invalidations == invalidations) {
 		nvsvm_vmm_pfn_map(svmm->vmm, start, npages, pfns);
-		nvsvm_vmm_flush(svmm->vmm, start, npages << PAGE_SHIFT);
-		nvsvm_stat_add(svmm->ndev, &svmm->stats,
-			       NVSVM_STAT_TLB_FLUSHES, 1);
+		nvsvm_svmm_flush(svmm, start, npages << PAGE_SHIFT);
 	}
 	mutex_unlock(&svmm->mutex);
 }
@@ -1322,6 +1329,11 @@ static void nvsvm_svmm_release(struct kref *kref)
 	struct nvsvm_svmm *svmm = container_of(kref, struct nvsvm_svmm, kref);
 
 	mmu_interval_notifier_remove(&svmm->notifier);
+	/* Give back the DMA mappings first, to count them. */
+	mutex_lock(&svmm->mutex);
+	nvsvm_vmm_unmap(svmm->vmm, 0, NVSVM_VMM_VA_END);
+	nvsvm_svmm_flush(svmm, 0, NVSVM_VMM_VA_END);
+	mutex_unlock(&svmm->mutex);
 	nvsvm_vmm_destroy(svmm->vmm);
 	mmdrop(svmm->mm);
 	nvsvm_svmm_free(svmm);

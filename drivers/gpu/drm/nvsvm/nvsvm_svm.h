@@ -72,6 +72,8 @@ enum nvsvm_stat {
 	NVSVM_STAT_ATOMIC_FAULTS,
 	NVSVM_STAT_EXCLUSIVE_GRANTS,
 	NVSVM_STAT_EXCLUSIVE_REVOCATIONS,
+	NVSVM_STAT_DMA_MAPS,
+	NVSVM_STAT_DMA_UNMAPS,
 	NVSVM_STAT_COUNT,
 };
 
@@ -126,6 +128,8 @@ struct nvsvm_svm_device {
  * @batch: The faults being serviced; used by @fault_work only.
  * @hmm_pfns: HMM's output for one window; used by @fault_work only.
  * @pfns: PFN-map input for one window; used by @fault_work only.
+ * @dma_maps: The vmm's DMA map count, as last accounted; under @mutex.
+ * @dma_unmaps: The vmm's DMA unmap count, as last accounted; under @mutex.
  */
 struct nvsvm_svmm {
 	struct nvsvm_device *ndev;
@@ -150,6 +154,8 @@ struct nvsvm_svmm {
 	struct nvsvm_hw_fault *batch;
 	unsigned long *hmm_pfns;
 	u64 *pfns;
+	u64 dma_maps;
+	u64 dma_unmaps;
 };
 
 int nvsvm_svm_device_init(struct nvsvm_device *ndev);
@@ -173,5 +179,6 @@ int nvsvm_svm_vma_check(struct vm_area_struct *vma);
 
 void nvsvm_stat_add(struct nvsvm_device *ndev, struct nvsvm_stats *stats,
 		    enum nvsvm_stat stat, u64 n);
+
 
 #endif /* __NVSVM_SVM_H__ */

@@ -4,6 +4,7 @@
  */
 
 #include <linux/export.h>
+#include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/lockdep.h>
 #include <linux/overflow.h>
@@ -31,8 +32,9 @@
  *   same flags and contiguous, 2 MiB-aligned addresses becomes one PTE in
  *   PD0; everything else is mapped with 4 KiB PTEs. An invalid entry is
  *   skipped and its PTE stays as it was; the next entry still goes to the
- *   next PTE. A 2 MiB PTE that a 4 KiB write or unmap lands in is first split
- *   into 512 PTEs that map exactly what it mapped.
+ *   next PTE. A 2 MiB PTE of VRAM that a 4 KiB write or unmap lands in is
+ *   first split into 512 PTEs that map exactly what it mapped; one of
+ *   system memory is dropped whole instead (DOC: DMA mappings).
  * - nvsvm_vmm_unmap() clears PTEs and frees tables that become empty.
  * - Neither touches the GPU's TLBs: the caller batches its changes, then
  *   calls nvsvm_vmm_flush(). Until then the GPU may use the old PTEs.
@@ -40,6 +42,28 @@
  *   nvsvm_vmm_flush() has returned: a walk that read the entry pointing to
  *   it before it was cleared may still read it, and must not find another
  *   address space's table there.
+ */
+
+/**
+ * DOC: DMA mappings
+ *
+ * A PTE of system memory holds a DMA address, and the vmm owns the DMA
+ * mapping behind it, as nouveau's gp100_vmm_pgt_pfn() does:
+ *
+ * - nvsvm_vmm_pfn_map() maps each system page with dma_map_page() as it
+ *   writes its PTE: %DMA_BIDIRECTIONAL for a writable PTE, %DMA_TO_DEVICE
+ *   for a read-only one. A 2 MiB PTE is one 2 MiB mapping. A failed mapping
+ *   stops the writer with -ENOMEM, as a missing table does.
+ * - A PTE that is cleared or overwritten keeps its mapping until the TLB
+ *   invalidate of its address has returned, since until then the GPU may
+ *   still reach the page through a cached translation; unmapping first
+ *   would let it touch a page the CPU may already have freed. The mapping
+ *   is gathered in &nvsvm_vmm.gather and unmapped by nvsvm_vmm_flush(), or
+ *   by the vmm itself, after an invalidate of the gathered range, when
+ *   %NVSVM_VMM_GATHER mappings wait.
+ * - A 2 MiB mapping cannot be unmapped in part, so a 2 MiB PTE of system
+ *   memory that an unmap or a 4 KiB write covers in part is not split: it
+ *   is dropped whole, and the pages around fault in again.
  */
 
 /**
@@ -153,6 +177,98 @@ static void nvsvm_vmm_reap(struct nvsvm_vmm *vmm)
 	}
 }
 
+/* Unmap the gathered DMA mappings: their PTEs are gone and flushed. */
+static void nvsvm_vmm_dma_release(struct nvsvm_vmm *vmm)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	for (i = 0; i < vmm->gather_nr; i++) {
+		u64 g = vmm->gather[i];
+
+		dma_unmap_page(vmm->hw->dev, g & PAGE_MASK,
+			       g & NVSVM_VMM_GATHER_2M ? NVSVM_VMM_PAGE_2M :
+							 NVSVM_VMM_PAGE_4K,
+			       g & NVSVM_VMM_GATHER_RO ? DMA_TO_DEVICE :
+							 DMA_BIDIRECTIONAL);
+	}
+	vmm->dma_unmaps += vmm->gather_nr;
+	vmm->gather_nr = 0;
+}
+
+/* Invalidate the TLB over the gathered PTEs, then unmap their pages. */
+static void nvsvm_vmm_gather_flush(struct nvsvm_vmm *vmm)
+{
+	lockdep_assert_held(&vmm->mutex);
+
+	if (!vmm->gather_nr)
+		return;
+	nvsvm_hw_tlb_invalidate(vmm->hw, nvsvm_vmm_pdb(vmm), vmm->gather_start,
+				vmm->gather_end - vmm->gather_start);
+	nvsvm_vmm_dma_release(vmm);
+}
+
+/*
+ * The PTE @pte, of @size bytes at @va, was cleared or overwritten: if it
+ * mapped system memory, unmap its DMA after the next TLB flush.
+ */
+static void nvsvm_vmm_gather(struct nvsvm_vmm *vmm, u64 va, u64 size, u64 pte)
+{
+	struct nvsvm_gp100_pte p;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	nvsvm_gp100_pte_decode(pte, &p);
+	if (!p.valid || p.aperture == NV_MMU_VER2_PTE_APERTURE_VIDEO_MEMORY)
+		return;
+	if (vmm->gather_nr == NVSVM_VMM_GATHER)
+		nvsvm_vmm_gather_flush(vmm);
+	if (!vmm->gather_nr) {
+		vmm->gather_start = va;
+		vmm->gather_end = va + size;
+	} else {
+		vmm->gather_start = min(vmm->gather_start, va);
+		vmm->gather_end = max(vmm->gather_end, va + size);
+	}
+	vmm->gather[vmm->gather_nr++] =
+		p.addr | (size == NVSVM_VMM_PAGE_2M ? NVSVM_VMM_GATHER_2M : 0) |
+		(p.read_only ? NVSVM_VMM_GATHER_RO : 0);
+}
+
+/*
+ * The PTE of PFN-map entry @pfn, a page of @size bytes: a system page is
+ * mapped for the GPU's DMA first.
+ */
+static int nvsvm_vmm_pte(struct nvsvm_vmm *vmm, u64 pfn, u64 size, u64 *pte)
+{
+	struct device *dev = vmm->hw->dev;
+	dma_addr_t dma;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	if (pfn & NVSVM_VMM_PFN_VRAM) {
+		*pte = nvsvm_vmm_gp100_pte(pfn);
+		return 0;
+	}
+	dma = dma_map_page(dev, pfn_to_page((pfn & NVSVM_VMM_PFN_ADDR) >>
+					    NVSVM_GP100_PAGE_SHIFT_4K),
+			   0, size, pfn & NVSVM_VMM_PFN_WRITE ?
+			   DMA_BIDIRECTIONAL : DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, dma))
+		return -ENOMEM;
+	/* A PTE maps an aligned page; an IOMMU aligns IOVAs to their size. */
+	if (!IS_ALIGNED(dma, size)) {
+		dma_unmap_page(dev, dma, size, pfn & NVSVM_VMM_PFN_WRITE ?
+			       DMA_BIDIRECTIONAL : DMA_TO_DEVICE);
+		return -EAGAIN;
+	}
+	vmm->dma_maps++;
+	*pte = nvsvm_vmm_gp100_pte((dma & NVSVM_VMM_PFN_ADDR) |
+				   (pfn & NVSVM_VMM_PFN_FLAGS));
+	return 0;
+}
+
 /* Free @pt and every table below it, without touching entries above. */
 static void nvsvm_vmm_pt_free_tree(struct nvsvm_vmm *vmm,
 				   struct nvsvm_vmm_pt *pt, unsigned int level)
@@ -187,6 +303,17 @@ static u64 nvsvm_vmm_pd0_lo(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
 				  nvsvm_vmm_entry(pd0, NVSVM_VMM_PD0, index));
 }
 
+/* Whether a PD0 entry is a 2 MiB PTE of system memory. */
+static bool nvsvm_vmm_huge_is_sys(u64 lo)
+{
+	struct nvsvm_gp100_pte pte;
+
+	if (!(lo & NV_MMU_VER2_DUAL_PDE_IS_PTE))
+		return false;
+	nvsvm_gp100_pte_decode(lo, &pte);
+	return pte.valid && pte.aperture != NV_MMU_VER2_PTE_APERTURE_VIDEO_MEMORY;
+}
+
 /* Return the PD0 covering @va, allocating the directories on the way. */
 static struct nvsvm_vmm_pt *nvsvm_vmm_get_pd0(struct nvsvm_vmm *vmm, u64 va,
 					      bool alloc)
@@ -217,12 +344,13 @@ static struct nvsvm_vmm_pt *nvsvm_vmm_get_pd0(struct nvsvm_vmm *vmm, u64 va,
 }
 
 /*
- * Return the small page table of PD0 entry @index, creating it. A 2 MiB
- * PTE in the entry is split into the new table first.
+ * Return the small page table of PD0 entry @index, which maps from @base,
+ * creating it. A 2 MiB PTE of VRAM in the entry is split into the new table
+ * first; one of system memory is dropped (DOC: DMA mappings).
  */
 static struct nvsvm_vmm_pt *nvsvm_vmm_get_spt(struct nvsvm_vmm *vmm,
 					      struct nvsvm_vmm_pt *pd0,
-					      unsigned int index)
+					      unsigned int index, u64 base)
 {
 	struct nvsvm_vmm_pt *spt = pd0->child[index];
 	u64 lo, data[2];
@@ -237,7 +365,10 @@ static struct nvsvm_vmm_pt *nvsvm_vmm_get_spt(struct nvsvm_vmm *vmm,
 		return NULL;
 
 	lo = nvsvm_vmm_pd0_lo(vmm, pd0, index);
-	if (lo & NV_MMU_VER2_DUAL_PDE_IS_PTE) {
+	if (nvsvm_vmm_huge_is_sys(lo)) {
+		/* The table takes over the PD0 reference of the 2 MiB PTE. */
+		nvsvm_vmm_gather(vmm, base, NVSVM_VMM_PAGE_2M, lo);
+	} else if (lo & NV_MMU_VER2_DUAL_PDE_IS_PTE) {
 		for (i = 0; i < NVSVM_VMM_PTES_PER_2M; i++)
 			nvsvm_hw_vram_wr64(vmm->hw,
 					   nvsvm_vmm_entry(spt, NVSVM_VMM_SPT, i),
@@ -270,26 +401,37 @@ static bool nvsvm_vmm_pfns_huge(u64 va, const u64 *pfns, u64 npages)
 	return true;
 }
 
+static void nvsvm_vmm_unmap_spt(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *spt,
+				u64 base, u64 start, u64 end);
+
 static int nvsvm_vmm_map_huge(struct nvsvm_vmm *vmm, u64 va, u64 pfn)
 {
 	unsigned int index = nvsvm_vmm_index(NVSVM_VMM_PD0, va);
-	struct nvsvm_vmm_pt *pd0;
-	u64 lo;
+	struct nvsvm_vmm_pt *pd0, *spt;
+	u64 lo, pte;
+	int ret;
 
 	lockdep_assert_held(&vmm->mutex);
 
 	pd0 = nvsvm_vmm_get_pd0(vmm, va, true);
 	if (!pd0)
 		return -ENOMEM;
+	ret = nvsvm_vmm_pte(vmm, pfn, NVSVM_VMM_PAGE_2M, &pte);
+	if (ret)
+		return ret;
 
 	lo = nvsvm_vmm_pd0_lo(vmm, pd0, index);
-	nvsvm_vmm_pd0_write(vmm, pd0, index, nvsvm_vmm_gp100_pte(pfn), 0);
+	nvsvm_vmm_pd0_write(vmm, pd0, index, pte, 0);
 	vmm->huge_mapped++;
-	if (pd0->child[index]) {
+	spt = pd0->child[index];
+	if (spt) {
 		/* The whole small table is replaced by the one PTE. */
-		nvsvm_vmm_pt_free(vmm, pd0->child[index]);
+		nvsvm_vmm_unmap_spt(vmm, spt, va, va, va + NVSVM_VMM_PAGE_2M);
+		nvsvm_vmm_pt_free(vmm, spt);
 		pd0->child[index] = NULL;
-	} else if (!(lo & NV_MMU_VER2_DUAL_PDE_IS_PTE)) {
+	} else if (lo & NV_MMU_VER2_DUAL_PDE_IS_PTE) {
+		nvsvm_vmm_gather(vmm, va, NVSVM_VMM_PAGE_2M, lo);
+	} else {
 		pd0->refs++;
 	}
 	return 0;
@@ -301,7 +443,8 @@ static int nvsvm_vmm_map_small(struct nvsvm_vmm *vmm, u64 va, const u64 *pfns,
 {
 	unsigned int index = nvsvm_vmm_index(NVSVM_VMM_SPT, va);
 	struct nvsvm_vmm_pt *pd0, *spt;
-	u64 n, i, entry, old;
+	u64 n, i, entry, old, pte;
+	int ret;
 
 	lockdep_assert_held(&vmm->mutex);
 
@@ -316,7 +459,8 @@ static int nvsvm_vmm_map_small(struct nvsvm_vmm *vmm, u64 va, const u64 *pfns,
 	pd0 = nvsvm_vmm_get_pd0(vmm, va, true);
 	if (!pd0)
 		return -ENOMEM;
-	spt = nvsvm_vmm_get_spt(vmm, pd0, nvsvm_vmm_index(NVSVM_VMM_PD0, va));
+	spt = nvsvm_vmm_get_spt(vmm, pd0, nvsvm_vmm_index(NVSVM_VMM_PD0, va),
+				ALIGN_DOWN(va, NVSVM_VMM_PAGE_2M));
 	if (!spt)
 		return -ENOMEM;
 
@@ -324,11 +468,16 @@ static int nvsvm_vmm_map_small(struct nvsvm_vmm *vmm, u64 va, const u64 *pfns,
 		/* Not valid: this page keeps whatever its PTE maps now. */
 		if (!(pfns[i] & NVSVM_VMM_PFN_VALID))
 			continue;
+		ret = nvsvm_vmm_pte(vmm, pfns[i], NVSVM_VMM_PAGE_4K, &pte);
+		if (ret)
+			return ret;
 		entry = nvsvm_vmm_entry(spt, NVSVM_VMM_SPT, index);
 		old = nvsvm_hw_vram_rd64(vmm->hw, entry);
 		if (!(old & NV_MMU_VER2_PTE_VALID))
 			spt->refs++;
-		nvsvm_hw_vram_wr64(vmm->hw, entry, nvsvm_vmm_gp100_pte(pfns[i]));
+		nvsvm_hw_vram_wr64(vmm->hw, entry, pte);
+		nvsvm_vmm_gather(vmm, va + i * NVSVM_VMM_PAGE_4K,
+				 NVSVM_VMM_PAGE_4K, old);
 	}
 	return 0;
 }
@@ -378,13 +527,15 @@ int nvsvm_vmm_pfn_map(struct nvsvm_vmm *vmm, u64 va, u64 npages,
 	for (i = 0; i < npages && !ret; i += done) {
 		u64 cur = va + i * NVSVM_VMM_PAGE_4K;
 
+		ret = -EAGAIN;
 		if (nvsvm_vmm_pfns_huge(cur, &pfns[i], npages - i)) {
 			ret = nvsvm_vmm_map_huge(vmm, cur, pfns[i]);
 			done = NVSVM_VMM_PTES_PER_2M;
-		} else {
+		}
+		/* Or an IOVA that cannot back a 2 MiB PTE: 4 KiB PTEs then. */
+		if (ret == -EAGAIN)
 			ret = nvsvm_vmm_map_small(vmm, cur, &pfns[i], npages - i,
 						  &done);
-		}
 	}
 	mutex_unlock(&vmm->mutex);
 	return ret;
@@ -397,16 +548,19 @@ static void nvsvm_vmm_unmap_spt(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *spt,
 	unsigned int first = (start - base) >> NVSVM_GP100_SPT_SHIFT;
 	unsigned int last = (end - 1 - base) >> NVSVM_GP100_SPT_SHIFT;
 	unsigned int i;
-	u64 entry;
+	u64 entry, old;
 
 	lockdep_assert_held(&vmm->mutex);
 
 	for (i = first; i <= last; i++) {
 		entry = nvsvm_vmm_entry(spt, NVSVM_VMM_SPT, i);
-		if (!(nvsvm_hw_vram_rd64(vmm->hw, entry) & NV_MMU_VER2_PTE_VALID))
+		old = nvsvm_hw_vram_rd64(vmm->hw, entry);
+		if (!(old & NV_MMU_VER2_PTE_VALID))
 			continue;
 		nvsvm_hw_vram_wr64(vmm->hw, entry, 0);
 		spt->refs--;
+		nvsvm_vmm_gather(vmm, base + ((u64)i << NVSVM_GP100_SPT_SHIFT),
+				 NVSVM_VMM_PAGE_4K, old);
 	}
 }
 
@@ -423,12 +577,16 @@ static void nvsvm_vmm_unmap_pd0(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
 		lo = nvsvm_vmm_pd0_lo(vmm, pd0, index);
 		if (!(lo & NV_MMU_VER2_DUAL_PDE_IS_PTE))
 			return;
-		if (!whole)
-			spt = nvsvm_vmm_get_spt(vmm, pd0, index);
+		if (!whole && !nvsvm_vmm_huge_is_sys(lo))
+			spt = nvsvm_vmm_get_spt(vmm, pd0, index, base);
 		if (!spt) {
-			/* Whole, or no memory to split: unmap all 2 MiB. */
+			/*
+			 * Whole, system memory (DOC: DMA mappings), or no
+			 * memory to split: unmap all 2 MiB.
+			 */
 			nvsvm_vmm_pd0_write(vmm, pd0, index, 0, 0);
 			pd0->refs--;
+			nvsvm_vmm_gather(vmm, base, NVSVM_VMM_PAGE_2M, lo);
 			return;
 		}
 	}
@@ -507,14 +665,20 @@ EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_unmap);
  * @size: Bytes.
  *
  * Tables that left the tree before the call are freed once the GPU's
- * invalidate has returned, since no walk can read them any more.
+ * invalidate has returned, since no walk can read them any more, and the
+ * DMA mappings of system PTEs that went are unmapped (DOC: DMA mappings).
  *
  * Context: Process context; takes &nvsvm_vmm.mutex.
  */
 void nvsvm_vmm_flush(struct nvsvm_vmm *vmm, u64 va, u64 size)
 {
-	nvsvm_hw_tlb_invalidate(vmm->hw, nvsvm_vmm_pdb(vmm), va, size);
 	mutex_lock(&vmm->mutex);
+	nvsvm_hw_tlb_invalidate(vmm->hw, nvsvm_vmm_pdb(vmm), va, size);
+	/* Pages whose PTEs were outside the range need their own flush. */
+	if (vmm->gather_start < va || vmm->gather_end - va > size)
+		nvsvm_vmm_gather_flush(vmm);
+	else
+		nvsvm_vmm_dma_release(vmm);
 	nvsvm_vmm_reap(vmm);
 	mutex_unlock(&vmm->mutex);
 }
@@ -544,6 +708,23 @@ u64 nvsvm_vmm_pdb(const struct nvsvm_vmm *vmm)
 	return vmm->pd->addr;
 }
 EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_pdb);
+
+/**
+ * nvsvm_vmm_dma_counts() - DMA mappings the address space made and released.
+ * @vmm: The address space.
+ * @maps: Where the count of dma_map_page() calls for PTEs goes.
+ * @unmaps: Where the count of their dma_unmap_page() calls goes.
+ *
+ * Context: Process context; takes &nvsvm_vmm.mutex.
+ */
+void nvsvm_vmm_dma_counts(struct nvsvm_vmm *vmm, u64 *maps, u64 *unmaps)
+{
+	mutex_lock(&vmm->mutex);
+	*maps = vmm->dma_maps;
+	*unmaps = vmm->dma_unmaps;
+	mutex_unlock(&vmm->mutex);
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_dma_counts);
 
 /**
  * nvsvm_vmm_tables() - Number of tables the address space holds.
@@ -665,8 +846,12 @@ EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_reserve);
  */
 void nvsvm_vmm_destroy(struct nvsvm_vmm *vmm)
 {
-	nvsvm_vmm_flush_all(vmm);
 	mutex_lock(&vmm->mutex);
+	nvsvm_vmm_unmap_level(vmm, vmm->pd, NVSVM_VMM_PD3, 0, 0,
+			      NVSVM_VMM_VA_END);
+	nvsvm_hw_tlb_invalidate(vmm->hw, nvsvm_vmm_pdb(vmm), 0,
+				NVSVM_VMM_VA_END);
+	nvsvm_vmm_dma_release(vmm);
 	nvsvm_vmm_pt_free_tree(vmm, vmm->pd, NVSVM_VMM_PD3);
 	WARN_ON(vmm->tables);
 	/* No channel uses the address space: nothing walks it any more. */

@@ -7,6 +7,7 @@
 
 #include <linux/bits.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 
@@ -27,11 +28,15 @@ struct nvsvm_vmm_pt;
  *   the writer still moves on to the next PTE.
  * - %NVSVM_VMM_PFN_WRITE: map it writable; read-only otherwise.
  * - %NVSVM_VMM_PFN_ATOMIC: allow GPU atomics; they fault otherwise.
- * - %NVSVM_VMM_PFN_VRAM: the address is a VRAM offset; otherwise it is the
- *   DMA address of a system page (mapped system-coherent and volatile).
- * - %NVSVM_VMM_PFN_ADDR: the 4 KiB-aligned address itself, in place.
+ * - %NVSVM_VMM_PFN_VRAM: the address is a VRAM offset; otherwise it is a
+ *   system page (mapped system-coherent and volatile).
+ * - %NVSVM_VMM_PFN_ADDR: the 4 KiB-aligned VRAM offset, or the system
+ *   page's frame number shifted left by 12, in place.
  *
- * Build entries with nvsvm_vmm_pfn_sys() and nvsvm_vmm_pfn_vram().
+ * Build entries with nvsvm_vmm_pfn_sys() and nvsvm_vmm_pfn_vram(). The
+ * vmm maps a system page for the GPU's DMA itself when it writes the PTE,
+ * and unmaps it once the PTE is gone and the TLB flushed (DOC: DMA
+ * mappings in nvsvm_vmm.c).
  */
 #define NVSVM_VMM_PFN_VALID		BIT_ULL(0)
 #define NVSVM_VMM_PFN_WRITE		BIT_ULL(1)
@@ -45,14 +50,15 @@ struct nvsvm_vmm_pt;
 
 /**
  * nvsvm_vmm_pfn_sys() - PFN-map entry of a system page.
- * @dma_addr: DMA address of the page, 4 KiB aligned.
+ * @page: The page.
  * @flags: NVSVM_VMM_PFN_WRITE and NVSVM_VMM_PFN_ATOMIC, or 0.
  *
  * Return: A valid entry.
  */
-static inline u64 nvsvm_vmm_pfn_sys(u64 dma_addr, u64 flags)
+static inline u64 nvsvm_vmm_pfn_sys(struct page *page, u64 flags)
 {
-	return (dma_addr & NVSVM_VMM_PFN_ADDR) | flags | NVSVM_VMM_PFN_VALID;
+	return ((u64)page_to_pfn(page) << NVSVM_GP100_PAGE_SHIFT_4K) | flags |
+	       NVSVM_VMM_PFN_VALID;
 }
 
 /**
@@ -86,6 +92,13 @@ enum nvsvm_vmm_level_id {
 	NVSVM_VMM_LEVELS,
 };
 
+/** define NVSVM_VMM_GATHER - DMA unmaps a vmm batches behind one flush. */
+#define NVSVM_VMM_GATHER		64
+/** define NVSVM_VMM_GATHER_2M - A gathered DMA mapping is 2 MiB. */
+#define NVSVM_VMM_GATHER_2M		BIT_ULL(0)
+/** define NVSVM_VMM_GATHER_RO - A gathered DMA mapping is DMA_TO_DEVICE. */
+#define NVSVM_VMM_GATHER_RO		BIT_ULL(1)
+
 /**
  * struct nvsvm_vmm - A GPU virtual address space.
  * @hw: The GPU.
@@ -96,6 +109,14 @@ enum nvsvm_vmm_level_id {
  * @huge_mapped: Number of 2 MiB PTEs ever written.
  * @spare: Per level, a table allocated ahead by nvsvm_vmm_reserve().
  * @dead: Tables out of the tree whose VRAM waits for the next TLB flush.
+ * @dma_maps: DMA mappings of system pages made for PTEs, ever.
+ * @dma_unmaps: Of them, unmapped, ever.
+ * @gather: DMA mappings whose PTEs are gone, to unmap after the TLB flush:
+ *	the DMA address, %NVSVM_VMM_GATHER_2M for a 2 MiB mapping,
+ *	%NVSVM_VMM_GATHER_RO for a read-only one.
+ * @gather_nr: Entries in @gather.
+ * @gather_start: Lowest virtual address of their PTEs.
+ * @gather_end: End of the highest.
  */
 struct nvsvm_vmm {
 	struct nvsvm_hw *hw;
@@ -106,6 +127,12 @@ struct nvsvm_vmm {
 	u64 huge_mapped;
 	struct nvsvm_vmm_pt *spare[NVSVM_VMM_LEVELS];
 	struct list_head dead;
+	u64 dma_maps;
+	u64 dma_unmaps;
+	u64 gather[NVSVM_VMM_GATHER];
+	unsigned int gather_nr;
+	u64 gather_start;
+	u64 gather_end;
 };
 
 struct nvsvm_vmm *nvsvm_vmm_create(struct nvsvm_hw *hw, struct nvsvm_vram *vram);
@@ -118,6 +145,7 @@ void nvsvm_vmm_unmap(struct nvsvm_vmm *vmm, u64 va, u64 size);
 void nvsvm_vmm_flush(struct nvsvm_vmm *vmm, u64 va, u64 size);
 void nvsvm_vmm_flush_all(struct nvsvm_vmm *vmm);
 unsigned int nvsvm_vmm_tables(struct nvsvm_vmm *vmm);
+void nvsvm_vmm_dma_counts(struct nvsvm_vmm *vmm, u64 *maps, u64 *unmaps);
 
 /* The GP100 format, nvsvm_vmm_gp100.c. */
 

@@ -5,9 +5,11 @@
  * Copyright 2026 The nvsvm authors
  */
 
+#include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/dma-fence.h>
+#include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/jiffies.h>
@@ -133,7 +135,8 @@ static void nvsvm_test_pfn_to_pte(struct kunit *test)
 {
 	u64 vram = nvsvm_vmm_pfn_vram(0x123000, NVSVM_VMM_PFN_WRITE |
 				      NVSVM_VMM_PFN_ATOMIC);
-	u64 sys = nvsvm_vmm_pfn_sys(0xabcdef000, 0);
+	/* A system entry, once the vmm has put the page's DMA address in. */
+	u64 sys = 0xabcdef000ULL | NVSVM_VMM_PFN_VALID;
 
 	KUNIT_EXPECT_EQ(test, nvsvm_vmm_gp100_pte(vram), 0x12301ULL);
 	/* System: coherent, volatile; read-only and atomics off. */
@@ -168,6 +171,8 @@ struct nvsvm_fixture {
 	u64 data[2];
 	unsigned int data_nr;
 	struct page *pages;
+	struct device *dev;
+	dma_addr_t dma;
 };
 
 #define NVSVM_TEST_SYS_ORDER	2
@@ -181,7 +186,13 @@ static int nvsvm_fixture_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, fx);
 	test->priv = fx;
 
-	fx->hw = nvsvm_hw_emu_create(NULL, NVSVM_TEST_VRAM_SIZE);
+	fx->dev = kunit_device_register(test, "nvsvm-kunit");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->dev));
+	/* No bus gave the device a DMA mask; the GPU addresses 47 bits. */
+	fx->dev->dma_mask = &fx->dev->coherent_dma_mask;
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(fx->dev,
+							DMA_BIT_MASK(47)), 0);
+	fx->hw = nvsvm_hw_emu_create(fx->dev, NVSVM_TEST_VRAM_SIZE);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->hw));
 	fx->emu = to_nvsvm_emu(fx->hw);
 	fx->vram = nvsvm_vram_create(NVSVM_TEST_VRAM_SIZE);
@@ -193,6 +204,11 @@ static int nvsvm_fixture_init(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->vmm));
 	fx->pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, NVSVM_TEST_SYS_ORDER);
 	KUNIT_ASSERT_NOT_NULL(test, fx->pages);
+	/* For the copy engine and direct accesses; the vmm maps its own. */
+	fx->dma = dma_map_page(fx->dev, fx->pages, 0,
+			       PAGE_SIZE << NVSVM_TEST_SYS_ORDER,
+			       DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(fx->dev, fx->dma));
 	return 0;
 }
 
@@ -209,10 +225,13 @@ static void nvsvm_fixture_exit(struct kunit *test)
 		nvsvm_hw_chan_destroy(fx->hw, fx->chan2);
 	if (fx->tlb_live)
 		nvsvm_emu_tlb_fini(fx->emu, &fx->tlb);
-	if (fx->pages)
-		__free_pages(fx->pages, NVSVM_TEST_SYS_ORDER);
 	if (!IS_ERR_OR_NULL(fx->vmm))
 		nvsvm_vmm_destroy(fx->vmm);
+	if (fx->dma && !dma_mapping_error(fx->dev, fx->dma))
+		dma_unmap_page(fx->dev, fx->dma, PAGE_SIZE << NVSVM_TEST_SYS_ORDER,
+			       DMA_BIDIRECTIONAL);
+	if (fx->pages)
+		__free_pages(fx->pages, NVSVM_TEST_SYS_ORDER);
 	if (!IS_ERR_OR_NULL(fx->vram)) {
 		for (i = 0; i < fx->data_nr; i++)
 			nvsvm_vram_free(fx->vram, fx->data[i], SZ_2M);
@@ -222,9 +241,23 @@ static void nvsvm_fixture_exit(struct kunit *test)
 		nvsvm_hw_destroy(fx->hw);
 }
 
+/* DMA address of a fixture page, through the fixture's own mapping. */
 static u64 nvsvm_sys_addr(struct nvsvm_fixture *fx, unsigned int page)
 {
-	return PFN_PHYS(page_to_pfn(fx->pages + page));
+	return fx->dma + (u64)page * PAGE_SIZE;
+}
+
+/* PFN-map entry of a fixture page. */
+static u64 nvsvm_sys_pfn(struct nvsvm_fixture *fx, unsigned int page, u64 flags)
+{
+	return nvsvm_vmm_pfn_sys(fx->pages + page, flags);
+}
+
+/* The page that the GPU reaches at DMA address @iova: no IOMMU, physical. */
+static struct page *nvsvm_iova_page(struct nvsvm_fixture *fx, u64 iova,
+				    bool write)
+{
+	return pfn_to_page(PHYS_PFN(iova));
 }
 
 static u64 *nvsvm_sys_ptr(struct nvsvm_fixture *fx, unsigned int page)
@@ -397,7 +430,7 @@ static void nvsvm_test_vmm_map_walk(struct kunit *test)
 	for (i = 0; i < n; i++)
 		pfns[i] = nvsvm_vmm_pfn_vram(fx->data[0] + i * SZ_4K,
 					     NVSVM_VMM_PFN_WRITE);
-	pfns[n] = nvsvm_vmm_pfn_sys(nvsvm_sys_addr(fx, 1), 0);
+	pfns[n] = nvsvm_sys_pfn(fx, 1, 0);
 	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA, n + 1,
 						pfns), 0);
 
@@ -412,7 +445,8 @@ static void nvsvm_test_vmm_map_walk(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, nvsvm_emu_walk(fx->emu, pdb, NVSVM_TEST_VA + SZ_2M,
 					     &xlat, &reason), 0);
 	KUNIT_EXPECT_EQ(test, xlat.shift, NVSVM_GP100_PAGE_SHIFT_4K);
-	KUNIT_EXPECT_EQ(test, xlat.addr, nvsvm_sys_addr(fx, 1));
+	KUNIT_EXPECT_PTR_EQ(test, nvsvm_iova_page(fx, xlat.addr, false),
+			    fx->pages + 1);
 	KUNIT_EXPECT_EQ(test, xlat.aperture,
 			NV_MMU_VER2_PTE_APERTURE_SYSTEM_COHERENT_MEMORY);
 	KUNIT_EXPECT_TRUE(test, xlat.read_only);
@@ -420,12 +454,13 @@ static void nvsvm_test_vmm_map_walk(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 5);
 
 	/* A 4 KiB remap inside the 2 MiB page splits it, keeping the rest. */
-	pfns[0] = nvsvm_vmm_pfn_sys(nvsvm_sys_addr(fx, 2), NVSVM_VMM_PFN_WRITE);
+	pfns[0] = nvsvm_sys_pfn(fx, 2, NVSVM_VMM_PFN_WRITE);
 	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA + SZ_1M, 1,
 						pfns), 0);
 	KUNIT_ASSERT_EQ(test, nvsvm_emu_walk(fx->emu, pdb, NVSVM_TEST_VA + SZ_1M,
 					     &xlat, &reason), 0);
-	KUNIT_EXPECT_EQ(test, xlat.addr, nvsvm_sys_addr(fx, 2));
+	KUNIT_EXPECT_PTR_EQ(test, nvsvm_iova_page(fx, xlat.addr, true),
+			    fx->pages + 2);
 	KUNIT_ASSERT_EQ(test, nvsvm_emu_walk(fx->emu, pdb,
 					     NVSVM_TEST_VA + SZ_1M + SZ_4K,
 					     &xlat, &reason), 0);
@@ -512,7 +547,7 @@ static void nvsvm_test_pfn_map_all_invalid(struct kunit *test)
 			-ENOENT);
 
 	/* A VRAM entry beyond VRAM is refused, and nothing is written. */
-	pfns[0] = nvsvm_vmm_pfn_sys(nvsvm_sys_addr(fx, 0), 0);
+	pfns[0] = nvsvm_sys_pfn(fx, 0, 0);
 	pfns[1] = nvsvm_vmm_pfn_vram(NVSVM_TEST_VRAM_SIZE, 0);
 	KUNIT_EXPECT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA, 8, pfns),
 			-EINVAL);
@@ -792,8 +827,7 @@ static void nvsvm_test_fault_replay(struct kunit *test)
 	fence = nvsvm_submit(test, fx, &op);
 	KUNIT_ASSERT_EQ(test, nvsvm_wait_put(fx, put), 0);
 	for (i = 0; i < 3; i++)
-		pfns[i] = nvsvm_vmm_pfn_sys(nvsvm_sys_addr(fx, i),
-					    NVSVM_VMM_PFN_WRITE);
+		pfns[i] = nvsvm_sys_pfn(fx, i, NVSVM_VMM_PFN_WRITE);
 	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_TARGET_VA, 3,
 						pfns), 0);
 	nvsvm_hw_fault_set_get(fx->hw, nvsvm_hw_fault_put(fx->hw));
@@ -1027,9 +1061,9 @@ static void nvsvm_test_exec_ops(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, a, 1, pfns), 0);
 	pfns[0] = nvsvm_vmm_pfn_vram(fx->data[0] + SZ_4K, NVSVM_VMM_PFN_WRITE);
 	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, r, 1, pfns), 0);
-	pfns[0] = nvsvm_vmm_pfn_sys(nvsvm_sys_addr(fx, 0), NVSVM_VMM_PFN_WRITE);
+	pfns[0] = nvsvm_sys_pfn(fx, 0, NVSVM_VMM_PFN_WRITE);
 	pfns[1] = 0;
-	pfns[2] = nvsvm_vmm_pfn_sys(nvsvm_sys_addr(fx, 1), NVSVM_VMM_PFN_WRITE);
+	pfns[2] = nvsvm_sys_pfn(fx, 1, NVSVM_VMM_PFN_WRITE);
 	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, b, 3, pfns), 0);
 
 	if (!fx->chan) {
