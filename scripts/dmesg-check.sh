@@ -19,8 +19,12 @@ pattern+='possible circular locking|possible recursive locking|'
 pattern+='inconsistent lock state|suspicious RCU usage|lock held when returning|'
 pattern+='DEBUG_LOCKS_WARN_ON|INFO: task .* blocked|rcu_.* detected stall|'
 pattern+='Bad page|page dumped because|kmemleak: .*new suspected memory leak|'
-pattern+='unreferenced object'
+pattern+='unreferenced object|IOMMU fault|DMA mappings leaked'
 
+# Between "nvsvm-iommu-fault-expected: begin" and "end", which a test that
+# makes the emulated IOMMU refuse an access on purpose logs, the IOMMU's
+# fault reports are expected.
+#
 # Between the markers a fault-injection test writes to /dev/kmsg, injected
 # allocation failures print their stack ("page allocation failure", and
 # FAULT_INJECTION dumps): those traces are expected there. Any other report
@@ -31,7 +35,10 @@ trap 'rm -f "$filtered"' EXIT
 awk -v expected="$fi_expected" '
 	/nvsvm-fault-inject: begin/ { inject = 1 }
 	/nvsvm-fault-inject: end/ { inject = 0 }
+	/nvsvm-iommu-fault-expected: begin/ { iommu = 1 }
+	/nvsvm-iommu-fault-expected: end/ { iommu = 0 }
 	inject && $0 ~ expected { next }
+	iommu && /IOMMU fault/ { next }
 	{ print }
 ' "$dmesg" >"$filtered"
 

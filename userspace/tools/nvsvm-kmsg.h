@@ -21,6 +21,7 @@ static inline bool kmsg_report(int fd, char *buf, size_t size)
 		"KASAN", "BUG:", "Oops", "WARNING:", "general protection fault",
 		"kernel BUG", "possible circular locking", "INFO: task",
 		"UBSAN", "suspicious RCU usage", "inconsistent lock state",
+		"IOMMU fault", "DMA mappings leaked",
 	};
 	char rec[8192];
 	ssize_t n;

@@ -397,6 +397,11 @@ struct drm_nvsvm_stats {
 	__u64 dma_maps;
 	/** @dma_unmaps: Of them, unmapped once their PTEs were flushed. */
 	__u64 dma_unmaps;
+	/**
+	 * @iommu_faults: GPU accesses to system memory that the IOMMU
+	 * refused: a driver bug. With %DRM_NVSVM_STATS_DEVICE only.
+	 */
+	__u64 iommu_faults;
 };
 
 /**

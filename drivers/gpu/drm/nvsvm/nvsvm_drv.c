@@ -168,6 +168,7 @@ static const char *const nvsvm_stat_names[NVSVM_STAT_COUNT] = {
 	[NVSVM_STAT_EXCLUSIVE_REVOCATIONS]	= "exclusive_revocations",
 	[NVSVM_STAT_DMA_MAPS]			= "dma_maps",
 	[NVSVM_STAT_DMA_UNMAPS]			= "dma_unmaps",
+	[NVSVM_STAT_IOMMU_FAULTS]		= "iommu_faults",
 };
 
 static int nvsvm_debugfs_stats(struct seq_file *m, void *data)
@@ -177,8 +178,8 @@ static int nvsvm_debugfs_stats(struct seq_file *m, void *data)
 	unsigned int i;
 
 	for (i = 0; i < NVSVM_STAT_COUNT; i++)
-		seq_printf(m, "%s %lld\n", nvsvm_stat_names[i],
-			   atomic64_read(&ndev->svm.stats.count[i]));
+		seq_printf(m, "%s %llu\n", nvsvm_stat_names[i],
+			   nvsvm_stat_read(ndev, &ndev->svm.stats, i));
 	return 0;
 }
 
@@ -271,6 +272,8 @@ static struct nvsvm_device *nvsvm_device_create(unsigned int index)
 	ret = drm_dev_register(&ndev->drm, 0);
 	if (ret)
 		goto err_fini_svm;
+	/* drm_dev_unregister() removes them, before the GPU goes. */
+	nvsvm_hw_debugfs_init(ndev->hw, ndev->drm.debugfs_root);
 
 	return ndev;
 

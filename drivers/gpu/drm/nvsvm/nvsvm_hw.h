@@ -8,6 +8,7 @@
 #include <linux/sizes.h>
 #include <linux/types.h>
 
+struct dentry;
 struct device;
 struct dma_fence;
 struct work_struct;
@@ -45,8 +46,9 @@ struct work_struct;
  *   GPU virtual addresses, on channels. Each access goes through the MMU.
  *   A job completes by signalling its fence; the fence error is its status.
  *
- * System memory is reached by DMA address; the GPU has no IOMMU, so a DMA
- * address is a physical address.
+ * System memory is reached by DMA address: the driver maps every system
+ * page the GPU may touch with the DMA API on &nvsvm_hw.dev, for as long as
+ * a PTE or a copy uses it, and the platform's IOMMU refuses anything else.
  */
 
 /**
@@ -316,8 +318,8 @@ struct nvsvm_hw_ops {
 	 * @ce_copy: Queue a batch of @count copies on the copy engine
 	 * (required). The descriptors are copied; the batch runs in order
 	 * and signals the returned fence (a reference for the caller) when
-	 * done, with error -EIO if an address is outside memory, in which
-	 * case the batch stops there. A batch never fails for want of
+	 * done, with error -EIO if an address is outside memory or refused
+	 * by the IOMMU, in which case the batch stops there. A batch never fails for want of
 	 * memory: like a ring, the engine waits for room instead.
 	 * Context: Process context, may sleep.
 	 * Return: A fence, or ERR_PTR(-EINVAL) for a bad descriptor.
@@ -362,6 +364,23 @@ struct nvsvm_hw_ops {
 	struct dma_fence *(*job_submit)(struct nvsvm_hw_chan *chan,
 					const struct nvsvm_hw_op *ops,
 					unsigned int count);
+
+	/**
+	 * @dma_faults: Return how many system-memory accesses of the GPU the
+	 * platform's IOMMU refused since the GPU was created (required), as
+	 * its fault reporting tells them; a PCI backend would count them in
+	 * an iommu_set_fault_handler() callback.
+	 * Context: Any context.
+	 */
+	u64 (*dma_faults)(struct nvsvm_hw *hw);
+
+	/**
+	 * @debugfs_init: Add the backend's own debugfs files under @root, the
+	 * DRM device's directory (required). The driver removes @root, and
+	 * with it the files, before @destroy.
+	 * Context: Process context.
+	 */
+	void (*debugfs_init)(struct nvsvm_hw *hw, struct dentry *root);
 };
 
 /**
@@ -480,6 +499,17 @@ nvsvm_hw_job_submit(struct nvsvm_hw *hw, struct nvsvm_hw_chan *chan,
 		    const struct nvsvm_hw_op *ops, unsigned int count)
 {
 	return hw->ops->job_submit(chan, ops, count);
+}
+
+static inline void nvsvm_hw_debugfs_init(struct nvsvm_hw *hw,
+					 struct dentry *root)
+{
+	hw->ops->debugfs_init(hw, root);
+}
+
+static inline u64 nvsvm_hw_dma_faults(struct nvsvm_hw *hw)
+{
+	return hw->ops->dma_faults(hw);
 }
 
 #endif /* __NVSVM_HW_H__ */

@@ -364,7 +364,7 @@ int nvsvm_stats_ioctl(struct drm_device *drm, void *data,
 	else if (nfile->svmm)
 		stats = &nfile->svmm->stats;
 	for (i = 0; i < NVSVM_STAT_COUNT && !ret; i++)
-		out[i] = stats ? atomic64_read(&stats->count[i]) : 0;
+		out[i] = stats ? nvsvm_stat_read(nfile->ndev, stats, i) : 0;
 	mutex_unlock(&nfile->lock);
 	return ret;
 }

@@ -198,6 +198,25 @@ void nvsvm_stat_add(struct nvsvm_device *ndev, struct nvsvm_stats *stats,
 }
 
 /**
+ * nvsvm_stat_read() - Read one counter.
+ * @ndev: The device.
+ * @stats: The device's counters, or an SVMM's.
+ * @stat: Which counter.
+ *
+ * IOMMU faults are the hardware's count, and the device's only.
+ *
+ * Context: Any context.
+ * Return: The counter's value.
+ */
+u64 nvsvm_stat_read(struct nvsvm_device *ndev, struct nvsvm_stats *stats,
+		    enum nvsvm_stat stat)
+{
+	if (stat == NVSVM_STAT_IOMMU_FAULTS)
+		return stats == &ndev->svm.stats ? nvsvm_hw_dma_faults(ndev->hw) : 0;
+	return atomic64_read(&stats->count[stat]);
+}
+
+/**
  * DOC: VMA policy
  *
  * Some memory no device may touch, whatever the protection of its mapping

@@ -74,6 +74,7 @@ enum nvsvm_stat {
 	NVSVM_STAT_EXCLUSIVE_REVOCATIONS,
 	NVSVM_STAT_DMA_MAPS,
 	NVSVM_STAT_DMA_UNMAPS,
+	NVSVM_STAT_IOMMU_FAULTS,
 	NVSVM_STAT_COUNT,
 };
 
@@ -179,6 +180,7 @@ int nvsvm_svm_vma_check(struct vm_area_struct *vma);
 
 void nvsvm_stat_add(struct nvsvm_device *ndev, struct nvsvm_stats *stats,
 		    enum nvsvm_stat stat, u64 n);
-
+u64 nvsvm_stat_read(struct nvsvm_device *ndev, struct nvsvm_stats *stats,
+		    enum nvsvm_stat stat);
 
 #endif /* __NVSVM_SVM_H__ */

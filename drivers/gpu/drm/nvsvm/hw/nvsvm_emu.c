@@ -4,6 +4,7 @@
  */
 
 #include <linux/export.h>
+#include <linux/debugfs.h>
 #include <linux/dma-fence.h>
 #include <linux/err.h>
 #include <linux/kmemleak.h>
@@ -26,9 +27,10 @@
  * - Engines translate through TLBs that hold only what
  *   nvsvm_emu_tlb_invalidate() has not dropped, so a missing invalidate
  *   reads stale data.
- * - System-aperture addresses must be backed by a struct page
- *   (pfn_valid()); otherwise the access fails the job or batch with -EIO
- *   instead of touching arbitrary memory.
+ * - System memory is reached through the GPU's own IOMMU (DOC: Emulated
+ *   IOMMU): only what the driver mapped with the DMA API, in the direction
+ *   it mapped it, and only until it unmaps it. Anything else fails the job
+ *   or batch with -EIO instead of touching memory.
  * - Programs and batches are bounded (nvsvm_hw_ops_validate(),
  *   nvsvm_hw_copies_validate()).
  */
@@ -97,9 +99,21 @@ static void nvsvm_emu_vram_wr64(struct nvsvm_hw *hw, u64 offset, u64 value)
 	WRITE_ONCE(*p, value);
 }
 
+static u64 nvsvm_emu_dma_faults(struct nvsvm_hw *hw)
+{
+	return atomic_long_read(&to_nvsvm_emu(hw)->iommu.faults);
+}
+
+static void nvsvm_emu_debugfs_init(struct nvsvm_hw *hw, struct dentry *root)
+{
+	nvsvm_emu_iommu_debugfs_init(to_nvsvm_emu(hw),
+				     debugfs_create_dir("emu", root));
+}
+
 static void nvsvm_emu_destroy(struct nvsvm_hw *hw)
 {
 	struct nvsvm_emu *emu = to_nvsvm_emu(hw);
+
 
 	WARN_ON(atomic_read(&emu->chans));
 	nvsvm_emu_fault_fini(emu);
@@ -107,6 +121,7 @@ static void nvsvm_emu_destroy(struct nvsvm_hw *hw)
 	destroy_workqueue(emu->exec_wq);
 	nvsvm_emu_tlb_fini(emu, &emu->hub_tlb);
 	WARN_ON(!list_empty(&emu->tlbs));
+	nvsvm_emu_iommu_fini(emu);
 	vfree(emu->vram);
 	kfree(emu);
 }
@@ -129,11 +144,14 @@ static const struct nvsvm_hw_ops nvsvm_emu_ops = {
 	.chan_destroy	= nvsvm_emu_chan_destroy,
 	.chan_id	= nvsvm_emu_chan_id,
 	.job_submit	= nvsvm_emu_job_submit,
+	.dma_faults	= nvsvm_emu_dma_faults,
+	.debugfs_init	= nvsvm_emu_debugfs_init,
 };
 
 /**
  * nvsvm_hw_emu_create() - Create an emulated GP100.
- * @dev: The device the GPU belongs to, or %NULL (as in KUnit).
+ * @dev: The device the GPU belongs to. Its DMA goes through the GPU's
+ *	IOMMU until nvsvm_hw_destroy().
  * @vram_size: VRAM size in bytes, a nonzero multiple of 4 KiB.
  *
  * VRAM starts zeroed. Free the GPU with nvsvm_hw_destroy().
@@ -151,6 +169,8 @@ struct nvsvm_hw *nvsvm_hw_emu_create(struct device *dev, u64 vram_size)
 		return ERR_PTR(-ENOMEM);
 
 	ret = nvsvm_hw_init(&emu->hw, &nvsvm_emu_ops, dev, vram_size);
+	if (!ret && !dev)
+		ret = -EINVAL;
 	if (ret)
 		goto err_free_emu;
 
@@ -182,8 +202,14 @@ struct nvsvm_hw *nvsvm_hw_emu_create(struct device *dev, u64 vram_size)
 	if (ret)
 		goto err_fini_ce;
 
+	ret = nvsvm_emu_iommu_init(emu);
+	if (ret)
+		goto err_fini_fault;
+
 	return &emu->hw;
 
+err_fini_fault:
+	nvsvm_emu_fault_fini(emu);
 err_fini_ce:
 	nvsvm_emu_ce_fini(emu);
 err_destroy_exec_wq:

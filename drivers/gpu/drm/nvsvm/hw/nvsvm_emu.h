@@ -10,12 +10,15 @@
  * driver includes nvsvm_hw.h only.
  */
 
+#include <linux/atomic.h>
 #include <linux/dma-fence.h>
+#include <linux/dma-map-ops.h>
 #include <linux/list.h>
 #include <linux/mempool.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "../nvsvm_hw.h"
 
@@ -27,6 +30,44 @@
  * the write of an atomic on system memory, in nanoseconds.
  */
 #define NVSVM_EMU_LINK_RTT_NS	1000
+
+/** define NVSVM_EMU_IOVA_BITS - log2 of the size of the IOVA space. */
+#define NVSVM_EMU_IOVA_BITS	44
+/** define NVSVM_EMU_IOVA_BASE - First IOVA: above any RAM, in 47 bits. */
+#define NVSVM_EMU_IOVA_BASE	BIT_ULL(NVSVM_EMU_IOVA_BITS)
+/** define NVSVM_EMU_IOVA_SIZE - Bytes of IOVA space. */
+#define NVSVM_EMU_IOVA_SIZE	BIT_ULL(NVSVM_EMU_IOVA_BITS)
+/** define NVSVM_EMU_IOVA_SLOTS - 4 KiB pages of IOVA space. */
+#define NVSVM_EMU_IOVA_SLOTS	(NVSVM_EMU_IOVA_SIZE >> PAGE_SHIFT)
+
+/**
+ * struct nvsvm_emu_iommu - The IOMMU in front of a GPU, see DOC: Emulated
+ * IOMMU.
+ * @ops: The device's DMA ops; container_of() finds the IOMMU from them.
+ * @lock: Held for reading by every access through the IOMMU, for writing
+ *	by an unmap: the IOTLB flush.
+ * @slots: The page table: per 4 KiB IOVA page, a value entry of the page
+ *	frame and its permissions. Its own lock serializes maps and unmaps.
+ * @next: Slot where the next search for free IOVA space starts.
+ * @enabled: DMA goes through the IOMMU (the kernel has per-device DMA ops).
+ * @maps: dma_map_page() calls that succeeded.
+ * @unmaps: dma_unmap_page() calls.
+ * @live: Mappings now.
+ * @map_errors: dma_map_page() calls that failed: no IOVA space or memory.
+ * @faults: Accesses refused.
+ */
+struct nvsvm_emu_iommu {
+	struct dma_map_ops ops;
+	rwlock_t lock; /* accesses vs. unmaps */
+	struct xarray slots;
+	unsigned long next;
+	bool enabled;
+	atomic_long_t maps;
+	atomic_long_t unmaps;
+	atomic_long_t live;
+	atomic_long_t map_errors;
+	atomic_long_t faults;
+};
 
 /**
  * struct nvsvm_emu_xlat - A translation, as a TLB caches it.
@@ -115,6 +156,7 @@ struct nvsvm_emu_fault_unit {
 /**
  * struct nvsvm_emu - The emulated GP100.
  * @hw: The interface the driver sees.
+ * @iommu: The IOMMU its system-memory accesses go through.
  * @vram: The VRAM arena, @hw.vram_size bytes.
  * @exec_wq: Runs the channels, several at once.
  * @ce_wq: Runs copy-engine batches, one at a time and in order.
@@ -132,6 +174,7 @@ struct nvsvm_emu_fault_unit {
  */
 struct nvsvm_emu {
 	struct nvsvm_hw hw;
+	struct nvsvm_emu_iommu iommu;
 	void *vram;
 	struct workqueue_struct *exec_wq;
 	struct workqueue_struct *ce_wq;
@@ -179,6 +222,15 @@ static inline struct nvsvm_emu *to_nvsvm_emu(struct nvsvm_hw *hw)
 /* nvsvm_emu.c */
 int nvsvm_emu_vram_read(struct nvsvm_emu *emu, u64 offset, u64 *value);
 void *nvsvm_emu_vram_ptr(struct nvsvm_emu *emu, u64 offset, u64 len);
+
+/* nvsvm_emu_iommu.c */
+int nvsvm_emu_iommu_init(struct nvsvm_emu *emu);
+void nvsvm_emu_iommu_fini(struct nvsvm_emu *emu);
+void nvsvm_emu_iommu_debugfs_init(struct nvsvm_emu *emu, struct dentry *dir);
+void nvsvm_emu_iommu_lock(struct nvsvm_emu *emu);
+void nvsvm_emu_iommu_unlock(struct nvsvm_emu *emu);
+int nvsvm_emu_iommu_translate(struct nvsvm_emu *emu, u64 iova, bool write,
+			      unsigned long *pfn);
 
 /* nvsvm_emu_mmu.c */
 void nvsvm_emu_tlb_init(struct nvsvm_emu *emu, struct nvsvm_emu_tlb *tlb);

@@ -15,10 +15,11 @@
  * DOC: Emulated copy engine
  *
  * A batch runs on an ordered workqueue, so batches complete in submission
- * order, like the single copy engine of the GPU. Copies work on physical
- * addresses: VRAM offsets, and system DMA addresses, which are physical
- * addresses since the GPU has no IOMMU. A system address is accessed one
- * page at a time through kmap_local_page(), and only if pfn_valid().
+ * order, like the single copy engine of the GPU. Copies work on VRAM
+ * offsets and system DMA addresses; the latter go through the GPU's IOMMU,
+ * which must allow a read of the source and a write of the destination. A
+ * system address is accessed one page at a time through kmap_local_page(),
+ * with the IOMMU's lock held, so that an unmap waits for the page's copy.
  *
  * Like a ring, the engine takes work without memory to spare: when a
  * batch's descriptors cannot be allocated, they go to the one reserved
@@ -86,16 +87,16 @@ static u64 nvsvm_emu_ce_span(u32 aperture, u64 addr, u64 len)
 	return len;
 }
 
+/* Inside nvsvm_emu_iommu_lock(). */
 static void *nvsvm_emu_ce_map(struct nvsvm_emu *emu, u32 aperture, u64 addr,
-			      u64 len)
+			      u64 len, bool write)
 {
 	unsigned long pfn;
 
 	if (!nvsvm_emu_aperture_is_sys(aperture))
 		return nvsvm_emu_vram_ptr(emu, addr, len);
 
-	pfn = addr >> PAGE_SHIFT;
-	if (!pfn_valid(pfn))
+	if (nvsvm_emu_iommu_translate(emu, addr, write, &pfn))
 		return NULL;
 	return kmap_local_page(pfn_to_page(pfn)) + offset_in_page(addr);
 }
@@ -131,18 +132,20 @@ static int nvsvm_emu_ce_run(struct nvsvm_emu *emu, const struct nvsvm_hw_copy *c
 		len = nvsvm_emu_ce_span(c->src_aperture, src, c->len - done);
 		len = nvsvm_emu_ce_span(c->dst_aperture, dst, len);
 
-		s = nvsvm_emu_ce_map(emu, c->src_aperture, src, len);
-		if (!s)
-			return -EIO;
-		d = nvsvm_emu_ce_map(emu, c->dst_aperture, dst, len);
-		if (!d) {
-			nvsvm_emu_ce_unmap(c->src_aperture, s);
-			return -EIO;
-		}
-		nvsvm_emu_ce_move(d, s, len);
+		nvsvm_emu_iommu_lock(emu);
+		s = nvsvm_emu_ce_map(emu, c->src_aperture, src, len, false);
+		d = s ? nvsvm_emu_ce_map(emu, c->dst_aperture, dst, len, true) :
+			NULL;
+		if (d)
+			nvsvm_emu_ce_move(d, s, len);
 		/* Local mappings unwind in reverse order. */
-		nvsvm_emu_ce_unmap(c->dst_aperture, d);
-		nvsvm_emu_ce_unmap(c->src_aperture, s);
+		if (d)
+			nvsvm_emu_ce_unmap(c->dst_aperture, d);
+		if (s)
+			nvsvm_emu_ce_unmap(c->src_aperture, s);
+		nvsvm_emu_iommu_unlock(emu);
+		if (!d)
+			return -EIO;
 		done += len;
 		cond_resched();
 	}

@@ -409,6 +409,7 @@ int nvsvm_emu_access(struct nvsvm_emu *emu, struct nvsvm_emu_tlb *tlb,
 		spin_unlock(&tlb->lock);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_access);
 
 /* One word: an atomic is a real one only if @atomic, else a read and a write. */
 static void nvsvm_emu_word_access(u64 *p, enum nvsvm_hw_access access,
@@ -451,9 +452,11 @@ static void nvsvm_emu_word_access(u64 *p, enum nvsvm_hw_access access,
  * to the GPU, where the CPU cannot store without a fault that revokes the
  * mapping first.
  *
+ * System memory is reached through the IOMMU: the PTE holds a DMA address.
+ *
  * Context: Any context.
- * Return: 0, or -EIO if the address is outside VRAM or not backed by a
- * struct page.
+ * Return: 0, or -EIO if the address is outside VRAM or the IOMMU refuses
+ * the access.
  */
 int nvsvm_emu_phys_access(struct nvsvm_emu *emu,
 			  const struct nvsvm_emu_xlat *xlat, u64 va,
@@ -462,6 +465,7 @@ int nvsvm_emu_phys_access(struct nvsvm_emu *emu,
 	u64 addr = xlat->addr + (va & (BIT_ULL(xlat->shift) - 1));
 	unsigned long pfn;
 	void *kaddr;
+	int ret;
 
 	if (!IS_ALIGNED(addr, sizeof(u64)))
 		return -EIO;
@@ -475,13 +479,16 @@ int nvsvm_emu_phys_access(struct nvsvm_emu *emu,
 		return 0;
 	}
 
-	pfn = addr >> PAGE_SHIFT;
-	if (!pfn_valid(pfn))
-		return -EIO;
-	kaddr = kmap_local_page(pfn_to_page(pfn));
-	nvsvm_emu_word_access(kaddr + offset_in_page(addr), access, value,
-			      false);
-	kunmap_local(kaddr);
-	return 0;
+	nvsvm_emu_iommu_lock(emu);
+	ret = nvsvm_emu_iommu_translate(emu, addr,
+					access != NVSVM_HW_ACCESS_READ, &pfn);
+	if (!ret) {
+		kaddr = kmap_local_page(pfn_to_page(pfn));
+		nvsvm_emu_word_access(kaddr + offset_in_page(addr), access,
+				      value, false);
+		kunmap_local(kaddr);
+	}
+	nvsvm_emu_iommu_unlock(emu);
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_phys_access);

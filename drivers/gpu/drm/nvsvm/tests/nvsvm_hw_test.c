@@ -253,11 +253,26 @@ static u64 nvsvm_sys_pfn(struct nvsvm_fixture *fx, unsigned int page, u64 flags)
 	return nvsvm_vmm_pfn_sys(fx->pages + page, flags);
 }
 
-/* The page that the GPU reaches at DMA address @iova: no IOMMU, physical. */
+/*
+ * The page that the GPU reaches at DMA address @iova, or %NULL (an IOMMU
+ * fault, which logs: bracket expected ones with nvsvm_expect_iommu_faults()).
+ */
 static struct page *nvsvm_iova_page(struct nvsvm_fixture *fx, u64 iova,
 				    bool write)
 {
-	return pfn_to_page(PHYS_PFN(iova));
+	unsigned long pfn;
+	int ret;
+
+	nvsvm_emu_iommu_lock(fx->emu);
+	ret = nvsvm_emu_iommu_translate(fx->emu, iova, write, &pfn);
+	nvsvm_emu_iommu_unlock(fx->emu);
+	return ret ? NULL : pfn_to_page(pfn);
+}
+
+/* Tell the log checker that the IOMMU faults in between are meant. */
+static void nvsvm_expect_iommu_faults(bool begin)
+{
+	pr_info("nvsvm-iommu-fault-expected: %s\n", begin ? "begin" : "end");
 }
 
 static u64 *nvsvm_sys_ptr(struct nvsvm_fixture *fx, unsigned int page)
@@ -620,6 +635,131 @@ static void nvsvm_test_vmm_unmap_frees(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nvsvm_vram_used(fx->vram), base);
 }
 
+/*
+ * A system PTE owns a DMA mapping, which outlives the PTE until the flush:
+ * between unmap and flush the GPU still reads the page through its TLB,
+ * and after the flush the IOVA is gone from the IOMMU.
+ */
+static void nvsvm_test_vmm_dma_lifetime(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_emu_iommu *iommu = &fx->emu->iommu;
+	long live = atomic_long_read(&iommu->live);
+	u64 pdb = nvsvm_vmm_pdb(fx->vmm), pfn, iova, value, maps, unmaps;
+	struct nvsvm_emu_xlat xlat;
+	u8 reason;
+
+	nvsvm_sys_ptr(fx, 3)[0] = 0xfeedULL;
+	pfn = nvsvm_sys_pfn(fx, 3, 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA, 1, &pfn),
+			0);
+	nvsvm_vmm_flush(fx->vmm, NVSVM_TEST_VA, SZ_4K);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&iommu->live), live + 1);
+	KUNIT_ASSERT_EQ(test, nvsvm_emu_walk(fx->emu, pdb, NVSVM_TEST_VA, &xlat,
+					     &reason), 0);
+	iova = xlat.addr;
+	/* A DMA address, not the physical one; read-only: DMA_TO_DEVICE. */
+	KUNIT_EXPECT_NE(test, iova, (u64)page_to_phys(fx->pages + 3));
+	KUNIT_EXPECT_PTR_EQ(test, nvsvm_iova_page(fx, iova, false),
+			    fx->pages + 3);
+	nvsvm_expect_iommu_faults(true);
+	KUNIT_EXPECT_NULL(test, nvsvm_iova_page(fx, iova, true));
+	nvsvm_expect_iommu_faults(false);
+
+	/* The GPU caches the translation. */
+	nvsvm_emu_tlb_init(fx->emu, &fx->tlb);
+	fx->tlb_live = true;
+	KUNIT_ASSERT_EQ(test, nvsvm_emu_access(fx->emu, &fx->tlb, pdb,
+					       NVSVM_TEST_VA, NVSVM_HW_ACCESS_READ,
+					       &value, &reason), 0);
+
+	/* PTE gone, not flushed: the mapping stays, the TLB still reads. */
+	nvsvm_vmm_unmap(fx->vmm, NVSVM_TEST_VA, SZ_4K);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&iommu->live), live + 1);
+	value = 0;
+	KUNIT_EXPECT_EQ(test, nvsvm_emu_access(fx->emu, &fx->tlb, pdb,
+					       NVSVM_TEST_VA, NVSVM_HW_ACCESS_READ,
+					       &value, &reason), 0);
+	KUNIT_EXPECT_EQ(test, value, 0xfeedULL);
+
+	nvsvm_vmm_flush(fx->vmm, NVSVM_TEST_VA, SZ_4K);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&iommu->live), live);
+	nvsvm_expect_iommu_faults(true);
+	KUNIT_EXPECT_NULL(test, nvsvm_iova_page(fx, iova, false));
+	nvsvm_expect_iommu_faults(false);
+	nvsvm_vmm_dma_counts(fx->vmm, &maps, &unmaps);
+	KUNIT_EXPECT_EQ(test, maps, 1);
+	KUNIT_EXPECT_EQ(test, unmaps, 1);
+}
+
+/*
+ * A flush of another range still flushes the gathered PTEs before their
+ * pages are unmapped, and so does the vmm itself when the gather is full.
+ */
+static void nvsvm_test_vmm_dma_gather(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_emu_iommu *iommu = &fx->emu->iommu;
+	long live = atomic_long_read(&iommu->live);
+	unsigned int i, n = 2 * NVSVM_VMM_GATHER + 3;
+	u64 *pfns;
+
+	pfns = kunit_kcalloc(test, n, sizeof(*pfns), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pfns);
+	for (i = 0; i < n; i++)
+		pfns[i] = nvsvm_sys_pfn(fx, i % 4, NVSVM_VMM_PFN_WRITE);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA, n, pfns),
+			0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&iommu->live), live + n);
+	nvsvm_vmm_unmap(fx->vmm, NVSVM_TEST_VA, (u64)n * SZ_4K);
+	/* Two full gathers went, each behind an invalidate of its own. */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&iommu->live), live + 3);
+	nvsvm_vmm_flush(fx->vmm, NVSVM_TEST_VA + SZ_1G, SZ_4K);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&iommu->live), live);
+}
+
+/* A 2 MiB system PTE is one DMA mapping: a partial unmap drops it whole. */
+static void nvsvm_test_vmm_dma_huge(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_emu_iommu *iommu = &fx->emu->iommu;
+	long live = atomic_long_read(&iommu->live);
+	unsigned int i, n = SZ_2M / SZ_4K;
+	struct nvsvm_emu_xlat xlat;
+	struct page *huge;
+	u64 *pfns;
+	u8 reason;
+
+	huge = alloc_pages(GFP_KERNEL | __GFP_NOWARN, get_order(SZ_2M));
+	if (!huge)
+		kunit_skip(test, "no 2 MiB of contiguous memory");
+	pfns = kunit_kcalloc(test, n, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns) {
+		__free_pages(huge, get_order(SZ_2M));
+		KUNIT_FAIL(test, "no memory");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		pfns[i] = nvsvm_vmm_pfn_sys(huge + i, NVSVM_VMM_PFN_WRITE);
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA, n, pfns),
+			0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&iommu->live), live + 1);
+	KUNIT_EXPECT_EQ(test, nvsvm_emu_walk(fx->emu, nvsvm_vmm_pdb(fx->vmm),
+					     NVSVM_TEST_VA + SZ_64K, &xlat,
+					     &reason), 0);
+	KUNIT_EXPECT_EQ(test, xlat.shift, NVSVM_GP100_PAGE_SHIFT_2M);
+	KUNIT_EXPECT_PTR_EQ(test, nvsvm_iova_page(fx, xlat.addr + SZ_64K, true),
+			    huge + SZ_64K / SZ_4K);
+
+	nvsvm_vmm_unmap(fx->vmm, NVSVM_TEST_VA + SZ_64K, SZ_4K);
+	nvsvm_vmm_flush(fx->vmm, NVSVM_TEST_VA, SZ_2M);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&iommu->live), live);
+	KUNIT_EXPECT_EQ(test, nvsvm_emu_walk(fx->emu, nvsvm_vmm_pdb(fx->vmm),
+					     NVSVM_TEST_VA, &xlat, &reason),
+			-ENOENT);
+	__free_pages(huge, get_order(SZ_2M));
+}
+
 static struct kunit_case nvsvm_vmm_cases[] = {
 	KUNIT_CASE_PARAM(nvsvm_test_walk, nvsvm_walk_gen_params),
 	KUNIT_CASE(nvsvm_test_walk_bad_pointer),
@@ -627,6 +767,9 @@ static struct kunit_case nvsvm_vmm_cases[] = {
 	KUNIT_CASE_PARAM(nvsvm_test_pfn_map_skip, nvsvm_skip_gen_params),
 	KUNIT_CASE(nvsvm_test_pfn_map_all_invalid),
 	KUNIT_CASE(nvsvm_test_vmm_unmap_frees),
+	KUNIT_CASE(nvsvm_test_vmm_dma_lifetime),
+	KUNIT_CASE(nvsvm_test_vmm_dma_gather),
+	KUNIT_CASE(nvsvm_test_vmm_dma_huge),
 	{}
 };
 
@@ -1028,11 +1171,13 @@ static void nvsvm_test_ce_bad(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR(nvsvm_hw_ce_copy(fx->hw, &copy, 1)),
 			-EINVAL);
 
-	/* No memory behind this system address. */
+	/* Nothing mapped at this DMA address: an IOMMU fault. */
 	copy.src_aperture = NVSVM_HW_APERTURE_SYS_COHERENT;
 	copy.src = BIT_ULL(52);
+	nvsvm_expect_iommu_faults(true);
 	fence = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &copy, 1));
 	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), -EIO);
+	nvsvm_expect_iommu_faults(false);
 }
 
 /* The exec engine's operations compute what they say, via the MMU. */
@@ -1130,6 +1275,90 @@ static void nvsvm_test_exec_chan_destroy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(next), -ECANCELED);
 }
 
+/*
+ * The IOMMU: a mapping is an IOVA that is not the physical address, good
+ * for its direction only, and gone once unmapped; engines that use
+ * anything else fault, and the mappings are counted.
+ */
+static void nvsvm_test_iommu(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_emu_iommu *iommu = &fx->emu->iommu;
+	long live = atomic_long_read(&iommu->live);
+	long faults = atomic_long_read(&iommu->faults);
+	struct nvsvm_hw_copy copy = {
+		.dst = fx->data[0], .dst_aperture = NVSVM_HW_APERTURE_VRAM,
+		.src_aperture = NVSVM_HW_APERTURE_SYS_COHERENT, .len = SZ_4K,
+	};
+	struct page *page = fx->pages + 2;
+	struct dma_fence *fence;
+	dma_addr_t to, from;
+	u64 *vram;
+
+	KUNIT_ASSERT_TRUE_MSG(test, iommu->enabled,
+			      "the kernel has no per-device DMA ops");
+	nvsvm_sys_ptr(fx, 2)[0] = 0x5a5aULL;
+	to = dma_map_page(fx->dev, page, 0, SZ_4K, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(fx->dev, to));
+	from = dma_map_page(fx->dev, page, 0, SZ_4K, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(fx->dev, from));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&iommu->live), live + 2);
+	KUNIT_EXPECT_GE(test, to, NVSVM_EMU_IOVA_BASE);
+	KUNIT_EXPECT_NE(test, to, from);
+
+	/* The copy engine reads through the TO_DEVICE mapping. */
+	copy.src = to;
+	fence = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &copy, 1));
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), 0);
+	vram = nvsvm_emu_vram_ptr(fx->emu, fx->data[0], SZ_4K);
+	KUNIT_EXPECT_EQ(test, vram[0], 0x5a5aULL);
+
+	nvsvm_expect_iommu_faults(true);
+	/* Not through the FROM_DEVICE one, nor the physical address. */
+	vram[0] = 0;
+	copy.src = from;
+	fence = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &copy, 1));
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), -EIO);
+	copy.src = page_to_phys(page);
+	fence = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &copy, 1));
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), -EIO);
+	KUNIT_EXPECT_EQ(test, vram[0], 0);
+	/* Nor a write through TO_DEVICE. */
+	KUNIT_EXPECT_NULL(test, nvsvm_iova_page(fx, to, true));
+	KUNIT_EXPECT_PTR_EQ(test, nvsvm_iova_page(fx, from, true), page);
+
+	/* Unmapped: gone. */
+	dma_unmap_page(fx->dev, to, SZ_4K, DMA_TO_DEVICE);
+	copy.src = to;
+	fence = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &copy, 1));
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), -EIO);
+	nvsvm_expect_iommu_faults(false);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&iommu->faults), faults + 4);
+
+	dma_unmap_page(fx->dev, from, SZ_4K, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&iommu->live), live);
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_dma_faults(fx->hw), faults + 4);
+}
+
+/* Mappings are aligned to their size; IOVAs are not handed out again soon. */
+static void nvsvm_test_iommu_alloc(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	dma_addr_t a, b, c;
+
+	a = dma_map_page(fx->dev, fx->pages, 0, SZ_4K, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(fx->dev, a));
+	b = dma_map_page(fx->dev, fx->pages, 0, SZ_16K, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(fx->dev, b));
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(b, SZ_16K));
+	dma_unmap_page(fx->dev, a, SZ_4K, DMA_BIDIRECTIONAL);
+	c = dma_map_page(fx->dev, fx->pages, 0, SZ_4K, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(fx->dev, c));
+	KUNIT_EXPECT_NE(test, c, a);
+	dma_unmap_page(fx->dev, c, SZ_4K, DMA_BIDIRECTIONAL);
+	dma_unmap_page(fx->dev, b, SZ_16K, DMA_TO_DEVICE);
+}
+
 static struct kunit_case nvsvm_emu_cases[] = {
 	KUNIT_CASE(nvsvm_test_tlb_stale),
 	KUNIT_CASE_PARAM(nvsvm_test_fault_entry, nvsvm_fault_gen_params),
@@ -1140,6 +1369,8 @@ static struct kunit_case nvsvm_emu_cases[] = {
 	KUNIT_CASE(nvsvm_test_ce_bad),
 	KUNIT_CASE(nvsvm_test_exec_ops),
 	KUNIT_CASE(nvsvm_test_exec_chan_destroy),
+	KUNIT_CASE(nvsvm_test_iommu),
+	KUNIT_CASE(nvsvm_test_iommu_alloc),
 	{}
 };
 
