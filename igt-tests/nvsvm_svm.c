@@ -678,6 +678,173 @@ static void test_refused_access_spares_read(void)
 	igt_assert_eq(nvsvm_channel_destroy(dev0.fd, chan2), 0);
 }
 
+/* Path of a file in the emulated GPU's debugfs directory of @g. */
+static void emu_debugfs(const struct gpu *g, const char *file, char *path,
+			size_t size)
+{
+	uint64_t index;
+
+	igt_assert_eq(nvsvm_getparam(g->fd, DRM_NVSVM_PARAM_DEVICE_INDEX,
+				     &index), 0);
+	snprintf(path, size, "/sys/kernel/debug/dri/nvsvm%llu/emu/%s",
+		 (unsigned long long)index, file);
+	igt_require_f(access(path, F_OK) == 0, "%s: no debugfs\n", path);
+}
+
+#define MAX_IOVAS	8192
+
+/* The IOVAs of the IOMMU's live mappings, sorted; returns how many. */
+static unsigned int iommu_iovas(const struct gpu *g, uint64_t *iovas)
+{
+	char path[256], line[128];
+	unsigned long long iova;
+	unsigned int n = 0;
+	FILE *f;
+
+	emu_debugfs(g, "iommu", path, sizeof(path));
+	f = fopen(path, "r");
+	igt_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "0x%llx", &iova) != 1)
+			continue;
+		igt_assert(n < MAX_IOVAS);
+		iovas[n++] = iova;
+	}
+	fclose(f);
+	return n;
+}
+
+static bool iova_in(uint64_t iova, const uint64_t *iovas, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (iovas[i] == iova)
+			return true;
+	return false;
+}
+
+/* Let the IOMMU translate a device read of @iova; 0 or -errno. */
+static int iommu_probe(const struct gpu *g, uint64_t iova)
+{
+	char path[256], hex[32];
+	int fd, ret = 0;
+
+	emu_debugfs(g, "iommu_probe", path, sizeof(path));
+	fd = open(path, O_WRONLY);
+	igt_assert(fd >= 0);
+	snprintf(hex, sizeof(hex), "%llx", (unsigned long long)iova);
+	if (write(fd, hex, strlen(hex)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * The GPU's PTEs of system pages hold DMA mappings that an invalidation
+ * gives back: after munmap(), every IOVA the GPU's fault mapped for the
+ * buffer is gone from the IOMMU, and a device read of one faults.
+ */
+static void test_iommu_unmap_on_invalidate(void)
+{
+	static uint64_t before[MAX_IOVAS], during[MAX_IOVAS], after[MAX_IOVAS];
+	const size_t npages = 16, len = npages * PAGE_SZ;
+	unsigned int nb, nd, na, i, fresh = 0, gone = 0;
+	struct drm_nvsvm_stats s0, s1, s2;
+	uint64_t *buf, stale = 0;
+
+	buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	igt_assert_eq(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	cpu_fill(buf, len, 0x10, STEP);
+
+	nb = iommu_iovas(&dev0, before);
+	igt_assert_eq(nvsvm_stats(dev0.fd, DRM_NVSVM_STATS_DEVICE, &s0), 0);
+	assert_gpu_sees(&dev0, buf, len);
+	nd = iommu_iovas(&dev0, during);
+	igt_assert_eq(nvsvm_stats(dev0.fd, DRM_NVSVM_STATS_DEVICE, &s1), 0);
+	igt_assert_eq(munmap(buf, len), 0);
+	na = iommu_iovas(&dev0, after);
+	igt_assert_eq(nvsvm_stats(dev0.fd, DRM_NVSVM_STATS_DEVICE, &s2), 0);
+
+	/* The buffer's pages got IOVAs; the munmap took them all back. */
+	for (i = 0; i < nd; i++) {
+		if (iova_in(during[i], before, nb))
+			continue;
+		fresh++;
+		if (!iova_in(during[i], after, na)) {
+			gone++;
+			stale = during[i];
+		}
+	}
+	igt_info("IOVAs: %u live before, %u new for the buffer, %u gone after munmap; dma_maps +%llu, dma_unmaps +%llu\n",
+		 nb, fresh, gone, DELTA(s1, s0, dma_maps),
+		 DELTA(s2, s1, dma_unmaps));
+	igt_assert_f(fresh >= npages, "only %u IOVAs for %zu pages\n", fresh,
+		     npages);
+	igt_assert_f(gone >= npages,
+		     "munmap() left %u of the buffer's IOVAs mapped\n",
+		     fresh - gone);
+	igt_assert_lte(npages, DELTA(s1, s0, dma_maps));
+	igt_assert_lte(npages, DELTA(s2, s1, dma_unmaps));
+
+	/* A stale access to one of them faults, and is counted. */
+	kmsg_note("nvsvm-iommu-fault-expected: begin\n");
+	igt_assert_eq(iommu_probe(&dev0, stale), -EIO);
+	kmsg_note("nvsvm-iommu-fault-expected: end\n");
+	igt_assert_eq(nvsvm_stats(dev0.fd, DRM_NVSVM_STATS_DEVICE, &s1), 0);
+	igt_assert_eq_u64(s1.iommu_faults, s2.iommu_faults + 1);
+}
+
+#define FLUSH_DELAY_MS	"300"
+#define FLUSH_PAGES	16
+#define FLUSH_ROUNDS	16
+
+/*
+ * A DMA mapping outlives its PTE until the TLB flush: while an
+ * invalidation sits between clearing the PTEs and flushing (widened by
+ * debug_invalidate_delay_ms), a running GPU job keeps reading the pages
+ * through its TLB. Unmapping before the flush makes those reads IOMMU
+ * faults, and the job fails.
+ */
+static void test_iommu_unmap_after_flush(void)
+{
+	const size_t len = FLUSH_PAGES * PAGE_SZ;
+	struct drm_nvsvm_op ops[FLUSH_ROUNDS];
+	uint64_t *buf, sums[FLUSH_ROUNDS], want, job;
+	struct drm_nvsvm_stats s0, s1;
+	int status = 0;
+	unsigned int i;
+
+	buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	igt_assert_eq(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	cpu_fill(buf, len, 0x77, STEP);
+	want = nvsvm_checksum(buf, len);
+	/* Map the pages and the sums first: the job then runs from the TLB. */
+	assert_gpu_sees(&dev0, buf, len);
+	for (i = 0; i < FLUSH_ROUNDS; i++) {
+		sums[i] = POISON;
+		ops[i] = nvsvm_op_checksum(&sums[i], buf, len);
+	}
+	gpu_ok(&dev0, nvsvm_op_fill(sums, sizeof(sums), POISON));
+
+	param_require_set("debug_invalidate_delay_ms", FLUSH_DELAY_MS);
+	igt_assert_eq(nvsvm_stats(dev0.fd, DRM_NVSVM_STATS_DEVICE, &s0), 0);
+	igt_assert_eq(nvsvm_job_submit(dev0.fd, dev0.chan, ops, FLUSH_ROUNDS,
+				       &job), 0);
+	usleep(50 * 1000);
+	/* Invalidates the buffer; the pages stay. */
+	igt_assert_eq(mprotect(buf, len, PROT_READ), 0);
+	igt_assert_eq(nvsvm_job_wait(dev0.fd, job, 60 * SEC_NS, &status), 0);
+	param_write("debug_invalidate_delay_ms", "0");
+	igt_assert_eq(nvsvm_stats(dev0.fd, DRM_NVSVM_STATS_DEVICE, &s1), 0);
+
+	igt_info("job: %d (%s), IOMMU faults +%llu\n", status,
+		 nvsvm_strerror(status), DELTA(s1, s0, iommu_faults));
+	igt_assert_f(!status, "the job lost its pages under an invalidation\n");
+	for (i = 0; i < FLUSH_ROUNDS; i++)
+		igt_assert_eq_u64(sums[i], want);
+	igt_assert_eq_u64(s1.iommu_faults, s0.iommu_faults);
+	munmap(buf, len);
+}
+
 /* @rounds atomic adds of @addend to each of @words words at @dst, per job. */
 static void gpu_atomic_rounds(const struct gpu *g, uint64_t *dst,
 			      size_t words, unsigned int rounds,
@@ -1400,6 +1567,14 @@ igt_main
 	igt_describe("A refused write or atomic fails its own job, never a read of the same page.");
 	igt_subtest("refused-access-spares-read")
 		test_refused_access_spares_read();
+
+	igt_describe("munmap() gives back the DMA mappings of the buffer's GPU PTEs: their IOVAs leave the IOMMU, and a stale access faults.");
+	igt_subtest("iommu-unmap-on-invalidate")
+		test_iommu_unmap_on_invalidate();
+
+	igt_describe("A running job keeps reading pages whose PTEs an invalidation cleared until the TLB flush: their DMA mappings go only after it.");
+	igt_subtest("iommu-unmap-after-flush")
+		test_iommu_unmap_after_flush();
 
 	igt_describe("Malformed arguments of every SVM ioctl fail with the documented errno and no effect.");
 	igt_subtest("bad-ioctl-args")

@@ -154,6 +154,11 @@ module_param(debug_fault_delay_ms, uint, 0600);
 MODULE_PARM_DESC(debug_fault_delay_ms,
 		 "Debug: sleep this long before servicing each address space's faults, holding it, to widen the window of races with close and exit (default 0)");
 
+static unsigned int debug_invalidate_delay_ms;
+module_param(debug_invalidate_delay_ms, uint, 0600);
+MODULE_PARM_DESC(debug_invalidate_delay_ms,
+		 "Debug: sleep this long between clearing the PTEs of a blockable invalidation and flushing the GPU's TLB, while the GPU may still use the old translations, to widen the window that a DMA unmap before the flush falls into (default 0)");
+
 static unsigned int debug_fault_map_delay_ms;
 module_param(debug_fault_map_delay_ms, uint, 0600);
 MODULE_PARM_DESC(debug_fault_map_delay_ms,
@@ -322,6 +327,9 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 	end = min_t(u64, range->end, NVSVM_VMM_VA_END);
 	if (start < end && !READ_ONCE(debug_skip_invalidate)) {
 		nvsvm_vmm_unmap(svmm->vmm, start, end - start);
+		if (READ_ONCE(debug_invalidate_delay_ms) &&
+		    mmu_notifier_range_blockable(range))
+			msleep(READ_ONCE(debug_invalidate_delay_ms));
 		nvsvm_svmm_flush(svmm, start, end - start);
 		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_INVALIDATIONS, 1);
 		if (range->event == MMU_NOTIFY_EXCLUSIVE)
