@@ -1354,13 +1354,15 @@ err_free:
 static void nvsvm_svmm_release(struct kref *kref)
 {
 	struct nvsvm_svmm *svmm = container_of(kref, struct nvsvm_svmm, kref);
+	u64 maps, unmaps;
 
 	mmu_interval_notifier_remove(&svmm->notifier);
-	/* Give back the DMA mappings first, to count them. */
-	mutex_lock(&svmm->mutex);
-	nvsvm_vmm_unmap(svmm->vmm, 0, NVSVM_VMM_VA_END);
-	nvsvm_svmm_flush(svmm, 0, NVSVM_VMM_VA_END);
-	mutex_unlock(&svmm->mutex);
+	/* nvsvm_vmm_destroy() unmaps every DMA mapping the vmm still holds. */
+	nvsvm_vmm_dma_counts(svmm->vmm, &maps, &unmaps);
+	nvsvm_stat_add(svmm->ndev, NULL, NVSVM_STAT_DMA_MAPS,
+		       maps - svmm->dma_maps);
+	nvsvm_stat_add(svmm->ndev, NULL, NVSVM_STAT_DMA_UNMAPS,
+		       maps - svmm->dma_unmaps);
 	nvsvm_vmm_destroy(svmm->vmm);
 	mmdrop(svmm->mm);
 	nvsvm_svmm_free(svmm);
