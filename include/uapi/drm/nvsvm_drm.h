@@ -402,6 +402,10 @@ struct drm_nvsvm_stats {
 	 * refused: a driver bug. With %DRM_NVSVM_STATS_DEVICE only.
 	 */
 	__u64 iommu_faults;
+	/** @big_mapped: 64 KiB GPU pages of VRAM mapped. */
+	__u64 big_mapped;
+	/** @huge_vram_mapped: 2 MiB GPU pages of VRAM mapped. */
+	__u64 huge_vram_mapped;
 };
 
 /**

@@ -169,6 +169,8 @@ static const char *const nvsvm_stat_names[NVSVM_STAT_COUNT] = {
 	[NVSVM_STAT_DMA_MAPS]			= "dma_maps",
 	[NVSVM_STAT_DMA_UNMAPS]			= "dma_unmaps",
 	[NVSVM_STAT_IOMMU_FAULTS]		= "iommu_faults",
+	[NVSVM_STAT_BIG_MAPPED]			= "big_mapped",
+	[NVSVM_STAT_HUGE_VRAM_MAPPED]		= "huge_vram_mapped",
 };
 
 static int nvsvm_debugfs_stats(struct seq_file *m, void *data)

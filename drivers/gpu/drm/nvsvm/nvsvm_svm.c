@@ -265,27 +265,37 @@ int nvsvm_svm_vma_check(struct vm_area_struct *vma)
 	return 0;
 }
 
+/* Account what the vmm did since the last call, to @stats. */
+static void nvsvm_svmm_account(struct nvsvm_svmm *svmm,
+			       struct nvsvm_stats *stats)
+{
+	struct nvsvm_vmm_counts c, *seen = &svmm->seen;
+	struct nvsvm_device *ndev = svmm->ndev;
+
+	nvsvm_vmm_counts(svmm->vmm, &c);
+	nvsvm_stat_add(ndev, stats, NVSVM_STAT_DMA_MAPS,
+		       c.dma_maps - seen->dma_maps);
+	nvsvm_stat_add(ndev, stats, NVSVM_STAT_DMA_UNMAPS,
+		       c.dma_unmaps - seen->dma_unmaps);
+	nvsvm_stat_add(ndev, stats, NVSVM_STAT_BIG_MAPPED,
+		       c.big_mapped - seen->big_mapped);
+	nvsvm_stat_add(ndev, stats, NVSVM_STAT_HUGE_VRAM_MAPPED,
+		       c.huge_vram_mapped - seen->huge_vram_mapped);
+	*seen = c;
+}
+
 /*
  * Flush the GPU's TLB over a range after PTE changes, and account what the
- * vmm did: the flush, and the DMA mappings of system pages it made and
- * released (DOC: DMA mappings in nvsvm_vmm.c).
+ * vmm did: the flush, the pages it mapped by size, and the DMA mappings of
+ * system pages it made and released (DOC: DMA mappings in nvsvm_vmm.c).
  */
 static void nvsvm_svmm_flush(struct nvsvm_svmm *svmm, u64 va, u64 size)
 {
-	struct nvsvm_device *ndev = svmm->ndev;
-	u64 maps, unmaps;
-
 	lockdep_assert_held(&svmm->mutex);
 
 	nvsvm_vmm_flush(svmm->vmm, va, size);
-	nvsvm_vmm_dma_counts(svmm->vmm, &maps, &unmaps);
-	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
-	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_DMA_MAPS,
-		       maps - svmm->dma_maps);
-	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_DMA_UNMAPS,
-		       unmaps - svmm->dma_unmaps);
-	svmm->dma_maps = maps;
-	svmm->dma_unmaps = unmaps;
+	nvsvm_stat_add(svmm->ndev, &svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+	nvsvm_svmm_account(svmm, &svmm->stats);
 }
 
 static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
@@ -1354,15 +1364,12 @@ err_free:
 static void nvsvm_svmm_release(struct kref *kref)
 {
 	struct nvsvm_svmm *svmm = container_of(kref, struct nvsvm_svmm, kref);
-	u64 maps, unmaps;
 
 	mmu_interval_notifier_remove(&svmm->notifier);
 	/* nvsvm_vmm_destroy() unmaps every DMA mapping the vmm still holds. */
-	nvsvm_vmm_dma_counts(svmm->vmm, &maps, &unmaps);
-	nvsvm_stat_add(svmm->ndev, NULL, NVSVM_STAT_DMA_MAPS,
-		       maps - svmm->dma_maps);
+	nvsvm_svmm_account(svmm, NULL);
 	nvsvm_stat_add(svmm->ndev, NULL, NVSVM_STAT_DMA_UNMAPS,
-		       maps - svmm->dma_unmaps);
+		       svmm->seen.dma_maps - svmm->seen.dma_unmaps);
 	nvsvm_vmm_destroy(svmm->vmm);
 	mmdrop(svmm->mm);
 	nvsvm_svmm_free(svmm);

@@ -15,6 +15,7 @@
 #include <linux/xarray.h>
 
 #include "nvsvm_hw.h"
+#include "nvsvm_vmm.h"
 
 struct mm_struct;
 struct nvsvm_device;
@@ -75,6 +76,8 @@ enum nvsvm_stat {
 	NVSVM_STAT_DMA_MAPS,
 	NVSVM_STAT_DMA_UNMAPS,
 	NVSVM_STAT_IOMMU_FAULTS,
+	NVSVM_STAT_BIG_MAPPED,
+	NVSVM_STAT_HUGE_VRAM_MAPPED,
 	NVSVM_STAT_COUNT,
 };
 
@@ -129,8 +132,7 @@ struct nvsvm_svm_device {
  * @batch: The faults being serviced; used by @fault_work only.
  * @hmm_pfns: HMM's output for one window; used by @fault_work only.
  * @pfns: PFN-map input for one window; used by @fault_work only.
- * @dma_maps: The vmm's DMA map count, as last accounted; under @mutex.
- * @dma_unmaps: The vmm's DMA unmap count, as last accounted; under @mutex.
+ * @seen: The vmm's counts, as last accounted; under @mutex.
  */
 struct nvsvm_svmm {
 	struct nvsvm_device *ndev;
@@ -155,8 +157,7 @@ struct nvsvm_svmm {
 	struct nvsvm_hw_fault *batch;
 	unsigned long *hmm_pfns;
 	u64 *pfns;
-	u64 dma_maps;
-	u64 dma_unmaps;
+	struct nvsvm_vmm_counts seen;
 };
 
 int nvsvm_svm_device_init(struct nvsvm_device *ndev);

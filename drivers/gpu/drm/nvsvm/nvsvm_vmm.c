@@ -99,8 +99,15 @@ struct nvsvm_vmm_pt {
 };
 
 #define NVSVM_VMM_PAGE_4K	BIT_ULL(NVSVM_GP100_PAGE_SHIFT_4K)
+#define NVSVM_VMM_PAGE_64K	BIT_ULL(NVSVM_GP100_PAGE_SHIFT_64K)
 #define NVSVM_VMM_PAGE_2M	BIT_ULL(NVSVM_GP100_PAGE_SHIFT_2M)
+#define NVSVM_VMM_PTES_PER_64K	(NVSVM_VMM_PAGE_64K / NVSVM_VMM_PAGE_4K)
 #define NVSVM_VMM_PTES_PER_2M	(NVSVM_VMM_PAGE_2M / NVSVM_VMM_PAGE_4K)
+
+static bool vram_large_pages = true;
+module_param(vram_large_pages, bool, 0644);
+MODULE_PARM_DESC(vram_large_pages,
+		 "Map contiguous VRAM with 64 KiB and 2 MiB GPU pages where it fits; off maps all VRAM with 4 KiB pages, for comparison (default true)");
 
 static const struct nvsvm_vmm_level *nvsvm_vmm_level(unsigned int level)
 {
@@ -125,11 +132,21 @@ static u64 nvsvm_vmm_entry(struct nvsvm_vmm_pt *pt, unsigned int level,
 	return pt->addr + (u64)index * nvsvm_vmm_level(level)->entry_size;
 }
 
+/*
+ * Children of a table at @level: one per entry for PD3 to PD1, two per
+ * entry for PD0 (its small page tables, then its big ones), none below.
+ */
+static unsigned int nvsvm_vmm_children(unsigned int level)
+{
+	if (level > NVSVM_VMM_PD0)
+		return 0;
+	return nvsvm_vmm_entries(level) * (level == NVSVM_VMM_PD0 ? 2 : 1);
+}
+
 static struct nvsvm_vmm_pt *nvsvm_vmm_pt_alloc(struct nvsvm_vmm *vmm,
 					       unsigned int level)
 {
-	unsigned int children = level < NVSVM_VMM_SPT ?
-				nvsvm_vmm_entries(level) : 0;
+	unsigned int children = nvsvm_vmm_children(level);
 	struct nvsvm_vmm_pt *pt;
 	u64 off;
 	int ret;
@@ -273,13 +290,14 @@ static int nvsvm_vmm_pte(struct nvsvm_vmm *vmm, u64 pfn, u64 size, u64 *pte)
 static void nvsvm_vmm_pt_free_tree(struct nvsvm_vmm *vmm,
 				   struct nvsvm_vmm_pt *pt, unsigned int level)
 {
-	unsigned int i;
+	unsigned int i, n = nvsvm_vmm_entries(level);
 
-	if (level < NVSVM_VMM_SPT) {
-		for (i = 0; i < nvsvm_vmm_entries(level); i++)
-			if (pt->child[i])
-				nvsvm_vmm_pt_free_tree(vmm, pt->child[i],
-						       level + 1);
+	for (i = 0; i < nvsvm_vmm_children(level); i++) {
+		if (!pt->child[i])
+			continue;
+		nvsvm_vmm_pt_free_tree(vmm, pt->child[i],
+				       level != NVSVM_VMM_PD0 ? level + 1 :
+				       i < n ? NVSVM_VMM_SPT : NVSVM_VMM_LPT);
 	}
 	nvsvm_vmm_pt_free(vmm, pt);
 }
@@ -343,6 +361,36 @@ static struct nvsvm_vmm_pt *nvsvm_vmm_get_pd0(struct nvsvm_vmm *vmm, u64 va,
 	return pt;
 }
 
+/* Where PD0 entry @index keeps its big page table. */
+static struct nvsvm_vmm_pt **nvsvm_vmm_lpt(struct nvsvm_vmm_pt *pd0,
+					   unsigned int index)
+{
+	return &pd0->child[nvsvm_vmm_entries(NVSVM_VMM_PD0) + index];
+}
+
+/*
+ * Point dual PDE @index at its page tables, after one came or went; an
+ * entry with neither is cleared and gives up its reference on @pd0. Each
+ * half is a word of its own, so the walker sees either the old or the new
+ * pointer of a half, never a mix.
+ */
+static void nvsvm_vmm_pd0_tables(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
+				 unsigned int index)
+{
+	struct nvsvm_vmm_pt *spt = pd0->child[index];
+	struct nvsvm_vmm_pt *lpt = *nvsvm_vmm_lpt(pd0, index);
+	u64 data[2] = { 0, 0 };
+
+	lockdep_assert_held(&vmm->mutex);
+
+	if (spt || lpt)
+		nvsvm_vmm_gp100_dual_pde(lpt, lpt ? lpt->addr : 0, spt,
+					 spt ? spt->addr : 0, data);
+	nvsvm_vmm_pd0_write(vmm, pd0, index, data[0], data[1]);
+	if (!spt && !lpt)
+		pd0->refs--;
+}
+
 /*
  * Return the small page table of PD0 entry @index, which maps from @base,
  * creating it. A 2 MiB PTE of VRAM in the entry is split into the new table
@@ -353,8 +401,8 @@ static struct nvsvm_vmm_pt *nvsvm_vmm_get_spt(struct nvsvm_vmm *vmm,
 					      unsigned int index, u64 base)
 {
 	struct nvsvm_vmm_pt *spt = pd0->child[index];
-	u64 lo, data[2];
 	unsigned int i;
+	u64 lo;
 
 	lockdep_assert_held(&vmm->mutex);
 
@@ -374,13 +422,12 @@ static struct nvsvm_vmm_pt *nvsvm_vmm_get_spt(struct nvsvm_vmm *vmm,
 					   nvsvm_vmm_entry(spt, NVSVM_VMM_SPT, i),
 					   nvsvm_vmm_gp100_pte_split(lo, i));
 		spt->refs = NVSVM_VMM_PTES_PER_2M;
-	} else {
+	} else if (!*nvsvm_vmm_lpt(pd0, index)) {
 		pd0->refs++;
 	}
 
-	nvsvm_vmm_gp100_dual_pde(spt->addr, data);
-	nvsvm_vmm_pd0_write(vmm, pd0, index, data[0], data[1]);
 	pd0->child[index] = spt;
+	nvsvm_vmm_pd0_tables(vmm, pd0, index);
 	return spt;
 }
 
@@ -394,7 +441,27 @@ static bool nvsvm_vmm_pfns_huge(u64 va, const u64 *pfns, u64 npages)
 	if (!(first & NVSVM_VMM_PFN_VALID) ||
 	    !IS_ALIGNED(first & NVSVM_VMM_PFN_ADDR, NVSVM_VMM_PAGE_2M))
 		return false;
+	if ((first & NVSVM_VMM_PFN_VRAM) && !READ_ONCE(vram_large_pages))
+		return false;
 	for (i = 1; i < NVSVM_VMM_PTES_PER_2M; i++) {
+		if (pfns[i] != first + i * NVSVM_VMM_PAGE_4K)
+			return false;
+	}
+	return true;
+}
+
+/* Whether pfns[0..15] can be one 64 KiB PTE at @va: VRAM only. */
+static bool nvsvm_vmm_pfns_big(u64 va, const u64 *pfns, u64 npages)
+{
+	u64 first = pfns[0], i;
+
+	if (!IS_ALIGNED(va, NVSVM_VMM_PAGE_64K) ||
+	    npages < NVSVM_VMM_PTES_PER_64K || !READ_ONCE(vram_large_pages))
+		return false;
+	if (!(first & NVSVM_VMM_PFN_VALID) || !(first & NVSVM_VMM_PFN_VRAM) ||
+	    !IS_ALIGNED(first & NVSVM_VMM_PFN_ADDR, NVSVM_VMM_PAGE_64K))
+		return false;
+	for (i = 1; i < NVSVM_VMM_PTES_PER_64K; i++) {
 		if (pfns[i] != first + i * NVSVM_VMM_PAGE_4K)
 			return false;
 	}
@@ -407,7 +474,7 @@ static void nvsvm_vmm_unmap_spt(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *spt,
 static int nvsvm_vmm_map_huge(struct nvsvm_vmm *vmm, u64 va, u64 pfn)
 {
 	unsigned int index = nvsvm_vmm_index(NVSVM_VMM_PD0, va);
-	struct nvsvm_vmm_pt *pd0, *spt;
+	struct nvsvm_vmm_pt *pd0, *spt, *lpt;
 	u64 lo, pte;
 	int ret;
 
@@ -423,32 +490,181 @@ static int nvsvm_vmm_map_huge(struct nvsvm_vmm *vmm, u64 va, u64 pfn)
 	lo = nvsvm_vmm_pd0_lo(vmm, pd0, index);
 	nvsvm_vmm_pd0_write(vmm, pd0, index, pte, 0);
 	vmm->huge_mapped++;
+	if (pfn & NVSVM_VMM_PFN_VRAM)
+		vmm->huge_vram_mapped++;
+	/* The one PTE replaces both tables. */
 	spt = pd0->child[index];
+	lpt = *nvsvm_vmm_lpt(pd0, index);
 	if (spt) {
-		/* The whole small table is replaced by the one PTE. */
 		nvsvm_vmm_unmap_spt(vmm, spt, va, va, va + NVSVM_VMM_PAGE_2M);
 		nvsvm_vmm_pt_free(vmm, spt);
 		pd0->child[index] = NULL;
-	} else if (lo & NV_MMU_VER2_DUAL_PDE_IS_PTE) {
+	}
+	if (lpt) {
+		/* 64 KiB PTEs map VRAM only: no DMA mapping to give back. */
+		nvsvm_vmm_pt_free(vmm, lpt);
+		*nvsvm_vmm_lpt(pd0, index) = NULL;
+	}
+	if (spt || lpt)
+		return 0;
+	if (lo & NV_MMU_VER2_DUAL_PDE_IS_PTE)
 		nvsvm_vmm_gather(vmm, va, NVSVM_VMM_PAGE_2M, lo);
-	} else {
+	else
 		pd0->refs++;
+	return 0;
+}
+
+/*
+ * Split the 64 KiB PTE @bidx of PD0 entry @index, if valid, into the 16
+ * PTEs of its small page table @spt that map what it mapped; then clear
+ * it. The small PTEs are written first: the big one wins while it is valid.
+ */
+static void nvsvm_vmm_big_split(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
+				unsigned int index, struct nvsvm_vmm_pt *spt,
+				unsigned int bidx)
+{
+	struct nvsvm_vmm_pt *lpt = *nvsvm_vmm_lpt(pd0, index);
+	u64 entry, big, sentry;
+	unsigned int i;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	entry = nvsvm_vmm_entry(lpt, NVSVM_VMM_LPT, bidx);
+	big = nvsvm_hw_vram_rd64(vmm->hw, entry);
+	if (!(big & NV_MMU_VER2_PTE_VALID))
+		return;
+	for (i = 0; i < NVSVM_VMM_PTES_PER_64K; i++) {
+		sentry = nvsvm_vmm_entry(spt, NVSVM_VMM_SPT,
+					 bidx * NVSVM_VMM_PTES_PER_64K + i);
+		/* Cleared when the big PTE was written; VRAM if not. */
+		if (!(nvsvm_hw_vram_rd64(vmm->hw, sentry) & NV_MMU_VER2_PTE_VALID))
+			spt->refs++;
+		nvsvm_hw_vram_wr64(vmm->hw, sentry,
+				   nvsvm_vmm_gp100_pte_split(big, i));
+	}
+	nvsvm_hw_vram_wr64(vmm->hw, entry, 0);
+	lpt->refs--;
+}
+
+/* Free the big page table of PD0 entry @index once it maps nothing. */
+static void nvsvm_vmm_lpt_put(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
+			      unsigned int index)
+{
+	struct nvsvm_vmm_pt *lpt = *nvsvm_vmm_lpt(pd0, index);
+
+	lockdep_assert_held(&vmm->mutex);
+
+	if (!lpt || lpt->refs)
+		return;
+	*nvsvm_vmm_lpt(pd0, index) = NULL;
+	nvsvm_vmm_pd0_tables(vmm, pd0, index);
+	nvsvm_vmm_pt_free(vmm, lpt);
+}
+
+/* Free the small page table of PD0 entry @index once it maps nothing. */
+static void nvsvm_vmm_spt_put(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
+			      unsigned int index)
+{
+	struct nvsvm_vmm_pt *spt = pd0->child[index];
+
+	lockdep_assert_held(&vmm->mutex);
+
+	if (!spt || spt->refs)
+		return;
+	pd0->child[index] = NULL;
+	nvsvm_vmm_pd0_tables(vmm, pd0, index);
+	nvsvm_vmm_pt_free(vmm, spt);
+}
+
+/*
+ * Map one 64 KiB page of VRAM at @va in PD0 entry @index, which holds no
+ * 2 MiB PTE. The small PTEs under it are cleared after it is written.
+ */
+static int nvsvm_vmm_map_big(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
+			     unsigned int index, u64 va, u64 pfn)
+{
+	struct nvsvm_vmm_pt *lpt = *nvsvm_vmm_lpt(pd0, index);
+	u64 base = ALIGN_DOWN(va, NVSVM_VMM_PAGE_2M), entry, old;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	if (!lpt) {
+		lpt = nvsvm_vmm_pt_alloc(vmm, NVSVM_VMM_LPT);
+		if (!lpt)
+			return -ENOMEM;
+		if (!pd0->child[index])
+			pd0->refs++;
+		*nvsvm_vmm_lpt(pd0, index) = lpt;
+		nvsvm_vmm_pd0_tables(vmm, pd0, index);
+	}
+
+	entry = nvsvm_vmm_entry(lpt, NVSVM_VMM_LPT,
+				nvsvm_vmm_index(NVSVM_VMM_LPT, va));
+	old = nvsvm_hw_vram_rd64(vmm->hw, entry);
+	if (!(old & NV_MMU_VER2_PTE_VALID))
+		lpt->refs++;
+	nvsvm_hw_vram_wr64(vmm->hw, entry, nvsvm_vmm_gp100_pte(pfn));
+	vmm->big_mapped++;
+
+	if (pd0->child[index]) {
+		nvsvm_vmm_unmap_spt(vmm, pd0->child[index], base, va,
+				    va + NVSVM_VMM_PAGE_64K);
+		nvsvm_vmm_spt_put(vmm, pd0, index);
 	}
 	return 0;
 }
 
-/* Map up to the end of one small page table; return the pages consumed. */
-static int nvsvm_vmm_map_small(struct nvsvm_vmm *vmm, u64 va, const u64 *pfns,
-			       u64 npages, u64 *done)
+/*
+ * Map one 4 KiB page at @va in PD0 entry @index, splitting the 64 KiB PTE
+ * that covers it, if any.
+ */
+static int nvsvm_vmm_map_4k(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
+			    unsigned int index, u64 va, u64 pfn)
 {
-	unsigned int index = nvsvm_vmm_index(NVSVM_VMM_SPT, va);
-	struct nvsvm_vmm_pt *pd0, *spt;
-	u64 n, i, entry, old, pte;
+	u64 base = ALIGN_DOWN(va, NVSVM_VMM_PAGE_2M), entry, old, pte;
+	struct nvsvm_vmm_pt *spt;
 	int ret;
 
 	lockdep_assert_held(&vmm->mutex);
 
-	n = min_t(u64, npages, nvsvm_vmm_entries(NVSVM_VMM_SPT) - index);
+	spt = nvsvm_vmm_get_spt(vmm, pd0, index, base);
+	if (!spt)
+		return -ENOMEM;
+	if (*nvsvm_vmm_lpt(pd0, index)) {
+		nvsvm_vmm_big_split(vmm, pd0, index, spt,
+				    nvsvm_vmm_index(NVSVM_VMM_LPT, va));
+		nvsvm_vmm_lpt_put(vmm, pd0, index);
+	}
+
+	ret = nvsvm_vmm_pte(vmm, pfn, NVSVM_VMM_PAGE_4K, &pte);
+	if (ret)
+		return ret;
+	entry = nvsvm_vmm_entry(spt, NVSVM_VMM_SPT,
+				nvsvm_vmm_index(NVSVM_VMM_SPT, va));
+	old = nvsvm_hw_vram_rd64(vmm->hw, entry);
+	if (!(old & NV_MMU_VER2_PTE_VALID))
+		spt->refs++;
+	nvsvm_hw_vram_wr64(vmm->hw, entry, pte);
+	nvsvm_vmm_gather(vmm, va, NVSVM_VMM_PAGE_4K, old);
+	return 0;
+}
+
+/*
+ * Map up to the end of one PD0 entry (2 MiB); return the pages consumed. A
+ * 64 KiB-aligned run of 16 contiguous VRAM pages becomes one 64 KiB PTE.
+ */
+static int nvsvm_vmm_map_small(struct nvsvm_vmm *vmm, u64 va, const u64 *pfns,
+			       u64 npages, u64 *done)
+{
+	unsigned int index = nvsvm_vmm_index(NVSVM_VMM_PD0, va);
+	struct nvsvm_vmm_pt *pd0;
+	u64 n, i;
+	int ret;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	n = min_t(u64, npages, nvsvm_vmm_entries(NVSVM_VMM_SPT) -
+			       nvsvm_vmm_index(NVSVM_VMM_SPT, va));
 	*done = n;
 	for (i = 0; i < n; i++)
 		if (pfns[i] & NVSVM_VMM_PFN_VALID)
@@ -459,25 +675,28 @@ static int nvsvm_vmm_map_small(struct nvsvm_vmm *vmm, u64 va, const u64 *pfns,
 	pd0 = nvsvm_vmm_get_pd0(vmm, va, true);
 	if (!pd0)
 		return -ENOMEM;
-	spt = nvsvm_vmm_get_spt(vmm, pd0, nvsvm_vmm_index(NVSVM_VMM_PD0, va),
-				ALIGN_DOWN(va, NVSVM_VMM_PAGE_2M));
-	if (!spt)
+	/* A 2 MiB PTE is split, or dropped, before anything is written. */
+	if ((nvsvm_vmm_pd0_lo(vmm, pd0, index) & NV_MMU_VER2_DUAL_PDE_IS_PTE) &&
+	    !nvsvm_vmm_get_spt(vmm, pd0, index, ALIGN_DOWN(va, NVSVM_VMM_PAGE_2M)))
 		return -ENOMEM;
 
-	for (i = 0; i < n; i++, index++) {
+	for (i = 0; i < n;) {
+		u64 cur = va + i * NVSVM_VMM_PAGE_4K;
+
 		/* Not valid: this page keeps whatever its PTE maps now. */
-		if (!(pfns[i] & NVSVM_VMM_PFN_VALID))
+		if (!(pfns[i] & NVSVM_VMM_PFN_VALID)) {
+			i++;
 			continue;
-		ret = nvsvm_vmm_pte(vmm, pfns[i], NVSVM_VMM_PAGE_4K, &pte);
+		}
+		if (nvsvm_vmm_pfns_big(cur, &pfns[i], n - i)) {
+			ret = nvsvm_vmm_map_big(vmm, pd0, index, cur, pfns[i]);
+			i += NVSVM_VMM_PTES_PER_64K;
+		} else {
+			ret = nvsvm_vmm_map_4k(vmm, pd0, index, cur, pfns[i]);
+			i++;
+		}
 		if (ret)
 			return ret;
-		entry = nvsvm_vmm_entry(spt, NVSVM_VMM_SPT, index);
-		old = nvsvm_hw_vram_rd64(vmm->hw, entry);
-		if (!(old & NV_MMU_VER2_PTE_VALID))
-			spt->refs++;
-		nvsvm_hw_vram_wr64(vmm->hw, entry, pte);
-		nvsvm_vmm_gather(vmm, va + i * NVSVM_VMM_PAGE_4K,
-				 NVSVM_VMM_PAGE_4K, old);
 	}
 	return 0;
 }
@@ -564,19 +783,51 @@ static void nvsvm_vmm_unmap_spt(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *spt,
 	}
 }
 
+/*
+ * Unmap the 64 KiB PTEs of PD0 entry @index in [start, end); one that the
+ * range covers in part is split first, so that the rest stays mapped (or,
+ * without memory for a small page table, unmapped whole).
+ */
+static void nvsvm_vmm_unmap_lpt(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
+				unsigned int index, u64 base, u64 start, u64 end)
+{
+	struct nvsvm_vmm_pt *lpt = *nvsvm_vmm_lpt(pd0, index), *spt;
+	unsigned int first = (start - base) >> NVSVM_GP100_LPT_SHIFT;
+	unsigned int last = (end - 1 - base) >> NVSVM_GP100_LPT_SHIFT;
+	unsigned int i;
+	u64 entry, bva;
+
+	lockdep_assert_held(&vmm->mutex);
+
+	for (i = first; i <= last; i++) {
+		entry = nvsvm_vmm_entry(lpt, NVSVM_VMM_LPT, i);
+		if (!(nvsvm_hw_vram_rd64(vmm->hw, entry) & NV_MMU_VER2_PTE_VALID))
+			continue;
+		bva = base + ((u64)i << NVSVM_GP100_LPT_SHIFT);
+		if (start > bva || end < bva + NVSVM_VMM_PAGE_64K) {
+			spt = nvsvm_vmm_get_spt(vmm, pd0, index, base);
+			if (spt) {
+				nvsvm_vmm_big_split(vmm, pd0, index, spt, i);
+				continue;
+			}
+		}
+		nvsvm_hw_vram_wr64(vmm->hw, entry, 0);
+		lpt->refs--;
+	}
+	nvsvm_vmm_lpt_put(vmm, pd0, index);
+}
+
 static void nvsvm_vmm_unmap_pd0(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
 				unsigned int index, u64 base, u64 start, u64 end)
 {
-	struct nvsvm_vmm_pt *spt = pd0->child[index];
 	bool whole = start == base && end == base + NVSVM_VMM_PAGE_2M;
+	struct nvsvm_vmm_pt *spt = NULL;
 	u64 lo;
 
 	lockdep_assert_held(&vmm->mutex);
 
-	if (!spt) {
-		lo = nvsvm_vmm_pd0_lo(vmm, pd0, index);
-		if (!(lo & NV_MMU_VER2_DUAL_PDE_IS_PTE))
-			return;
+	lo = nvsvm_vmm_pd0_lo(vmm, pd0, index);
+	if (lo & NV_MMU_VER2_DUAL_PDE_IS_PTE) {
 		if (!whole && !nvsvm_vmm_huge_is_sys(lo))
 			spt = nvsvm_vmm_get_spt(vmm, pd0, index, base);
 		if (!spt) {
@@ -591,13 +842,14 @@ static void nvsvm_vmm_unmap_pd0(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
 		}
 	}
 
-	nvsvm_vmm_unmap_spt(vmm, spt, base, start, end);
-	if (spt->refs)
-		return;
-	nvsvm_vmm_pd0_write(vmm, pd0, index, 0, 0);
-	pd0->child[index] = NULL;
-	pd0->refs--;
-	nvsvm_vmm_pt_free(vmm, spt);
+	/* Big PTEs first: splitting one fills the small page table. */
+	if (*nvsvm_vmm_lpt(pd0, index))
+		nvsvm_vmm_unmap_lpt(vmm, pd0, index, base, start, end);
+	spt = pd0->child[index];
+	if (spt) {
+		nvsvm_vmm_unmap_spt(vmm, spt, base, start, end);
+		nvsvm_vmm_spt_put(vmm, pd0, index);
+	}
 }
 
 /* Unmap [start, end) below @pt, the table at @level that starts at @base. */
@@ -710,21 +962,22 @@ u64 nvsvm_vmm_pdb(const struct nvsvm_vmm *vmm)
 EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_pdb);
 
 /**
- * nvsvm_vmm_dma_counts() - DMA mappings the address space made and released.
+ * nvsvm_vmm_counts() - What the address space did, ever.
  * @vmm: The address space.
- * @maps: Where the count of dma_map_page() calls for PTEs goes.
- * @unmaps: Where the count of their dma_unmap_page() calls goes.
+ * @counts: Where the counts go.
  *
  * Context: Process context; takes &nvsvm_vmm.mutex.
  */
-void nvsvm_vmm_dma_counts(struct nvsvm_vmm *vmm, u64 *maps, u64 *unmaps)
+void nvsvm_vmm_counts(struct nvsvm_vmm *vmm, struct nvsvm_vmm_counts *counts)
 {
 	mutex_lock(&vmm->mutex);
-	*maps = vmm->dma_maps;
-	*unmaps = vmm->dma_unmaps;
+	counts->dma_maps = vmm->dma_maps;
+	counts->dma_unmaps = vmm->dma_unmaps;
+	counts->big_mapped = vmm->big_mapped;
+	counts->huge_vram_mapped = vmm->huge_vram_mapped;
 	mutex_unlock(&vmm->mutex);
 }
-EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_dma_counts);
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_vmm_counts);
 
 /**
  * nvsvm_vmm_tables() - Number of tables the address space holds.
@@ -809,8 +1062,7 @@ int nvsvm_vmm_reserve(struct nvsvm_vmm *vmm)
 	unsigned int level;
 
 	for (level = 0; level < NVSVM_VMM_LEVELS; level++) {
-		unsigned int children = level < NVSVM_VMM_SPT ?
-					nvsvm_vmm_entries(level) : 0;
+		unsigned int children = nvsvm_vmm_children(level);
 		struct nvsvm_vmm_pt *pt;
 		bool have;
 

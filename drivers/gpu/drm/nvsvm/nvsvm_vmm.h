@@ -81,6 +81,8 @@ static inline u64 nvsvm_vmm_pfn_vram(u64 offset, u64 flags)
  * @NVSVM_VMM_PD1: Page directory 1.
  * @NVSVM_VMM_PD0: Page directory 0, of dual PDEs or 2 MiB PTEs.
  * @NVSVM_VMM_SPT: Small page table, of 4 KiB PTEs.
+ * @NVSVM_VMM_LPT: Big page table, of 64 KiB PTEs: the other half of a dual
+ *	PDE, beside the small page table of the same 2 MiB.
  * @NVSVM_VMM_LEVELS: Number of levels.
  */
 enum nvsvm_vmm_level_id {
@@ -89,6 +91,7 @@ enum nvsvm_vmm_level_id {
 	NVSVM_VMM_PD1,
 	NVSVM_VMM_PD0,
 	NVSVM_VMM_SPT,
+	NVSVM_VMM_LPT,
 	NVSVM_VMM_LEVELS,
 };
 
@@ -107,6 +110,8 @@ enum nvsvm_vmm_level_id {
  * @pd: The page directory (PD3) and, below it, the tables in use.
  * @tables: Number of tables allocated, @pd included.
  * @huge_mapped: Number of 2 MiB PTEs ever written.
+ * @huge_vram_mapped: Of them, those of VRAM.
+ * @big_mapped: Number of 64 KiB PTEs ever written.
  * @spare: Per level, a table allocated ahead by nvsvm_vmm_reserve().
  * @dead: Tables out of the tree whose VRAM waits for the next TLB flush.
  * @dma_maps: DMA mappings of system pages made for PTEs, ever.
@@ -125,6 +130,8 @@ struct nvsvm_vmm {
 	struct nvsvm_vmm_pt *pd;
 	unsigned int tables;
 	u64 huge_mapped;
+	u64 huge_vram_mapped;
+	u64 big_mapped;
 	struct nvsvm_vmm_pt *spare[NVSVM_VMM_LEVELS];
 	struct list_head dead;
 	u64 dma_maps;
@@ -145,7 +152,22 @@ void nvsvm_vmm_unmap(struct nvsvm_vmm *vmm, u64 va, u64 size);
 void nvsvm_vmm_flush(struct nvsvm_vmm *vmm, u64 va, u64 size);
 void nvsvm_vmm_flush_all(struct nvsvm_vmm *vmm);
 unsigned int nvsvm_vmm_tables(struct nvsvm_vmm *vmm);
-void nvsvm_vmm_dma_counts(struct nvsvm_vmm *vmm, u64 *maps, u64 *unmaps);
+
+/**
+ * struct nvsvm_vmm_counts - What an address space did, ever.
+ * @dma_maps: DMA mappings of system pages made for PTEs.
+ * @dma_unmaps: Of them, unmapped.
+ * @big_mapped: 64 KiB PTEs written.
+ * @huge_vram_mapped: 2 MiB PTEs of VRAM written.
+ */
+struct nvsvm_vmm_counts {
+	u64 dma_maps;
+	u64 dma_unmaps;
+	u64 big_mapped;
+	u64 huge_vram_mapped;
+};
+
+void nvsvm_vmm_counts(struct nvsvm_vmm *vmm, struct nvsvm_vmm_counts *counts);
 
 /* The GP100 format, nvsvm_vmm_gp100.c. */
 
@@ -166,6 +188,7 @@ extern const struct nvsvm_vmm_level nvsvm_vmm_gp100_levels[NVSVM_VMM_LEVELS];
 u64 nvsvm_vmm_gp100_pte(u64 pfn);
 u64 nvsvm_vmm_gp100_pte_split(u64 huge_pte, unsigned int index);
 u64 nvsvm_vmm_gp100_pde(u64 table);
-void nvsvm_vmm_gp100_dual_pde(u64 small_table, u64 data[2]);
+void nvsvm_vmm_gp100_dual_pde(bool big, u64 big_table, bool small,
+			      u64 small_table, u64 data[2]);
 
 #endif /* __NVSVM_VMM_H__ */

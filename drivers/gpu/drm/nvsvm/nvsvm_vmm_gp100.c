@@ -29,6 +29,8 @@ const struct nvsvm_vmm_level nvsvm_vmm_gp100_levels[NVSVM_VMM_LEVELS] = {
 			    NV_MMU_VER2_PDE__SIZE },
 	[NVSVM_VMM_PD0] = { NVSVM_GP100_PD0_SHIFT, NVSVM_GP100_PD0_BITS,
 			    NV_MMU_VER2_DUAL_PDE__SIZE },
+	[NVSVM_VMM_LPT] = { NVSVM_GP100_LPT_SHIFT, NVSVM_GP100_LPT_BITS,
+			    NV_MMU_VER2_PTE__SIZE },
 	[NVSVM_VMM_SPT] = { NVSVM_GP100_SPT_SHIFT, NVSVM_GP100_SPT_BITS,
 			    NV_MMU_VER2_PTE__SIZE },
 };
@@ -97,23 +99,30 @@ u64 nvsvm_vmm_gp100_pde(u64 table)
 }
 
 /**
- * nvsvm_vmm_gp100_dual_pde() - The dual PDE of PD0 for a small page table.
+ * nvsvm_vmm_gp100_dual_pde() - The dual PDE of PD0 for its page tables.
+ * @big: Whether there is a big page table.
+ * @big_table: VRAM offset of the big page table.
+ * @small: Whether there is a small page table.
  * @small_table: VRAM offset of the small page table.
  * @data: Where the two words go.
  *
- * The big half is left invalid.
+ * A half without a table is left invalid.
  *
  * Context: Any context.
  */
-void nvsvm_vmm_gp100_dual_pde(u64 small_table, u64 data[2])
+void nvsvm_vmm_gp100_dual_pde(bool big, u64 big_table, bool small,
+			      u64 small_table, u64 data[2])
 {
-	struct nvsvm_gp100_pde big = {
-		.aperture = NV_MMU_VER2_PDE_APERTURE_INVALID,
+	struct nvsvm_gp100_pde b = {
+		.addr = big_table,
+		.aperture = big ? NV_MMU_VER2_PDE_APERTURE_VIDEO_MEMORY :
+				  NV_MMU_VER2_PDE_APERTURE_INVALID,
 	};
-	struct nvsvm_gp100_pde small = {
+	struct nvsvm_gp100_pde s = {
 		.addr = small_table,
-		.aperture = NV_MMU_VER2_PDE_APERTURE_VIDEO_MEMORY,
+		.aperture = small ? NV_MMU_VER2_PDE_APERTURE_VIDEO_MEMORY :
+				    NV_MMU_VER2_PDE_APERTURE_INVALID,
 	};
 
-	nvsvm_gp100_dual_pde_encode(&big, &small, data);
+	nvsvm_gp100_dual_pde_encode(&b, &s, data);
 }

@@ -539,7 +539,9 @@ static void nvsvm_test_pfn_map_skip(struct kunit *test)
 		new = fx->data[1] + i * SZ_4K;
 		KUNIT_ASSERT_EQ(test, nvsvm_emu_walk(fx->emu, pdb, va + i * SZ_4K,
 						     &xlat, &reason), 0);
-		KUNIT_EXPECT_EQ_MSG(test, xlat.addr,
+		/* A valid run of 16 may have become one 64 KiB page. */
+		KUNIT_EXPECT_EQ_MSG(test, xlat.addr + (i * SZ_4K &
+						       (BIT_ULL(xlat.shift) - 1)),
 				    c->valid & BIT(i) ? new : old, "page %u", i);
 		KUNIT_EXPECT_EQ_MSG(test, xlat.read_only, !(c->valid & BIT(i)),
 				    "page %u", i);
@@ -645,7 +647,8 @@ static void nvsvm_test_vmm_dma_lifetime(struct kunit *test)
 	struct nvsvm_fixture *fx = test->priv;
 	struct nvsvm_emu_iommu *iommu = &fx->emu->iommu;
 	long live = atomic_long_read(&iommu->live);
-	u64 pdb = nvsvm_vmm_pdb(fx->vmm), pfn, iova, value, maps, unmaps;
+	u64 pdb = nvsvm_vmm_pdb(fx->vmm), pfn, iova, value;
+	struct nvsvm_vmm_counts counts;
 	struct nvsvm_emu_xlat xlat;
 	u8 reason;
 
@@ -687,9 +690,9 @@ static void nvsvm_test_vmm_dma_lifetime(struct kunit *test)
 	nvsvm_expect_iommu_faults(true);
 	KUNIT_EXPECT_NULL(test, nvsvm_iova_page(fx, iova, false));
 	nvsvm_expect_iommu_faults(false);
-	nvsvm_vmm_dma_counts(fx->vmm, &maps, &unmaps);
-	KUNIT_EXPECT_EQ(test, maps, 1);
-	KUNIT_EXPECT_EQ(test, unmaps, 1);
+	nvsvm_vmm_counts(fx->vmm, &counts);
+	KUNIT_EXPECT_EQ(test, counts.dma_maps, 1);
+	KUNIT_EXPECT_EQ(test, counts.dma_unmaps, 1);
 }
 
 /*
@@ -760,6 +763,163 @@ static void nvsvm_test_vmm_dma_huge(struct kunit *test)
 	__free_pages(huge, get_order(SZ_2M));
 }
 
+/* Walk @va and check its page: size, address, writability. */
+static void nvsvm_expect_xlat(struct kunit *test, u64 va, unsigned int shift,
+			      u64 addr)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_emu_xlat xlat;
+	u8 reason;
+
+	KUNIT_ASSERT_EQ_MSG(test, nvsvm_emu_walk(fx->emu, nvsvm_vmm_pdb(fx->vmm),
+						 va, &xlat, &reason), 0,
+			    "va %#llx", va);
+	KUNIT_EXPECT_EQ_MSG(test, xlat.shift, shift, "va %#llx", va);
+	KUNIT_EXPECT_EQ_MSG(test, xlat.addr + (va & (BIT_ULL(xlat.shift) - 1)),
+			    addr, "va %#llx", va);
+}
+
+/*
+ * 64 KiB-aligned runs of 16 contiguous VRAM pages get one 64 KiB PTE in the
+ * big page table; a 4 KiB write or unmap inside one splits it into the
+ * small page table, and the other 15 pages keep their data's address.
+ */
+static void nvsvm_test_vmm_big_pages(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	u64 va = NVSVM_TEST_VA + SZ_1M, base = fx->data[0] + SZ_1M, pfns[32];
+	struct nvsvm_vmm_counts counts;
+	struct nvsvm_emu_xlat xlat;
+	u64 *vram, value;
+	unsigned int i;
+	u8 reason;
+
+	for (i = 0; i < 32; i++)
+		pfns[i] = nvsvm_vmm_pfn_vram(base + i * SZ_4K,
+					     NVSVM_VMM_PFN_WRITE);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, va, 32, pfns), 0);
+	nvsvm_vmm_counts(fx->vmm, &counts);
+	KUNIT_EXPECT_EQ(test, counts.big_mapped, 2);
+	/* PD3 to PD0 and the big page table: no small one. */
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 5);
+	for (i = 0; i < 32; i++)
+		nvsvm_expect_xlat(test, va + i * SZ_4K, NVSVM_GP100_PAGE_SHIFT_64K,
+				  base + i * SZ_4K);
+
+	/* A 4 KiB write in the first splits it; the second stays whole. */
+	pfns[0] = nvsvm_vmm_pfn_vram(fx->data[1], NVSVM_VMM_PFN_WRITE);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, va + 5 * SZ_4K, 1,
+						pfns), 0);
+	nvsvm_expect_xlat(test, va + 5 * SZ_4K, NVSVM_GP100_PAGE_SHIFT_4K,
+			  fx->data[1]);
+	for (i = 0; i < 16; i++)
+		if (i != 5)
+			nvsvm_expect_xlat(test, va + i * SZ_4K,
+					  NVSVM_GP100_PAGE_SHIFT_4K,
+					  base + i * SZ_4K);
+	nvsvm_expect_xlat(test, va + SZ_64K, NVSVM_GP100_PAGE_SHIFT_64K,
+			  base + SZ_64K);
+
+	/* An unmap of one page of the second splits it too. */
+	nvsvm_vmm_unmap(fx->vmm, va + SZ_64K + 3 * SZ_4K, SZ_4K);
+	KUNIT_EXPECT_EQ(test, nvsvm_emu_walk(fx->emu, nvsvm_vmm_pdb(fx->vmm),
+					     va + SZ_64K + 3 * SZ_4K, &xlat,
+					     &reason), -ENOENT);
+	for (i = 16; i < 32; i++)
+		if (i != 19)
+			nvsvm_expect_xlat(test, va + i * SZ_4K,
+					  NVSVM_GP100_PAGE_SHIFT_4K,
+					  base + i * SZ_4K);
+	/* The big page table emptied and went; the small one maps all. */
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 5);
+
+	/*
+	 * Not contiguous (the last page is elsewhere), or not aligned: 4 KiB
+	 * PTEs, and the GPU reads each page's own data.
+	 */
+	vram = nvsvm_emu_vram_ptr(fx->emu, base, SZ_128K);
+	for (i = 0; i < 32; i++)
+		vram[i * SZ_4K / 8] = 0x1000 + i;
+	for (i = 0; i < 16; i++)
+		pfns[i] = nvsvm_vmm_pfn_vram(base + (i < 15 ? i : 31) * SZ_4K, 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, va + SZ_128K, 16, pfns),
+			0);
+	for (i = 0; i < 16; i++)
+		pfns[i] = nvsvm_vmm_pfn_vram(base + (i + 1) * SZ_4K, 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, va + 3 * SZ_64K, 16,
+						pfns), 0);
+	nvsvm_vmm_flush_all(fx->vmm);
+	nvsvm_vmm_counts(fx->vmm, &counts);
+	KUNIT_EXPECT_EQ(test, counts.big_mapped, 2);
+	nvsvm_emu_tlb_init(fx->emu, &fx->tlb);
+	fx->tlb_live = true;
+	for (i = 0; i < 16; i++) {
+		KUNIT_ASSERT_EQ(test, nvsvm_emu_access(fx->emu, &fx->tlb,
+						       nvsvm_vmm_pdb(fx->vmm),
+						       va + SZ_128K + i * SZ_4K,
+						       NVSVM_HW_ACCESS_READ,
+						       &value, &reason), 0);
+		KUNIT_EXPECT_EQ_MSG(test, value, 0x1000 + (i < 15 ? i : 31),
+				    "page %u", i);
+		KUNIT_ASSERT_EQ(test, nvsvm_emu_access(fx->emu, &fx->tlb,
+						       nvsvm_vmm_pdb(fx->vmm),
+						       va + 3 * SZ_64K + i * SZ_4K,
+						       NVSVM_HW_ACCESS_READ,
+						       &value, &reason), 0);
+		KUNIT_EXPECT_EQ_MSG(test, value, 0x1000 + i + 1, "page %u", i);
+	}
+
+	/* A 64 KiB page over 4 KiB ones clears them; its table comes back. */
+	for (i = 0; i < 16; i++)
+		pfns[i] = nvsvm_vmm_pfn_vram(base + SZ_64K + i * SZ_4K, 0);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, va + SZ_128K, 16, pfns),
+			0);
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 6);
+	for (i = 0; i < 16; i++)
+		nvsvm_expect_xlat(test, va + SZ_128K + i * SZ_4K,
+				  NVSVM_GP100_PAGE_SHIFT_64K,
+				  base + SZ_64K + i * SZ_4K);
+
+	nvsvm_vmm_unmap(fx->vmm, NVSVM_TEST_VA, SZ_2M);
+	KUNIT_EXPECT_EQ(test, nvsvm_vmm_tables(fx->vmm), 1);
+}
+
+/*
+ * A 2 MiB page of VRAM: one PTE in PD0; unmapping one page splits it, and
+ * the other 511 keep their addresses.
+ */
+static void nvsvm_test_vmm_vram_huge_split(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	unsigned int i, n = SZ_2M / SZ_4K;
+	struct nvsvm_vmm_counts counts;
+	struct nvsvm_emu_xlat xlat;
+	u64 *pfns;
+	u8 reason;
+
+	pfns = kunit_kcalloc(test, n, sizeof(*pfns), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pfns);
+	for (i = 0; i < n; i++)
+		pfns[i] = nvsvm_vmm_pfn_vram(fx->data[1] + i * SZ_4K,
+					     NVSVM_VMM_PFN_WRITE);
+	KUNIT_ASSERT_EQ(test, nvsvm_vmm_pfn_map(fx->vmm, NVSVM_TEST_VA, n, pfns),
+			0);
+	nvsvm_vmm_counts(fx->vmm, &counts);
+	KUNIT_EXPECT_EQ(test, counts.huge_vram_mapped, 1);
+	nvsvm_expect_xlat(test, NVSVM_TEST_VA + 77 * SZ_4K,
+			  NVSVM_GP100_PAGE_SHIFT_2M, fx->data[1] + 77 * SZ_4K);
+
+	nvsvm_vmm_unmap(fx->vmm, NVSVM_TEST_VA + 300 * SZ_4K, SZ_4K);
+	KUNIT_EXPECT_EQ(test, nvsvm_emu_walk(fx->emu, nvsvm_vmm_pdb(fx->vmm),
+					     NVSVM_TEST_VA + 300 * SZ_4K, &xlat,
+					     &reason), -ENOENT);
+	for (i = 0; i < n; i++)
+		if (i != 300)
+			nvsvm_expect_xlat(test, NVSVM_TEST_VA + i * SZ_4K,
+					  NVSVM_GP100_PAGE_SHIFT_4K,
+					  fx->data[1] + i * SZ_4K);
+}
+
 static struct kunit_case nvsvm_vmm_cases[] = {
 	KUNIT_CASE_PARAM(nvsvm_test_walk, nvsvm_walk_gen_params),
 	KUNIT_CASE(nvsvm_test_walk_bad_pointer),
@@ -770,6 +930,8 @@ static struct kunit_case nvsvm_vmm_cases[] = {
 	KUNIT_CASE(nvsvm_test_vmm_dma_lifetime),
 	KUNIT_CASE(nvsvm_test_vmm_dma_gather),
 	KUNIT_CASE(nvsvm_test_vmm_dma_huge),
+	KUNIT_CASE(nvsvm_test_vmm_big_pages),
+	KUNIT_CASE(nvsvm_test_vmm_vram_huge_split),
 	{}
 };
 
