@@ -290,24 +290,46 @@ err_free:
 	return ret;
 }
 
-static struct page *nvsvm_dmem_alloc_locked(struct nvsvm_dmem *dmem)
+/*
+ * Take a free page. A migration step asks for the page at @slot of a chunk,
+ * its address's offset in its 2 MiB, in *@step, the chunk of its first
+ * page: a step that gets every page it asks for is contiguous in VRAM and
+ * aligned as its addresses are, so the GPU maps it with 64 KiB and 2 MiB
+ * pages. The first page of a step goes to an empty chunk if there is one.
+ */
+static struct page *nvsvm_dmem_alloc_locked(struct nvsvm_dmem *dmem,
+					    unsigned long slot,
+					    struct nvsvm_dmem_chunk **step)
 {
-	struct nvsvm_dmem_chunk *chunk;
-	unsigned long index;
+	struct nvsvm_dmem_chunk *chunk, *some = NULL;
+	unsigned long index = slot;
 
 	lockdep_assert_held(&dmem->lock);
 
+	chunk = *step;
+	if (chunk && !test_bit(slot, chunk->used))
+		goto take;
 	list_for_each_entry(chunk, &dmem->chunks, link) {
-		if (chunk->nused == NVSVM_DMEM_CHUNK_PAGES)
-			continue;
-		index = find_first_zero_bit(chunk->used, NVSVM_DMEM_CHUNK_PAGES);
-		__set_bit(index, chunk->used);
-		chunk->nused++;
-		/* Most recently filled last: eviction takes the first. */
-		list_move_tail(&chunk->link, &dmem->chunks);
-		return pfn_to_page(PHYS_PFN(chunk->pagemap.range.start) + index);
+		if (!chunk->nused && !*step) {
+			*step = chunk;
+			goto take;
+		}
+		if (!some && chunk->nused < NVSVM_DMEM_CHUNK_PAGES)
+			some = chunk;
 	}
-	return NULL;
+	/* No room where the step wanted it: any free page. */
+	chunk = some;
+	if (!chunk)
+		return NULL;
+	if (test_bit(slot, chunk->used))
+		index = find_first_zero_bit(chunk->used, NVSVM_DMEM_CHUNK_PAGES);
+
+take:
+	__set_bit(index, chunk->used);
+	chunk->nused++;
+	/* Most recently filled last: eviction takes the first. */
+	list_move_tail(&chunk->link, &dmem->chunks);
+	return pfn_to_page(PHYS_PFN(chunk->pagemap.range.start) + index);
 }
 
 /* Copy pages between system memory and VRAM. */
@@ -496,15 +518,21 @@ static unsigned long nvsvm_dmem_count(const unsigned long *src,
 static int nvsvm_dmem_evict_chunk(struct nvsvm_dmem *dmem,
 				  struct nvsvm_dmem_chunk *chunk, gfp_t gfp);
 
+/*
+ * Allocate a VRAM page for the page at user address @va of a migration
+ * step, evicting if VRAM is full; see nvsvm_dmem_alloc_locked() for @step.
+ */
 static struct page *nvsvm_dmem_alloc(struct nvsvm_dmem *dmem,
-				     struct nvsvm_dmem_zdd *zdd)
+				     struct nvsvm_dmem_zdd *zdd, u64 va,
+				     struct nvsvm_dmem_chunk **step)
 {
+	unsigned long slot = (va >> PAGE_SHIFT) % NVSVM_DMEM_CHUNK_PAGES;
 	struct nvsvm_dmem_chunk *victim;
 	struct page *page;
 
 	for (;;) {
 		spin_lock(&dmem->lock);
-		page = nvsvm_dmem_alloc_locked(dmem);
+		page = nvsvm_dmem_alloc_locked(dmem, slot, step);
 		spin_unlock(&dmem->lock);
 		if (page)
 			break;
@@ -612,6 +640,7 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 		.flags = MIGRATE_VMA_SELECT_SYSTEM,
 	};
 	unsigned long i, npages = (end - start) >> PAGE_SHIFT, moved, seq;
+	struct nvsvm_dmem_chunk *step = NULL;
 	u64 invalidations;
 	struct nvsvm_dmem_zdd *zdd;
 	int ret;
@@ -646,7 +675,8 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 		 */
 		if (!(src[i] & MIGRATE_PFN_MIGRATE) || !spage || !PageAnon(spage))
 			continue;
-		dpage = nvsvm_dmem_alloc(dmem, zdd);
+		dpage = nvsvm_dmem_alloc(dmem, zdd, start + (i << PAGE_SHIFT),
+					 &step);
 		if (!dpage)
 			break;	/* best effort: the rest stays in system memory */
 		dst[i] = migrate_pfn(page_to_pfn(dpage));
