@@ -1523,6 +1523,181 @@ static void test_unload_evict_nomem(void)
 	kmsg_assert_clean(kmsg);
 }
 
+#define SZ_64K		(64ul << 10)
+#define SZ_2M		(2ul << 20)
+
+/* @len bytes at a @align-aligned address, in a mapping of their own. */
+static void *map_aligned(size_t len, size_t align)
+{
+	uint8_t *p = map_anon(len + align, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint8_t *a = (uint8_t *)(((uintptr_t)p + align - 1) & ~(align - 1));
+
+	if (a > p)
+		munmap(p, a - p);
+	munmap(a + len, p + align - a);
+	/* Base pages: a THP would be split by the migration anyway. */
+	igt_assert_eq(madvise(a, len, MADV_NOHUGEPAGE), 0);
+	return a;
+}
+
+static bool vram_large_pages(const char *value)
+{
+	char path[] = NVSVM_PARAMS "/vram_large_pages";
+
+	igt_require_f(access(path, W_OK) == 0, "%s: not there\n", path);
+	write_file(path, value);
+	return true;
+}
+
+/*
+ * Migrate @len bytes at @addr to VRAM and return how many 64 KiB and 2 MiB
+ * GPU pages the migration mapped; the GPU then reads the data right,
+ * without a fault.
+ */
+static void migrate_large(void *addr, size_t len, uint64_t first,
+			  uint64_t *big, uint64_t *huge)
+{
+	struct drm_nvsvm_stats f0, f1, f2;
+
+	cpu_fill(addr, len, first, STEP);
+	f0 = gpu_stats(&dev0);
+	migrate_all(&dev0, addr, len, TO_VRAM);
+	f1 = gpu_stats(&dev0);
+	assert_gpu_pattern(&dev0, addr, len, first, STEP);
+	f2 = gpu_stats(&dev0);
+	*big = f1.big_mapped - f0.big_mapped;
+	*huge = f1.huge_vram_mapped - f0.huge_vram_mapped;
+	igt_info("%zu KiB to VRAM: %llu GPU pages of 64 KiB, %llu of 2 MiB; %llu GPU faults reading it\n",
+		 len >> 10, (unsigned long long)*big,
+		 (unsigned long long)*huge, DELTA(f2, f1, faults));
+	igt_assert_eq_u64(f2.faults, f1.faults);
+}
+
+/*
+ * 16 VRAM pages that are not contiguous must not become a 64 KiB page.
+ * Page 5 of a 64 KiB block goes to VRAM first, alone, in one empty chunk;
+ * the other 15 follow, into another empty chunk. Once mprotect() has
+ * dropped the GPU's PTEs, a GPU read maps the 16 pages again in one
+ * window: 4 KiB pages, each with its own data.
+ */
+static void test_vram_64k_fragmented(void)
+{
+	struct drm_nvsvm_stats f0, f1;
+	uint8_t *buf, *empty;
+	struct moved m;
+
+	/* Two empty chunks: VRAM holds nothing, and two were filled. */
+	igt_require_f(dev_stats(&dev0).vram_in_use == 0, "VRAM is in use\n");
+	empty = map_aligned(SZ_4M, SZ_2M);
+	cpu_fill(empty, SZ_4M, 0xe, STEP);
+	migrate_all(&dev0, empty, SZ_4M, TO_VRAM);
+	munmap(empty, SZ_4M);
+	igt_assert_eq_u64(dev_stats(&dev0).vram_in_use, 0);
+
+	buf = map_aligned(SZ_2M, SZ_2M);
+	cpu_fill(buf, SZ_64K, 0x6f, STEP);
+	migrate_all(&dev0, buf + 5 * PAGE_SZ, PAGE_SZ, TO_VRAM);
+	m = migrate(&dev0, buf, SZ_64K, TO_VRAM);
+	igt_assert_eq_u64(m.migrated, 15);
+
+	igt_assert_eq(mprotect(buf, SZ_64K, PROT_READ), 0);
+	f0 = gpu_stats(&dev0);
+	assert_gpu_pattern(&dev0, buf, SZ_64K, 0x6f, STEP);
+	f1 = gpu_stats(&dev0);
+	igt_info("fragmented 64 KiB: %llu GPU faults, %llu pages of 64 KiB\n",
+		 DELTA(f1, f0, faults), DELTA(f1, f0, big_mapped));
+	igt_assert_eq_u64(f1.big_mapped, f0.big_mapped);
+	munmap(buf, SZ_2M);
+}
+
+/*
+ * A migration of 256 KiB at a 64 KiB-aligned address that is not 2 MiB
+ * aligned lands contiguous in VRAM and is mapped with four 64 KiB pages;
+ * with vram_large_pages off, with none.
+ */
+static void test_vram_64k_pages(void)
+{
+	const size_t len = 4 * SZ_64K;
+	uint64_t big, huge;
+	uint8_t *buf;
+
+	vram_large_pages("1");
+	buf = map_aligned(SZ_2M, SZ_2M);
+	migrate_large(buf + 3 * SZ_64K, len, 0x640, &big, &huge);
+	igt_assert_eq_u64(big, 4);
+	igt_assert_eq_u64(huge, 0);
+	munmap(buf, SZ_2M);
+
+	vram_large_pages("0");
+	buf = map_aligned(SZ_2M, SZ_2M);
+	migrate_large(buf + 3 * SZ_64K, len, 0x641, &big, &huge);
+	vram_large_pages("1");
+	igt_assert_eq_u64(big, 0);
+	munmap(buf, SZ_2M);
+
+	test_vram_64k_fragmented();
+}
+
+/*
+ * A 2 MiB-aligned 2 MiB migration lands in one VRAM chunk, in order, and
+ * is mapped with one 2 MiB page; with vram_large_pages off, with none.
+ */
+static void test_vram_2m_pages(void)
+{
+	uint64_t big, huge;
+	uint8_t *buf;
+
+	vram_large_pages("1");
+	buf = map_aligned(SZ_2M, SZ_2M);
+	migrate_large(buf, SZ_2M, 0x2000, &big, &huge);
+	igt_assert_eq_u64(huge, 1);
+	munmap(buf, SZ_2M);
+
+	vram_large_pages("0");
+	buf = map_aligned(SZ_2M, SZ_2M);
+	migrate_large(buf, SZ_2M, 0x2001, &big, &huge);
+	vram_large_pages("1");
+	igt_assert_eq_u64(huge, 0);
+	igt_assert_eq_u64(big, 0);
+	munmap(buf, SZ_2M);
+}
+
+/*
+ * Invalidate one page of a 2 MiB VRAM mapping (MADV_DONTNEED): the 2 MiB
+ * page is split, and the GPU reads the other 511 pages right through the
+ * PTEs that are left, without a fault; the dropped page reads as zeroes.
+ */
+static void test_split_large_vram_page(void)
+{
+	const unsigned int gone = 300, npages = SZ_2M / PAGE_SZ;
+	struct drm_nvsvm_stats f0, f1;
+	uint64_t big, huge, *p;
+	uint8_t *buf;
+
+	vram_large_pages("1");
+	buf = map_aligned(SZ_2M, SZ_2M);
+	migrate_large(buf, SZ_2M, 0x5100, &big, &huge);
+	igt_assert_eq_u64(huge, 1);
+
+	igt_assert_eq(madvise(buf + gone * PAGE_SZ, PAGE_SZ, MADV_DONTNEED), 0);
+	f0 = gpu_stats(&dev0);
+	igt_assert_eq_u64(gpu_checksum(&dev0, buf, gone * PAGE_SZ),
+			  pattern_checksum(gone * PAGE_SZ, 0x5100, STEP));
+	igt_assert_eq_u64(gpu_checksum(&dev0, buf + (gone + 1) * PAGE_SZ,
+				       (npages - gone - 1) * PAGE_SZ),
+			  pattern_checksum((npages - gone - 1) * PAGE_SZ,
+					   PAGE_FIRST(0x5100, gone + 1), STEP));
+	f1 = gpu_stats(&dev0);
+	igt_info("after the split: %llu GPU faults reading the 511 pages\n",
+		 DELTA(f1, f0, faults));
+	igt_assert_eq_u64(f1.faults, f0.faults);
+
+	p = (uint64_t *)(buf + gone * PAGE_SZ);
+	igt_assert_eq_u64(gpu_checksum(&dev0, p, PAGE_SZ),
+			  pattern_checksum(PAGE_SZ, 0, 0));
+	munmap(buf, SZ_2M);
+}
+
 igt_main
 {
 	igt_fixture {
@@ -1569,6 +1744,18 @@ igt_main
 	igt_describe("Ten round trips between VRAM and system memory, written by the GPU and by the CPU.");
 	igt_subtest("migrate-multiple")
 		test_migrate_multiple();
+
+	igt_describe("A 64 KiB-aligned migration lands contiguous in VRAM and is mapped with 64 KiB GPU pages.");
+	igt_subtest("vram-64k-pages")
+		test_vram_64k_pages();
+
+	igt_describe("A 2 MiB-aligned 2 MiB migration is mapped with one 2 MiB GPU page.");
+	igt_subtest("vram-2m-pages")
+		test_vram_2m_pages();
+
+	igt_describe("Invalidating one page of a 2 MiB VRAM mapping splits it; the other 511 pages stay mapped and right.");
+	igt_subtest("split-large-vram-page")
+		test_split_large_vram_page();
 
 	igt_describe("After a round trip through VRAM, by MIGRATE or a CPU fault, the GPU reads what the CPU wrote next on every page.");
 	igt_subtest("migrate-round-trip-tlb")
