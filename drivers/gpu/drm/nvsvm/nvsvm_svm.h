@@ -50,6 +50,13 @@ struct nvsvm_vmm;
  *	mapped with atomics enabled.
  * @NVSVM_STAT_EXCLUSIVE_REVOCATIONS: Invalidations that took a page back
  *	from device-exclusive access.
+ * @NVSVM_STAT_DMA_MAPS: System pages (or 2 MiB runs) DMA-mapped for PTEs
+ *	and copies.
+ * @NVSVM_STAT_DMA_UNMAPS: Of them, unmapped.
+ * @NVSVM_STAT_IOMMU_FAULTS: GPU accesses the IOMMU refused; read from the
+ *	hardware, see nvsvm_stat_read().
+ * @NVSVM_STAT_BIG_MAPPED: 64 KiB GPU pages of VRAM mapped.
+ * @NVSVM_STAT_HUGE_VRAM_MAPPED: 2 MiB GPU pages of VRAM mapped.
  * @NVSVM_STAT_COUNT: Number of counters.
  */
 enum nvsvm_stat {

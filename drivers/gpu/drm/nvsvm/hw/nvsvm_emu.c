@@ -114,7 +114,6 @@ static void nvsvm_emu_destroy(struct nvsvm_hw *hw)
 {
 	struct nvsvm_emu *emu = to_nvsvm_emu(hw);
 
-
 	WARN_ON(atomic_read(&emu->chans));
 	nvsvm_emu_fault_fini(emu);
 	nvsvm_emu_ce_fini(emu);

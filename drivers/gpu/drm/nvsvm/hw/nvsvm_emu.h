@@ -12,7 +12,6 @@
 
 #include <linux/atomic.h>
 #include <linux/dma-fence.h>
-#include <linux/dma-map-ops.h>
 #include <linux/list.h>
 #include <linux/mempool.h>
 #include <linux/spinlock.h>
@@ -43,7 +42,6 @@
 /**
  * struct nvsvm_emu_iommu - The IOMMU in front of a GPU, see DOC: Emulated
  * IOMMU.
- * @ops: The device's DMA ops; container_of() finds the IOMMU from them.
  * @lock: Held for reading by every access through the IOMMU, for writing
  *	by an unmap: the IOTLB flush.
  * @slots: The page table: per 4 KiB IOVA page, a value entry of the page
@@ -57,7 +55,6 @@
  * @faults: Accesses refused.
  */
 struct nvsvm_emu_iommu {
-	struct dma_map_ops ops;
 	rwlock_t lock; /* accesses vs. unmaps */
 	struct xarray slots;
 	unsigned long next;

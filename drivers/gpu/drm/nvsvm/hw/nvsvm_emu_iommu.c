@@ -68,9 +68,17 @@
 #define NVSVM_EMU_IOMMU_WRITE	BIT(2)	/* the device may write */
 #define NVSVM_EMU_IOMMU_SHIFT	3
 
+/* The device's IOMMU hangs off it as a devres, found by its release. */
+static void nvsvm_emu_iommu_ref_release(struct device *dev, void *res)
+{
+}
+
 static struct nvsvm_emu_iommu *nvsvm_emu_iommu_of(struct device *dev)
 {
-	return container_of(get_dma_ops(dev), struct nvsvm_emu_iommu, ops);
+	struct nvsvm_emu_iommu **ref;
+
+	ref = devres_find(dev, nvsvm_emu_iommu_ref_release, NULL, NULL);
+	return ref ? *ref : NULL;
 }
 
 static unsigned long nvsvm_emu_iommu_perm(enum dma_data_direction dir)
@@ -125,7 +133,7 @@ static dma_addr_t nvsvm_emu_iommu_map_page(struct device *dev,
 	long start;
 
 	offset = offset_in_page(offset);
-	if (!perm || !size)
+	if (WARN_ON_ONCE(!iommu) || !perm || !size)
 		return DMA_MAPPING_ERROR;
 	n = PAGE_ALIGN(offset + size) >> PAGE_SHIFT;
 
@@ -170,6 +178,9 @@ static void nvsvm_emu_iommu_unmap_page(struct device *dev, dma_addr_t iova,
 	unsigned long start, n, i, v, flags;
 	bool bad = false;
 	void *entry;
+
+	if (WARN_ON_ONCE(!iommu))
+		return;
 
 	if (iova < NVSVM_EMU_IOVA_BASE || !size ||
 	    iova - NVSVM_EMU_IOVA_BASE >= NVSVM_EMU_IOVA_SIZE) {
@@ -365,28 +376,38 @@ void nvsvm_emu_iommu_debugfs_init(struct nvsvm_emu *emu, struct dentry *dir)
 			    &nvsvm_emu_iommu_probe_fops);
 }
 
+static const struct dma_map_ops nvsvm_emu_iommu_ops = {
+	.map_page = nvsvm_emu_iommu_map_page,
+	.unmap_page = nvsvm_emu_iommu_unmap_page,
+};
+
 /**
  * nvsvm_emu_iommu_init() - Put the GPU's device behind its IOMMU.
  * @emu: The GPU; @emu->hw.dev is set, with its DMA mask.
  *
  * Context: Process context.
- * Return: 0, or -EINVAL if the device's DMA mask does not cover the IOVAs.
+ * Return: 0, -EINVAL if the device's DMA mask does not cover the IOVAs, or
+ * -ENOMEM.
  */
 int nvsvm_emu_iommu_init(struct nvsvm_emu *emu)
 {
-	struct nvsvm_emu_iommu *iommu = &emu->iommu;
+	struct nvsvm_emu_iommu *iommu = &emu->iommu, **ref;
 	struct device *dev = emu->hw.dev;
 
 	if (dma_get_mask(dev) < NVSVM_EMU_IOVA_BASE + NVSVM_EMU_IOVA_SIZE - 1)
 		return -EINVAL;
 
+	ref = devres_alloc(nvsvm_emu_iommu_ref_release, sizeof(*ref), GFP_KERNEL);
+	if (!ref)
+		return -ENOMEM;
+	*ref = iommu;
+
 	rwlock_init(&iommu->lock);
 	xa_init_flags(&iommu->slots, XA_FLAGS_LOCK_IRQ);
 	iommu->enabled = IS_ENABLED(CONFIG_ARCH_HAS_DMA_OPS);
-	iommu->ops.map_page = nvsvm_emu_iommu_map_page;
-	iommu->ops.unmap_page = nvsvm_emu_iommu_unmap_page;
+	devres_add(dev, ref);
 	if (iommu->enabled)
-		set_dma_ops(dev, &iommu->ops);
+		set_dma_ops(dev, &nvsvm_emu_iommu_ops);
 	return 0;
 }
 
@@ -408,5 +429,6 @@ void nvsvm_emu_iommu_fini(struct nvsvm_emu *emu)
 		dev_err(emu->hw.dev, "IOMMU: %ld DMA mappings leaked\n", live);
 	if (iommu->enabled)
 		set_dma_ops(emu->hw.dev, NULL);
+	devres_release(emu->hw.dev, nvsvm_emu_iommu_ref_release, NULL, NULL);
 	xa_destroy(&iommu->slots);
 }
