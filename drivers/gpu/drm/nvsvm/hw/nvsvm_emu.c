@@ -9,6 +9,7 @@
 #include <linux/err.h>
 #include <linux/kmemleak.h>
 #include <linux/overflow.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -104,10 +105,31 @@ static u64 nvsvm_emu_dma_faults(struct nvsvm_hw *hw)
 	return atomic_long_read(&to_nvsvm_emu(hw)->iommu.faults);
 }
 
+static int nvsvm_emu_tlb_show(struct seq_file *m, void *data)
+{
+	struct nvsvm_emu_tlb *tlb = m->private;
+	u64 hits, misses;
+
+	spin_lock(&tlb->lock);
+	hits = tlb->hits;
+	misses = tlb->misses;
+	spin_unlock(&tlb->lock);
+	seq_printf(m, "hits %llu\nmisses %llu\n", hits, misses);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nvsvm_emu_tlb);
+
+/*
+ * Debugfs, in the "emu" directory of the DRM device: the IOMMU's files
+ * (DOC: Emulated IOMMU), and "tlb", the hub TLB's lookups so far.
+ */
 static void nvsvm_emu_debugfs_init(struct nvsvm_hw *hw, struct dentry *root)
 {
-	nvsvm_emu_iommu_debugfs_init(to_nvsvm_emu(hw),
-				     debugfs_create_dir("emu", root));
+	struct nvsvm_emu *emu = to_nvsvm_emu(hw);
+	struct dentry *dir = debugfs_create_dir("emu", root);
+
+	debugfs_create_file("tlb", 0400, dir, &emu->hub_tlb, &nvsvm_emu_tlb_fops);
+	nvsvm_emu_iommu_debugfs_init(emu, dir);
 }
 
 static void nvsvm_emu_destroy(struct nvsvm_hw *hw)

@@ -51,6 +51,7 @@
  * @maps: dma_map_page() calls that succeeded.
  * @unmaps: dma_unmap_page() calls.
  * @live: Mappings now.
+ * @identity: Mappings now that iommu_passthrough made 1:1.
  * @map_errors: dma_map_page() calls that failed: no IOVA space or memory.
  * @faults: Accesses refused.
  */
@@ -62,6 +63,7 @@ struct nvsvm_emu_iommu {
 	atomic_long_t maps;
 	atomic_long_t unmaps;
 	atomic_long_t live;
+	atomic_long_t identity;
 	atomic_long_t map_errors;
 	atomic_long_t faults;
 };

@@ -10,6 +10,7 @@
 #include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -57,10 +58,20 @@
  * and the write fails with -EIO if that faults (a debug port for tests:
  * does a stale IOVA still reach memory?).
  *
+ * iommu_passthrough, for benchmarks, makes new mappings identity ones, as
+ * iommu=pt does: dma_map_page() returns the physical address, and engines
+ * may then use physical addresses. IOVA mappings made before keep working.
+ * It says what translation costs; it also hides the bugs above.
+ *
  * Kernels without per-device DMA ops (CONFIG_ARCH_HAS_DMA_OPS, which x86 has
  * with GART_IOMMU or XEN) cannot interpose; there the GPU has no IOMMU and a
  * DMA address is the physical address that the DMA API returned.
  */
+
+static bool iommu_passthrough;
+module_param(iommu_passthrough, bool, 0644);
+MODULE_PARM_DESC(iommu_passthrough,
+		 "Bench: the emulated IOMMU maps new DMA mappings 1:1, as iommu=pt does, to measure what translation costs; it no longer catches stale or physical DMA addresses (default false)");
 
 /* A slot: one 4 KiB IOVA page. The value entry holds the PFN and these. */
 #define NVSVM_EMU_IOMMU_HEAD	BIT(0)	/* first page of a mapping */
@@ -137,6 +148,13 @@ static dma_addr_t nvsvm_emu_iommu_map_page(struct device *dev,
 		return DMA_MAPPING_ERROR;
 	n = PAGE_ALIGN(offset + size) >> PAGE_SHIFT;
 
+	if (READ_ONCE(iommu_passthrough)) {
+		atomic_long_inc(&iommu->maps);
+		atomic_long_inc(&iommu->live);
+		atomic_long_inc(&iommu->identity);
+		return PFN_PHYS(pfn) + offset;
+	}
+
 	xa_lock_irqsave(&iommu->slots, flags);
 	start = nvsvm_emu_iommu_find(iommu, n);
 	if (start < 0)
@@ -182,6 +200,13 @@ static void nvsvm_emu_iommu_unmap_page(struct device *dev, dma_addr_t iova,
 	if (WARN_ON_ONCE(!iommu))
 		return;
 
+	/* An identity mapping of iommu_passthrough: nothing to tear down. */
+	if (iova < NVSVM_EMU_IOVA_BASE && size &&
+	    atomic_long_dec_if_positive(&iommu->identity) >= 0) {
+		atomic_long_inc(&iommu->unmaps);
+		atomic_long_dec(&iommu->live);
+		return;
+	}
 	if (iova < NVSVM_EMU_IOVA_BASE || !size ||
 	    iova - NVSVM_EMU_IOVA_BASE >= NVSVM_EMU_IOVA_SIZE) {
 		WARN(1, "nvsvm-emu: unmap of IOVA %pad, which was never mapped\n",
@@ -241,7 +266,8 @@ int nvsvm_emu_iommu_translate(struct nvsvm_emu *emu, u64 iova, bool write,
 
 	lockdep_assert_held_read(&iommu->lock);
 
-	if (!iommu->enabled) {
+	if (!iommu->enabled || (iova < NVSVM_EMU_IOVA_BASE &&
+				READ_ONCE(iommu_passthrough))) {
 		*pfn = iova >> PAGE_SHIFT;
 		return pfn_valid(*pfn) ? 0 : -EIO;
 	}
