@@ -841,6 +841,184 @@ static void bench_gpufault(void)
 		       gpufault_rep);
 }
 
+/* --- 4b: what DMA mapping through the IOMMU costs ------------------------ */
+
+#define DMA_SIZE	(16 * SZ_1M)
+
+/* One GPU word-write per page of @b, all jobs submitted, then waited for. */
+static double gpu_touch(const struct gpu *g, const struct buf *b, uint64_t v)
+{
+	static uint64_t jobs[DMA_SIZE / PAGE_SZ / NVSVM_JOB_MAX_OPS];
+	struct drm_nvsvm_op ops[NVSVM_JOB_MAX_OPS];
+	size_t n = b->len / PAGE_SZ / NVSVM_JOB_MAX_OPS, i, j;
+	int ret, status;
+	double t = now();
+
+	if (n > ARRAY_SIZE(jobs))
+		die("gpu_touch: %zu bytes is too much", b->len);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < NVSVM_JOB_MAX_OPS; j++)
+			ops[j] = nvsvm_op_fill(b->p + (i * NVSVM_JOB_MAX_OPS + j) * PAGE_SZ,
+					       sizeof(uint64_t), v);
+		ret = nvsvm_job_submit(g->fd, g->chan, ops, j, &jobs[i]);
+		if (ret)
+			die("job submit: %s", nvsvm_strerror(ret));
+	}
+	for (i = 0; i < n; i++) {
+		ret = nvsvm_job_wait(g->fd, jobs[i], NVSVM_RUN_TIMEOUT_NS, &status);
+		if (ret || status)
+			die("job: %s", nvsvm_strerror(ret ? ret : status));
+	}
+	return now() - t;
+}
+
+/*
+ * The fault path (GPU first touch, one word a page, each page DMA-mapped
+ * for its PTE) and the migration path (a round trip through VRAM, each
+ * system page DMA-mapped for its copy), through the emulated IOMMU and
+ * with iommu_passthrough's identity mappings.
+ */
+static void dma_rep(void *arg, unsigned int rep)
+{
+	struct setting_st *t = arg;
+	struct sample s = { .group = "dma", .driver = "nvsvm",
+			    .size = DMA_SIZE, .thp_pct = -1 };
+	struct drm_nvsvm_stats s0, s1, s2;
+	double touch, to_dev, to_sys;
+	struct buf b;
+
+	buf_map(&b, DMA_SIZE, false);
+	s0 = gpu_stats(&t->g);
+	touch = gpu_touch(&t->g, &b, rep + 1);
+	s1 = gpu_stats(&t->g);
+	if (*(uint64_t *)(b.p + DMA_SIZE - PAGE_SZ) != rep + 1)
+		die("dma: the touch did not land");
+	buf_fill(&b, false, rep);
+	to_dev = now();
+	gpu_migrate(&t->g, b.p, DMA_SIZE, TO_VRAM, true);
+	to_dev = now() - to_dev;
+	to_sys = now();
+	gpu_migrate(&t->g, b.p, DMA_SIZE, TO_SYS, true);
+	to_sys = now() - to_sys;
+	s2 = gpu_stats(&t->g);
+	buf_check(&b, rep, "dma");
+	buf_unmap(&b);
+	if (rep < warmup)
+		return;
+
+	s.unit = "pages/s";
+	s.value = DMA_SIZE / PAGE_SZ / touch;
+	emit(&s, "dma/%s/fault_pages_per_s", t->label);
+	s.unit = "GB/s";
+	s.value = DMA_SIZE / to_dev / 1e9;
+	emit(&s, "dma/%s/migrate_to_dev", t->label);
+	s.value = DMA_SIZE / to_sys / 1e9;
+	emit(&s, "dma/%s/migrate_to_sys", t->label);
+	s.unit = "count";
+	s.value = DELTA(s1, s0, dma_maps) / (DMA_SIZE / SZ_1M);
+	emit(&s, "dma/%s/fault_dma_maps_per_mib", t->label);
+	s.value = DELTA(s2, s1, dma_maps) / (DMA_SIZE / SZ_1M);
+	emit(&s, "dma/%s/migrate_dma_maps_per_mib", t->label);
+}
+
+static void bench_dma(void)
+{
+	struct setting_st st[] = {
+		{ .param = "iommu_passthrough", .value = 0, .label = "iommu" },
+		{ .param = "iommu_passthrough", .value = 1, .label = "passthrough" },
+	};
+
+	note("dma: iommu_passthrough 0 and 1");
+	bench_settings("dma", "iommu_passthrough", st, ARRAY_SIZE(st), dma_rep);
+}
+
+/* --- 4c: TLB reach of large VRAM pages ----------------------------------- */
+
+#define TLB_ARRAY	(4 * SZ_1M)
+
+/* The hub TLB's misses so far, from the emulator's debugfs. */
+static uint64_t tlb_misses(void)
+{
+	char path[128], line[64];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/nvsvm%u/emu/tlb",
+		 nvsvm_index);
+	f = fopen(path, "r");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "misses %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * A triad a = b + 3c over three 4 MiB arrays in VRAM, 2 MiB aligned and
+ * migrated whole, so that each is contiguous: with vram_large_pages the
+ * GPU maps them with 2 MiB pages, without it with 4 KiB ones. What does
+ * that do to the TLB's misses, and to the triad?
+ */
+static void tlb_rep(void *arg, unsigned int rep)
+{
+	struct setting_st *t = arg;
+	struct sample s = { .group = "tlb", .driver = "nvsvm",
+			    .size = 3 * TLB_ARRAY, .thp_pct = -1 };
+	struct drm_nvsvm_op op;
+	struct buf a, b, c;
+	uint64_t m0, m1, *wa, *wb, *wc;
+	double time;
+	size_t i;
+
+	buf_map(&a, TLB_ARRAY, false);
+	buf_map(&b, TLB_ARRAY, false);
+	buf_map(&c, TLB_ARRAY, false);
+	wa = (uint64_t *)a.p;
+	wb = (uint64_t *)b.p;
+	wc = (uint64_t *)c.p;
+	for (i = 0; i < TLB_ARRAY / 8; i++) {
+		wa[i] = 0;
+		wb[i] = i + rep;
+		wc[i] = 2 * i;
+	}
+	gpu_migrate(&t->g, a.p, TLB_ARRAY, TO_VRAM, true);
+	gpu_migrate(&t->g, b.p, TLB_ARRAY, TO_VRAM, true);
+	gpu_migrate(&t->g, c.p, TLB_ARRAY, TO_VRAM, true);
+
+	op = nvsvm_op_triad(wa, wb, wc, TLB_ARRAY, 3);
+	m0 = tlb_misses();
+	time = gpu_run(&t->g, &op, 1);
+	m1 = tlb_misses();
+	for (i = 0; i < TLB_ARRAY / 8; i += 4099)
+		if (wa[i] != i + rep + 3 * 2 * i)
+			die("tlb: the triad is wrong at word %zu", i);
+	buf_unmap(&a);
+	buf_unmap(&b);
+	buf_unmap(&c);
+	if (rep < warmup)
+		return;
+
+	s.unit = "count";
+	s.value = (double)(m1 - m0) / (3 * TLB_ARRAY / SZ_1M);
+	emit(&s, "tlb/%s/misses_per_mib", t->label);
+	s.unit = "GB/s";
+	s.value = 3 * TLB_ARRAY / time / 1e9;
+	emit(&s, "tlb/%s/triad_bandwidth", t->label);
+}
+
+static void bench_tlb(void)
+{
+	struct setting_st st[] = {
+		{ .param = "vram_large_pages", .value = 1, .label = "large" },
+		{ .param = "vram_large_pages", .value = 0, .label = "4k" },
+	};
+
+	note("tlb: vram_large_pages 1 and 0");
+	bench_settings("tlb", "vram_large_pages", st, ARRAY_SIZE(st), tlb_rep);
+}
+
 /* --- 5: CPU fault-back (migrate_to_ram) ---------------------------------- */
 
 #define CPUFAULT_SIZE	(64 * SZ_1M)
@@ -1030,6 +1208,8 @@ static const struct {
 	{ "migrate", bench_migrate, 2 * 128 * SZ_1M },
 	{ "remigrate", bench_remigrate, 2 * REMIGRATE_SIZE },
 	{ "gpufault", bench_gpufault, 0 },
+	{ "dma", bench_dma, 2 * DMA_SIZE },
+	{ "tlb", bench_tlb, 2 * 3 * TLB_ARRAY },
 	{ "cpufault", bench_cpufault, 2 * CPUFAULT_SIZE },
 	{ "oversub", bench_oversub, 0 },
 };
@@ -1043,8 +1223,8 @@ static void usage(void)
 		"  -w WARMUP  repetitions before them, not counted (default 1)\n"
 		"  -d INDEX   nvsvm device (default 0)\n"
 		"  -H DEV     test_hmm device node (default /dev/hmm_dmirror0)\n"
-		"  GROUP      migrate (with memcpy), remigrate, gpufault, cpufault,\n"
-		"             oversub (default: all)\n");
+		"  GROUP      migrate (with memcpy), remigrate, gpufault, dma, tlb,\n"
+		"             cpufault, oversub (default: all)\n");
 	exit(2);
 }
 

@@ -22,7 +22,8 @@ import statistics
 import subprocess
 import sys
 
-GROUPS = ["migrate", "memcpy", "remigrate", "gpufault", "cpufault", "oversub"]
+GROUPS = ["migrate", "memcpy", "remigrate", "gpufault", "dma", "tlb",
+          "cpufault", "oversub"]
 SIZES = ["64K", "2M", "16M", "128M"]
 BACKINGS = ["4k", "thp"]
 
@@ -84,6 +85,11 @@ def add_ratios(metrics):
         elif (m["group"] == "gpufault" and p[1] != "win4k" and
               p[2].endswith("pages_per_s")):
             ratio(metrics, name, f"gpufault/win4k/{p[2]}", "ratio")
+        elif (m["group"] == "dma" and p[1] == "iommu" and
+              m["unit"] in ("pages/s", "GB/s")):
+            ratio(metrics, name, f"dma/passthrough/{p[2]}", "ratio")
+        elif m["group"] == "tlb" and p[1] == "4k":
+            ratio(metrics, name, f"tlb/large/{p[2]}", "ratio")
         elif m["group"] == "cpufault" and p[2] == "pages_per_s":
             if p[1] != "win4k":
                 ratio(metrics, name, "cpufault/win4k/pages_per_s", "ratio")
@@ -117,6 +123,9 @@ def goals(metrics):
         v = get(name, "ratio_memcpy")
         goal(f"{label} at 128 MiB: >= {mc_pct:.0%} of memcpy", v, mc_pct,
              v is not None and v >= mc_pct)
+    v = get("tlb/4k/misses_per_mib", "ratio")
+    goal("triad with large VRAM pages: >= 10x fewer TLB misses per MiB", v,
+         10.0, v is not None and v >= 10.0)
     v = med("remigrate/skip_on/notifier_invalidations")
     r = med("remigrate/skip_on/resident_pages_refaulted")
     goal("remigration with the skip on: 0 GPU invalidations of resident pages",
@@ -207,6 +216,23 @@ def table(metrics, info):
            ("touch_fault_batches", "touch: fault batches"),
            ("touch_faults", "touch: faults read"),
            ("touch_pages_mapped", "touch: pages mapped")))
+    add("")
+
+    add("4b. DMA mapping: the emulated IOMMU vs its identity (passthrough) mappings, 16 MiB")
+    add(f"{'':34} {'IOMMU':>10} {'identity':>10} {'ratio':>7}")
+    pairs("dma/iommu", "dma/passthrough", "left",
+          (("fault_pages_per_s", "GPU first touch: pages/s"),
+           ("fault_dma_maps_per_mib", "  DMA maps per MiB"),
+           ("migrate_to_dev", "migrate to VRAM (GB/s)"),
+           ("migrate_to_sys", "migrate to system (GB/s)"),
+           ("migrate_dma_maps_per_mib", "  DMA maps per MiB, round trip")))
+    add("")
+
+    add("4c. TLB reach: triad a = b + 3c over 3 x 4 MiB of contiguous VRAM")
+    add(f"{'':34} {'large':>10} {'4 KiB':>10} {'ratio':>7}")
+    pairs("tlb/large", "tlb/4k", "right",
+          (("misses_per_mib", "hub TLB misses per MiB"),
+           ("triad_bandwidth", "triad bandwidth (GB/s)")))
     add("")
 
     add("5. CPU fault-back (migrate_to_ram), 64 MiB in VRAM, one read per page")
