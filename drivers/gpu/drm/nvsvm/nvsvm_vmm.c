@@ -90,12 +90,19 @@
  * @refs: Live entries: valid PTEs, or entries pointing to a table.
  * @dead: In &nvsvm_vmm.dead once out of the tree, until the TLB flush.
  * @child: For page directories, the table each entry points to.
+ * @pfn: For small page tables, the PFN-map entry that each valid system
+ *	PTE was written from, so that a PTE that already maps a page, with
+ *	the same rights, is neither written again nor DMA-mapped again; zero
+ *	for other PTEs.
  */
 struct nvsvm_vmm_pt {
 	u64 addr;
 	unsigned int refs;
 	struct list_head dead;
-	struct nvsvm_vmm_pt *child[];
+	union {
+		DECLARE_FLEX_ARRAY(struct nvsvm_vmm_pt *, child);
+		DECLARE_FLEX_ARRAY(u64, pfn);
+	};
 };
 
 #define NVSVM_VMM_PAGE_4K	BIT_ULL(NVSVM_GP100_PAGE_SHIFT_4K)
@@ -143,10 +150,19 @@ static unsigned int nvsvm_vmm_children(unsigned int level)
 	return nvsvm_vmm_entries(level) * (level == NVSVM_VMM_PD0 ? 2 : 1);
 }
 
+/* Bytes of the shadow of a table at @level. */
+static size_t nvsvm_vmm_pt_size(unsigned int level)
+{
+	struct nvsvm_vmm_pt *pt;
+
+	if (level == NVSVM_VMM_SPT)
+		return struct_size(pt, pfn, nvsvm_vmm_entries(level));
+	return struct_size(pt, child, nvsvm_vmm_children(level));
+}
+
 static struct nvsvm_vmm_pt *nvsvm_vmm_pt_alloc(struct nvsvm_vmm *vmm,
 					       unsigned int level)
 {
-	unsigned int children = nvsvm_vmm_children(level);
 	struct nvsvm_vmm_pt *pt;
 	u64 off;
 	int ret;
@@ -156,8 +172,7 @@ static struct nvsvm_vmm_pt *nvsvm_vmm_pt_alloc(struct nvsvm_vmm *vmm,
 	pt = vmm->spare[level];
 	vmm->spare[level] = NULL;
 	if (!pt)
-		pt = kzalloc(struct_size(pt, child, children),
-			     GFP_NOWAIT | __GFP_NOWARN);
+		pt = kzalloc(nvsvm_vmm_pt_size(level), GFP_NOWAIT | __GFP_NOWARN);
 	if (!pt)
 		return NULL;
 	ret = nvsvm_vram_alloc(vmm->vram, NVSVM_GP100_TABLE_SIZE, &pt->addr);
@@ -541,6 +556,7 @@ static void nvsvm_vmm_big_split(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
 			spt->refs++;
 		nvsvm_hw_vram_wr64(vmm->hw, sentry,
 				   nvsvm_vmm_gp100_pte_split(big, i));
+		spt->pfn[bidx * NVSVM_VMM_PTES_PER_64K + i] = 0;
 	}
 	nvsvm_hw_vram_wr64(vmm->hw, entry, 0);
 	lpt->refs--;
@@ -623,6 +639,7 @@ static int nvsvm_vmm_map_4k(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
 {
 	u64 base = ALIGN_DOWN(va, NVSVM_VMM_PAGE_2M), entry, old, pte;
 	struct nvsvm_vmm_pt *spt;
+	unsigned int pti;
 	int ret;
 
 	lockdep_assert_held(&vmm->mutex);
@@ -636,15 +653,21 @@ static int nvsvm_vmm_map_4k(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *pd0,
 		nvsvm_vmm_lpt_put(vmm, pd0, index);
 	}
 
+	pti = nvsvm_vmm_index(NVSVM_VMM_SPT, va);
+	entry = nvsvm_vmm_entry(spt, NVSVM_VMM_SPT, pti);
+	old = nvsvm_hw_vram_rd64(vmm->hw, entry);
+	/* It maps this very page so already: keep it, and its DMA mapping. */
+	if ((old & NV_MMU_VER2_PTE_VALID) && !(pfn & NVSVM_VMM_PFN_VRAM) &&
+	    spt->pfn[pti] == pfn)
+		return 0;
+
 	ret = nvsvm_vmm_pte(vmm, pfn, NVSVM_VMM_PAGE_4K, &pte);
 	if (ret)
 		return ret;
-	entry = nvsvm_vmm_entry(spt, NVSVM_VMM_SPT,
-				nvsvm_vmm_index(NVSVM_VMM_SPT, va));
-	old = nvsvm_hw_vram_rd64(vmm->hw, entry);
 	if (!(old & NV_MMU_VER2_PTE_VALID))
 		spt->refs++;
 	nvsvm_hw_vram_wr64(vmm->hw, entry, pte);
+	spt->pfn[pti] = pfn & NVSVM_VMM_PFN_VRAM ? 0 : pfn;
 	nvsvm_vmm_gather(vmm, va, NVSVM_VMM_PAGE_4K, old);
 	return 0;
 }
@@ -778,6 +801,7 @@ static void nvsvm_vmm_unmap_spt(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *spt,
 			continue;
 		nvsvm_hw_vram_wr64(vmm->hw, entry, 0);
 		spt->refs--;
+		spt->pfn[i] = 0;
 		nvsvm_vmm_gather(vmm, base + ((u64)i << NVSVM_GP100_SPT_SHIFT),
 				 NVSVM_VMM_PAGE_4K, old);
 	}
@@ -1062,7 +1086,6 @@ int nvsvm_vmm_reserve(struct nvsvm_vmm *vmm)
 	unsigned int level;
 
 	for (level = 0; level < NVSVM_VMM_LEVELS; level++) {
-		unsigned int children = nvsvm_vmm_children(level);
 		struct nvsvm_vmm_pt *pt;
 		bool have;
 
@@ -1072,7 +1095,7 @@ int nvsvm_vmm_reserve(struct nvsvm_vmm *vmm)
 		if (have)
 			continue;
 
-		pt = kzalloc(struct_size(pt, child, children), GFP_KERNEL);
+		pt = kzalloc(nvsvm_vmm_pt_size(level), GFP_KERNEL);
 		if (!pt)
 			return -ENOMEM;
 		mutex_lock(&vmm->mutex);
