@@ -1621,7 +1621,10 @@ static void test_vram_64k_pages(void)
 	uint64_t big, huge;
 	uint8_t *buf;
 
+	/* First, while VRAM is empty: it needs two empty chunks. */
 	vram_large_pages("1");
+	test_vram_64k_fragmented();
+
 	buf = map_aligned(SZ_2M, SZ_2M);
 	migrate_large(buf + 3 * SZ_64K, len, 0x640, &big, &huge);
 	igt_assert_eq_u64(big, 4);
@@ -1634,8 +1637,6 @@ static void test_vram_64k_pages(void)
 	vram_large_pages("1");
 	igt_assert_eq_u64(big, 0);
 	munmap(buf, SZ_2M);
-
-	test_vram_64k_fragmented();
 }
 
 /*
