@@ -274,6 +274,8 @@ static void nvsvm_vmm_gather(struct nvsvm_vmm *vmm, u64 va, u64 size, u64 pte)
  */
 static int nvsvm_vmm_pte(struct nvsvm_vmm *vmm, u64 pfn, u64 size, u64 *pte)
 {
+	enum dma_data_direction dir = pfn & NVSVM_VMM_PFN_WRITE ?
+				      DMA_BIDIRECTIONAL : DMA_TO_DEVICE;
 	struct device *dev = vmm->hw->dev;
 	dma_addr_t dma;
 
@@ -285,14 +287,12 @@ static int nvsvm_vmm_pte(struct nvsvm_vmm *vmm, u64 pfn, u64 size, u64 *pte)
 	}
 	dma = dma_map_page(dev, pfn_to_page((pfn & NVSVM_VMM_PFN_ADDR) >>
 					    NVSVM_GP100_PAGE_SHIFT_4K),
-			   0, size, pfn & NVSVM_VMM_PFN_WRITE ?
-			   DMA_BIDIRECTIONAL : DMA_TO_DEVICE);
+			   0, size, dir);
 	if (dma_mapping_error(dev, dma))
 		return -ENOMEM;
 	/* A PTE maps an aligned page; an IOMMU aligns IOVAs to their size. */
 	if (!IS_ALIGNED(dma, size)) {
-		dma_unmap_page(dev, dma, size, pfn & NVSVM_VMM_PFN_WRITE ?
-			       DMA_BIDIRECTIONAL : DMA_TO_DEVICE);
+		dma_unmap_page(dev, dma, size, dir);
 		return -EAGAIN;
 	}
 	vmm->dma_maps++;
@@ -446,41 +446,41 @@ static struct nvsvm_vmm_pt *nvsvm_vmm_get_spt(struct nvsvm_vmm *vmm,
 	return spt;
 }
 
-/* Whether pfns[0..511] can be one 2 MiB PTE at @va. */
-static bool nvsvm_vmm_pfns_huge(u64 va, const u64 *pfns, u64 npages)
+/*
+ * Whether the first of @npages entries at @va start a run that one PTE of
+ * @size bytes can map: @va and the address aligned to @size, and the
+ * entries valid, with the same flags and contiguous addresses.
+ */
+static bool nvsvm_vmm_pfns_run(u64 va, const u64 *pfns, u64 npages, u64 size)
 {
-	u64 first = pfns[0], i;
+	u64 first = pfns[0], n = size / NVSVM_VMM_PAGE_4K, i;
 
-	if (!IS_ALIGNED(va, NVSVM_VMM_PAGE_2M) || npages < NVSVM_VMM_PTES_PER_2M)
+	if (!IS_ALIGNED(va, size) || npages < n)
 		return false;
 	if (!(first & NVSVM_VMM_PFN_VALID) ||
-	    !IS_ALIGNED(first & NVSVM_VMM_PFN_ADDR, NVSVM_VMM_PAGE_2M))
+	    !IS_ALIGNED(first & NVSVM_VMM_PFN_ADDR, size))
 		return false;
-	if ((first & NVSVM_VMM_PFN_VRAM) && !READ_ONCE(vram_large_pages))
-		return false;
-	for (i = 1; i < NVSVM_VMM_PTES_PER_2M; i++) {
+	for (i = 1; i < n; i++) {
 		if (pfns[i] != first + i * NVSVM_VMM_PAGE_4K)
 			return false;
 	}
 	return true;
 }
 
+/* Whether pfns[0..511] can be one 2 MiB PTE at @va. */
+static bool nvsvm_vmm_pfns_huge(u64 va, const u64 *pfns, u64 npages)
+{
+	if ((pfns[0] & NVSVM_VMM_PFN_VRAM) && !READ_ONCE(vram_large_pages))
+		return false;
+	return nvsvm_vmm_pfns_run(va, pfns, npages, NVSVM_VMM_PAGE_2M);
+}
+
 /* Whether pfns[0..15] can be one 64 KiB PTE at @va: VRAM only. */
 static bool nvsvm_vmm_pfns_big(u64 va, const u64 *pfns, u64 npages)
 {
-	u64 first = pfns[0], i;
-
-	if (!IS_ALIGNED(va, NVSVM_VMM_PAGE_64K) ||
-	    npages < NVSVM_VMM_PTES_PER_64K || !READ_ONCE(vram_large_pages))
+	if (!(pfns[0] & NVSVM_VMM_PFN_VRAM) || !READ_ONCE(vram_large_pages))
 		return false;
-	if (!(first & NVSVM_VMM_PFN_VALID) || !(first & NVSVM_VMM_PFN_VRAM) ||
-	    !IS_ALIGNED(first & NVSVM_VMM_PFN_ADDR, NVSVM_VMM_PAGE_64K))
-		return false;
-	for (i = 1; i < NVSVM_VMM_PTES_PER_64K; i++) {
-		if (pfns[i] != first + i * NVSVM_VMM_PAGE_4K)
-			return false;
-	}
-	return true;
+	return nvsvm_vmm_pfns_run(va, pfns, npages, NVSVM_VMM_PAGE_64K);
 }
 
 static void nvsvm_vmm_unmap_spt(struct nvsvm_vmm *vmm, struct nvsvm_vmm_pt *spt,
