@@ -323,6 +323,16 @@ void nvsvm_emu_iommu_unlock(struct nvsvm_emu *emu)
 }
 EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_iommu_unlock);
 
+/* One line of the "iommu" file: a mapping of @pages from slot @head. */
+static void nvsvm_emu_iommu_show_mapping(struct seq_file *m, unsigned long head,
+					 unsigned long perm, unsigned long pages)
+{
+	seq_printf(m, "%#llx %s %lu\n",
+		   NVSVM_EMU_IOVA_BASE + ((u64)head << PAGE_SHIFT),
+		   perm == NVSVM_EMU_IOMMU_READ ? "r" :
+		   perm == NVSVM_EMU_IOMMU_WRITE ? "w" : "rw", pages);
+}
+
 static int nvsvm_emu_iommu_show(struct seq_file *m, void *data)
 {
 	struct nvsvm_emu *emu = m->private;
@@ -341,11 +351,7 @@ static int nvsvm_emu_iommu_show(struct seq_file *m, void *data)
 	xa_for_each(&iommu->slots, index, entry) {
 		v = xa_to_value(entry);
 		if (pages && (v & NVSVM_EMU_IOMMU_HEAD || index != head + pages)) {
-			seq_printf(m, "%#llx %s %lu\n",
-				   NVSVM_EMU_IOVA_BASE + ((u64)head << PAGE_SHIFT),
-				   perm == NVSVM_EMU_IOMMU_READ ? "r" :
-				   perm == NVSVM_EMU_IOMMU_WRITE ? "w" : "rw",
-				   pages);
+			nvsvm_emu_iommu_show_mapping(m, head, perm, pages);
 			pages = 0;
 		}
 		if (!pages) {
@@ -356,10 +362,7 @@ static int nvsvm_emu_iommu_show(struct seq_file *m, void *data)
 	}
 	xa_unlock_irq(&iommu->slots);
 	if (pages)
-		seq_printf(m, "%#llx %s %lu\n",
-			   NVSVM_EMU_IOVA_BASE + ((u64)head << PAGE_SHIFT),
-			   perm == NVSVM_EMU_IOMMU_READ ? "r" :
-			   perm == NVSVM_EMU_IOMMU_WRITE ? "w" : "rw", pages);
+		nvsvm_emu_iommu_show_mapping(m, head, perm, pages);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(nvsvm_emu_iommu);
