@@ -758,6 +758,33 @@ static void bench_remigrate(void)
 
 #define GPUFAULT_SIZE	(64 * SZ_1M)
 
+/* One GPU word-write per page of @b, all jobs submitted, then waited for. */
+static double gpu_touch(const struct gpu *g, const struct buf *b, uint64_t v)
+{
+	static uint64_t jobs[GPUFAULT_SIZE / PAGE_SZ / NVSVM_JOB_MAX_OPS];
+	struct drm_nvsvm_op ops[NVSVM_JOB_MAX_OPS];
+	size_t n = b->len / PAGE_SZ / NVSVM_JOB_MAX_OPS, i, j;
+	int ret, status;
+	double t = now();
+
+	if (n > ARRAY_SIZE(jobs))
+		die("gpu_touch: %zu bytes is too much", b->len);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < NVSVM_JOB_MAX_OPS; j++)
+			ops[j] = nvsvm_op_fill(b->p + (i * NVSVM_JOB_MAX_OPS + j) * PAGE_SZ,
+					       sizeof(uint64_t), v);
+		ret = nvsvm_job_submit(g->fd, g->chan, ops, j, &jobs[i]);
+		if (ret)
+			die("job submit: %s", nvsvm_strerror(ret));
+	}
+	for (i = 0; i < n; i++) {
+		ret = nvsvm_job_wait(g->fd, jobs[i], NVSVM_RUN_TIMEOUT_NS, &status);
+		if (ret || status)
+			die("job: %s", nvsvm_strerror(ret ? ret : status));
+	}
+	return now() - t;
+}
+
 /*
  * Two first touches by the GPU of fresh memory, never touched by the CPU, so
  * that its faults populate and map every page:
@@ -769,14 +796,12 @@ static void bench_remigrate(void)
 static void gpufault_rep(void *arg, unsigned int rep)
 {
 	struct setting_st *t = arg;
-	static uint64_t jobs[GPUFAULT_SIZE / PAGE_SZ / NVSVM_JOB_MAX_OPS];
 	struct drm_nvsvm_op ops[NVSVM_JOB_MAX_OPS];
-	size_t pages = GPUFAULT_SIZE / PAGE_SZ, i, j;
+	size_t pages = GPUFAULT_SIZE / PAGE_SZ;
 	struct sample s = { .group = "gpufault", .driver = "nvsvm",
 			    .size = GPUFAULT_SIZE, .thp_pct = -1 };
 	struct drm_nvsvm_stats s0, s1, s2;
 	double sweep, touch;
-	int ret, status;
 	unsigned int n;
 	struct buf b;
 
@@ -790,21 +815,7 @@ static void gpufault_rep(void *arg, unsigned int rep)
 	buf_unmap(&b);
 
 	buf_map(&b, GPUFAULT_SIZE, false);
-	touch = now();
-	for (i = 0; i < ARRAY_SIZE(jobs); i++) {
-		for (j = 0; j < NVSVM_JOB_MAX_OPS; j++)
-			ops[j] = nvsvm_op_fill(b.p + (i * NVSVM_JOB_MAX_OPS + j) * PAGE_SZ,
-					       sizeof(uint64_t), rep + 1);
-		ret = nvsvm_job_submit(t->g.fd, t->g.chan, ops, j, &jobs[i]);
-		if (ret)
-			die("job submit: %s", nvsvm_strerror(ret));
-	}
-	for (i = 0; i < ARRAY_SIZE(jobs); i++) {
-		ret = nvsvm_job_wait(t->g.fd, jobs[i], NVSVM_RUN_TIMEOUT_NS, &status);
-		if (ret || status)
-			die("job: %s", nvsvm_strerror(ret ? ret : status));
-	}
-	touch = now() - touch;
+	touch = gpu_touch(&t->g, &b, rep + 1);
 	s2 = gpu_stats(&t->g);
 	if (*(uint64_t *)(b.p + GPUFAULT_SIZE - PAGE_SZ) != rep + 1)
 		die("gpufault: the touch did not land");
@@ -844,33 +855,6 @@ static void bench_gpufault(void)
 /* --- 4b: what DMA mapping through the IOMMU costs ------------------------ */
 
 #define DMA_SIZE	(16 * SZ_1M)
-
-/* One GPU word-write per page of @b, all jobs submitted, then waited for. */
-static double gpu_touch(const struct gpu *g, const struct buf *b, uint64_t v)
-{
-	static uint64_t jobs[DMA_SIZE / PAGE_SZ / NVSVM_JOB_MAX_OPS];
-	struct drm_nvsvm_op ops[NVSVM_JOB_MAX_OPS];
-	size_t n = b->len / PAGE_SZ / NVSVM_JOB_MAX_OPS, i, j;
-	int ret, status;
-	double t = now();
-
-	if (n > ARRAY_SIZE(jobs))
-		die("gpu_touch: %zu bytes is too much", b->len);
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < NVSVM_JOB_MAX_OPS; j++)
-			ops[j] = nvsvm_op_fill(b->p + (i * NVSVM_JOB_MAX_OPS + j) * PAGE_SZ,
-					       sizeof(uint64_t), v);
-		ret = nvsvm_job_submit(g->fd, g->chan, ops, j, &jobs[i]);
-		if (ret)
-			die("job submit: %s", nvsvm_strerror(ret));
-	}
-	for (i = 0; i < n; i++) {
-		ret = nvsvm_job_wait(g->fd, jobs[i], NVSVM_RUN_TIMEOUT_NS, &status);
-		if (ret || status)
-			die("job: %s", nvsvm_strerror(ret ? ret : status));
-	}
-	return now() - t;
-}
 
 /*
  * The fault path (GPU first touch, one word a page, each page DMA-mapped
