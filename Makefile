@@ -11,6 +11,7 @@ KDIR ?= $(shell scripts/kernel-build.sh --dir $(PROFILE))
 
 CC ?= cc
 CFLAGS ?= -O2 -g
+# CPPFLAGS and LDFLAGS are used too: a Debian build hardens through them.
 USER_WARN = -std=gnu11 -Wall -Wextra -Werror -Wmissing-prototypes
 USER_CFLAGS = $(USER_WARN) \
 	-Iinclude/uapi/drm -Iuserspace/lib $(shell pkg-config --cflags libdrm)
@@ -25,7 +26,28 @@ IGT_LIBS ?= -l:libigt.so.0
 # Quote $(1) for the shell, so that CMD='a; b' runs both in the guest.
 shquote = '$(subst ','\'',$(1))'
 
+# The version of nvsvm, and the ABI of libnvsvm.so: its soname is
+# libnvsvm.so.$(LIB_SOVERSION), to be bumped when a change breaks programs
+# linked against it; the file is named after the version.
+VERSION := $(shell scripts/version.sh)
+LIB_SOVERSION := 0
+LIB_SONAME := libnvsvm.so.$(LIB_SOVERSION)
+LIB_REALNAME := $(LIB_SONAME).$(word 2,$(subst ., ,$(VERSION))).$(word 3,$(subst ., ,$(VERSION)))
+
+# Where `make install` puts things (under DESTDIR, if given).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+LIBEXECDIR ?= $(PREFIX)/libexec
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DKMSDIR ?= /usr/src
+
+# One set of objects for both libraries: position-independent, and
+# exporting only what nvsvm.h marks NVSVM_EXPORT.
+LIB_CFLAGS = -fPIC -fvisibility=hidden
 LIBNVSVM := $(BUILD)/userspace/libnvsvm.a
+LIBNVSVM_SO := $(BUILD)/userspace/$(LIB_REALNAME)
 LIBNVSVM_OBJS := $(patsubst userspace/lib/%.c,$(BUILD)/userspace/%.o,$(wildcard userspace/lib/*.c))
 LIBNVSVM_PC := $(BUILD)/userspace/libnvsvm.pc
 IGT_TESTS := $(patsubst igt-tests/%.c,$(BUILD)/igt/%,$(wildcard igt-tests/*.c))
@@ -33,7 +55,8 @@ TOOLS := $(patsubst userspace/tools/%.c,$(BUILD)/tools/%,$(wildcard userspace/to
 APP := $(BUILD)/userspace/nvsvm-demo
 
 .PHONY: all deps kernel modules userspace igt tools test demo vm-run check clean \
-	help bench bench-kernel bench-modules stress fuzz faultinj mutants
+	help bench bench-kernel bench-modules stress fuzz faultinj mutants \
+	lib install install-tests
 
 all: modules userspace igt tools
 
@@ -49,6 +72,9 @@ help:
 	@echo "make bench        benchmark against test_hmm and memcpy (bench kernel)"
 	@echo "make modules      build nvsvm.ko (W=1) against the cached kernel"
 	@echo "make kernel       build the $(PROFILE) kernel into the cache"
+	@echo "make install      install libnvsvm, its headers and .pc, nvsvm-demo"
+	@echo "                  (PREFIX=/usr/local, LIBDIR=PREFIX/lib, DESTDIR=)"
+	@echo "make install-tests  install the IGT binaries in LIBEXECDIR/nvsvm/igt"
 	@echo "make deps         install the Debian packages needed"
 
 deps:
@@ -62,10 +88,19 @@ modules: kernel
 
 $(BUILD)/userspace/%.o: userspace/lib/%.c userspace/lib/nvsvm.h include/uapi/drm/nvsvm_drm.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(USER_CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(USER_CFLAGS) $(LIB_CFLAGS) -c $< -o $@
 
 $(LIBNVSVM): $(LIBNVSVM_OBJS)
 	$(AR) rcs $@ $^
+
+# The version script tags the symbols LIBNVSVM_0 and hides anything the
+# visibility attribute did not; -z defs refuses an unresolved symbol.
+# There is no libnvsvm.so link in the build tree: the programs built here
+# link the static library.
+$(LIBNVSVM_SO): $(LIBNVSVM_OBJS) userspace/lib/libnvsvm.map
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) \
+		-Wl,--version-script=userspace/lib/libnvsvm.map -Wl,-z,defs \
+		$(LIBNVSVM_OBJS) $(DRM_LIBS) -o $@
 
 # For the build tree; its version is the uAPI version of the header.
 $(LIBNVSVM_PC): userspace/lib/libnvsvm.pc.in include/uapi/drm/nvsvm_drm.h
@@ -76,22 +111,25 @@ $(LIBNVSVM_PC): userspace/lib/libnvsvm.pc.in include/uapi/drm/nvsvm_drm.h
 
 # The demo builds the way a user of the library would: with pkg-config.
 $(APP): userspace/app/nvsvm-demo.c $(LIBNVSVM) $(LIBNVSVM_PC)
-	$(CC) $(CFLAGS) $(USER_WARN) $< -o $@ \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(USER_WARN) $(LDFLAGS) $< -o $@ \
 		$(shell PKG_CONFIG_PATH=$(BUILD)/userspace pkg-config --cflags --libs libnvsvm)
 
 $(BUILD)/igt/%: igt-tests/%.c $(LIBNVSVM) $(wildcard igt-tests/*.h igt-tests/include/*.h) \
 		userspace/tools/nvsvm-kmsg.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(USER_CFLAGS) $(IGT_CFLAGS) $< $(LIBNVSVM) \
-		$(IGT_LIBS) $(DRM_LIBS) -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(USER_CFLAGS) $(IGT_CFLAGS) $(LDFLAGS) \
+		$< $(LIBNVSVM) $(IGT_LIBS) $(DRM_LIBS) -o $@
 
 # Stress, fuzz and fault-injection tools: plain programs, built like the
 # IGT tests but without IGT, so that they report in their own words.
 $(BUILD)/tools/%: userspace/tools/%.c $(LIBNVSVM) $(wildcard userspace/tools/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(USER_CFLAGS) -pthread $< $(LIBNVSVM) $(DRM_LIBS) -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(USER_CFLAGS) $(LDFLAGS) -pthread $< \
+		$(LIBNVSVM) $(DRM_LIBS) -o $@
 
-userspace: deps $(APP)
+lib: $(LIBNVSVM) $(LIBNVSVM_SO) $(LIBNVSVM_PC)
+
+userspace: deps lib $(APP)
 
 igt: deps $(IGT_TESTS)
 
@@ -148,6 +186,29 @@ bench: deps bench-modules $(BENCH_BIN)
 
 check: modules
 	scripts/check.sh $(KDIR)
+
+# The installed .pc names its directories relative to ${prefix} when they
+# are under it. The header goes to INCLUDEDIR/nvsvm with the uAPI header it
+# includes; libdrm's Cflags find the drm.h that one includes.
+pcdir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+
+install: $(LIBNVSVM) $(LIBNVSVM_SO) $(APP)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR)/nvsvm
+	install -m 0644 $(LIBNVSVM_SO) $(LIBNVSVM) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(LIB_REALNAME) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libnvsvm.so
+	install -m 0644 userspace/lib/nvsvm.h include/uapi/drm/nvsvm_drm.h \
+		$(DESTDIR)$(INCLUDEDIR)/nvsvm/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(call pcdir,$(LIBDIR))|' \
+	    -e 's|@INCLUDEDIR@|$(call pcdir,$(INCLUDEDIR))|' \
+	    -e "s|@VERSION@|$$(sed -n 's/^#define NVSVM_UAPI_VERSION[[:space:]]*//p' include/uapi/drm/nvsvm_drm.h)|" \
+	    userspace/lib/libnvsvm-installed.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/libnvsvm.pc
+	install -m 0755 $(APP) $(DESTDIR)$(BINDIR)/
+
+install-tests: $(IGT_TESTS)
+	install -d $(DESTDIR)$(LIBEXECDIR)/nvsvm/igt
+	install -m 0755 $(IGT_TESTS) $(DESTDIR)$(LIBEXECDIR)/nvsvm/igt/
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

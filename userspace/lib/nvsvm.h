@@ -16,6 +16,17 @@
 extern "C" {
 #endif
 
+/*
+ * NVSVM_EXPORT marks the functions of the API: libnvsvm.so is built with
+ * -fvisibility=hidden, so that these, and nothing else, are its exported
+ * symbols. It means nothing to a program that only calls them.
+ */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define NVSVM_EXPORT __attribute__((visibility("default")))
+#else
+#define NVSVM_EXPORT
+#endif
+
 /**
  * DOC: Overview
  *
@@ -29,7 +40,10 @@ extern "C" {
  * build/userspace/libnvsvm.pc, so that
  * ``PKG_CONFIG_PATH=build/userspace pkg-config --cflags --libs libnvsvm``
  * gives the include paths of this header and of the uAPI, the static
- * library, and libdrm, which it requires.
+ * library, and libdrm, which it requires. ``make install`` installs
+ * libnvsvm.so (soname libnvsvm.so.0), libnvsvm.a, this header and the uAPI
+ * header (in INCLUDEDIR/nvsvm) and a libnvsvm.pc for them, so that
+ * ``pkg-config --cflags --libs libnvsvm`` is all a program needs.
  *
  * Errors: every function that can fail returns 0 (or, where documented, a
  * non-negative result) on success and a negative errno value on failure,
@@ -51,7 +65,7 @@ extern "C" {
  *
  * Return: 0, or the negative errno of the ioctl.
  */
-int nvsvm_ioctl(int fd, unsigned long request, void *arg);
+NVSVM_EXPORT int nvsvm_ioctl(int fd, unsigned long request, void *arg);
 
 /**
  * struct nvsvm_device_info - What GETPARAM reports about one device.
@@ -78,7 +92,7 @@ struct nvsvm_device_info {
  *
  * Return: The number of nvsvm devices, or a negative errno.
  */
-int nvsvm_count_devices(void);
+NVSVM_EXPORT int nvsvm_count_devices(void);
 
 /**
  * nvsvm_open_index() - Open the render node of an nvsvm device.
@@ -86,7 +100,7 @@ int nvsvm_count_devices(void);
  *
  * Return: A file descriptor, or -ENODEV when there is no such device.
  */
-int nvsvm_open_index(unsigned int index);
+NVSVM_EXPORT int nvsvm_open_index(unsigned int index);
 
 /**
  * nvsvm_open_path() - Open a render node by path and check it is nvsvm's.
@@ -95,7 +109,7 @@ int nvsvm_open_index(unsigned int index);
  * Return: A file descriptor, or a negative errno (-ENODEV when the node
  * belongs to another driver).
  */
-int nvsvm_open_path(const char *path);
+NVSVM_EXPORT int nvsvm_open_path(const char *path);
 
 /**
  * nvsvm_getparam() - Query one scalar device parameter.
@@ -105,7 +119,7 @@ int nvsvm_open_path(const char *path);
  *
  * Return: 0, or a negative errno.
  */
-int nvsvm_getparam(int fd, uint32_t param, uint64_t *value);
+NVSVM_EXPORT int nvsvm_getparam(int fd, uint32_t param, uint64_t *value);
 
 /**
  * nvsvm_query_device() - Fill a &struct nvsvm_device_info.
@@ -114,7 +128,7 @@ int nvsvm_getparam(int fd, uint32_t param, uint64_t *value);
  *
  * Return: 0, or a negative errno.
  */
-int nvsvm_query_device(int fd, struct nvsvm_device_info *info);
+NVSVM_EXPORT int nvsvm_query_device(int fd, struct nvsvm_device_info *info);
 
 /**
  * DOC: Shared virtual memory and jobs
@@ -154,7 +168,7 @@ int nvsvm_query_device(int fd, struct nvsvm_device_info *info);
  * Return: 0, -EBUSY when the file already mirrors an address space, or
  * another negative errno.
  */
-int nvsvm_svm_init(int fd);
+NVSVM_EXPORT int nvsvm_svm_init(int fd);
 
 /**
  * nvsvm_channel_create() - Create a channel to submit jobs on.
@@ -164,7 +178,7 @@ int nvsvm_svm_init(int fd);
  * Return: 0, -ENOENT before nvsvm_svm_init(), -ENOSPC when the file has
  * %NVSVM_MAX_CHANNELS channels already, or another negative errno.
  */
-int nvsvm_channel_create(int fd, uint32_t *handle);
+NVSVM_EXPORT int nvsvm_channel_create(int fd, uint32_t *handle);
 
 /**
  * nvsvm_channel_destroy() - Destroy a channel.
@@ -176,7 +190,7 @@ int nvsvm_channel_create(int fd, uint32_t *handle);
  *
  * Return: 0, -ENOENT for an unknown channel, or another negative errno.
  */
-int nvsvm_channel_destroy(int fd, uint32_t handle);
+NVSVM_EXPORT int nvsvm_channel_destroy(int fd, uint32_t handle);
 
 /**
  * nvsvm_job_submit() - Start a job on a channel.
@@ -193,9 +207,9 @@ int nvsvm_channel_destroy(int fd, uint32_t handle);
  * channel, -EBUSY when %NVSVM_MAX_JOBS jobs are not waited for, or another
  * negative errno.
  */
-int nvsvm_job_submit(int fd, uint32_t channel,
-		     const struct drm_nvsvm_op *ops, unsigned int count,
-		     uint64_t *job);
+NVSVM_EXPORT int nvsvm_job_submit(int fd, uint32_t channel,
+				  const struct drm_nvsvm_op *ops,
+				  unsigned int count, uint64_t *job);
 
 /**
  * nvsvm_job_wait() - Wait for a job and collect its status.
@@ -212,7 +226,8 @@ int nvsvm_job_submit(int fd, uint32_t channel,
  * timeout passed first (the job can be waited for again), -ENOENT for an
  * unknown job, or another negative errno.
  */
-int nvsvm_job_wait(int fd, uint64_t job, uint64_t timeout_ns, int *status);
+NVSVM_EXPORT int nvsvm_job_wait(int fd, uint64_t job, uint64_t timeout_ns,
+				int *status);
 
 /**
  * nvsvm_run() - Run a job to completion.
@@ -227,8 +242,8 @@ int nvsvm_job_wait(int fd, uint64_t job, uint64_t timeout_ns, int *status);
  * Return: The job's status (0, -EFAULT, -ECANCELED, -EIO), or the negative
  * errno of the submit or the wait (-ETIME on a timeout).
  */
-int nvsvm_run(int fd, uint32_t channel, const struct drm_nvsvm_op *ops,
-	      unsigned int count);
+NVSVM_EXPORT int nvsvm_run(int fd, uint32_t channel,
+			   const struct drm_nvsvm_op *ops, unsigned int count);
 
 /**
  * DOC: Job builder
@@ -271,7 +286,7 @@ struct nvsvm_job_builder {
  * nvsvm_job_builder_init() - Start an empty job, or empty one for reuse.
  * @jb: The builder.
  */
-void nvsvm_job_builder_init(struct nvsvm_job_builder *jb);
+NVSVM_EXPORT void nvsvm_job_builder_init(struct nvsvm_job_builder *jb);
 
 /**
  * nvsvm_job_add() - Append an operation as is.
@@ -280,7 +295,8 @@ void nvsvm_job_builder_init(struct nvsvm_job_builder *jb);
  *
  * Return: 0, or -E2BIG when the job has %NVSVM_JOB_MAX_OPS operations.
  */
-int nvsvm_job_add(struct nvsvm_job_builder *jb, const struct drm_nvsvm_op *op);
+NVSVM_EXPORT int nvsvm_job_add(struct nvsvm_job_builder *jb,
+			       const struct drm_nvsvm_op *op);
 
 /**
  * nvsvm_job_add_fill() - Append a fill: every word of @dst becomes @value.
@@ -292,8 +308,8 @@ int nvsvm_job_add(struct nvsvm_job_builder *jb, const struct drm_nvsvm_op *op);
  * Return: 0, -EINVAL for a misaligned pointer or a bad length, or -E2BIG
  * when the operations needed do not fit in the job.
  */
-int nvsvm_job_add_fill(struct nvsvm_job_builder *jb, void *dst, size_t len,
-		       uint64_t value);
+NVSVM_EXPORT int nvsvm_job_add_fill(struct nvsvm_job_builder *jb, void *dst,
+				    size_t len, uint64_t value);
 
 /**
  * nvsvm_job_add_copy() - Append a copy of @len bytes from @src to @dst.
@@ -307,8 +323,8 @@ int nvsvm_job_add_fill(struct nvsvm_job_builder *jb, void *dst, size_t len,
  *
  * Return: 0, -EINVAL or -E2BIG, as for nvsvm_job_add_fill().
  */
-int nvsvm_job_add_copy(struct nvsvm_job_builder *jb, void *dst,
-		       const void *src, size_t len);
+NVSVM_EXPORT int nvsvm_job_add_copy(struct nvsvm_job_builder *jb, void *dst,
+				    const void *src, size_t len);
 
 /**
  * nvsvm_job_add_checksum() - Append a checksum of @src into @result.
@@ -322,8 +338,9 @@ int nvsvm_job_add_copy(struct nvsvm_job_builder *jb, void *dst,
  * Return: 0, -EINVAL for a misaligned pointer or a bad length, or -E2BIG
  * when the job is full.
  */
-int nvsvm_job_add_checksum(struct nvsvm_job_builder *jb, uint64_t *result,
-			   const void *src, size_t len);
+NVSVM_EXPORT int nvsvm_job_add_checksum(struct nvsvm_job_builder *jb,
+					uint64_t *result, const void *src,
+					size_t len);
 
 /**
  * nvsvm_job_add_atomic_add() - Append an atomic add of @addend to each word.
@@ -334,8 +351,9 @@ int nvsvm_job_add_checksum(struct nvsvm_job_builder *jb, uint64_t *result,
  *
  * Return: 0, -EINVAL or -E2BIG, as for nvsvm_job_add_fill().
  */
-int nvsvm_job_add_atomic_add(struct nvsvm_job_builder *jb, uint64_t *dst,
-			     size_t len, uint64_t addend);
+NVSVM_EXPORT int nvsvm_job_add_atomic_add(struct nvsvm_job_builder *jb,
+					  uint64_t *dst, size_t len,
+					  uint64_t addend);
 
 /**
  * nvsvm_job_add_triad() - Append a STREAM triad: a[i] = b[i] + @scalar * c[i].
@@ -348,9 +366,9 @@ int nvsvm_job_add_atomic_add(struct nvsvm_job_builder *jb, uint64_t *dst,
  *
  * Return: 0, -EINVAL or -E2BIG, as for nvsvm_job_add_fill().
  */
-int nvsvm_job_add_triad(struct nvsvm_job_builder *jb, uint64_t *a,
-			const uint64_t *b, const uint64_t *c, size_t len,
-			uint64_t scalar);
+NVSVM_EXPORT int nvsvm_job_add_triad(struct nvsvm_job_builder *jb, uint64_t *a,
+				     const uint64_t *b, const uint64_t *c,
+				     size_t len, uint64_t scalar);
 
 /**
  * nvsvm_job_builder_submit() - Start the job built in @jb on a channel.
@@ -365,9 +383,9 @@ int nvsvm_job_add_triad(struct nvsvm_job_builder *jb, uint64_t *a,
  *
  * Return: 0, or a negative errno.
  */
-int nvsvm_job_builder_submit(int fd, uint32_t channel,
-			     const struct nvsvm_job_builder *jb,
-			     uint64_t *job);
+NVSVM_EXPORT int nvsvm_job_builder_submit(int fd, uint32_t channel,
+					  const struct nvsvm_job_builder *jb,
+					  uint64_t *job);
 
 /**
  * nvsvm_job_builder_run() - Run the job built in @jb to completion.
@@ -381,8 +399,8 @@ int nvsvm_job_builder_submit(int fd, uint32_t channel,
  * Return: The job's status (0, -EFAULT, -ECANCELED, -EIO), or the negative
  * errno of the submission or of the wait.
  */
-int nvsvm_job_builder_run(int fd, uint32_t channel,
-			  const struct nvsvm_job_builder *jb);
+NVSVM_EXPORT int nvsvm_job_builder_run(int fd, uint32_t channel,
+				       const struct nvsvm_job_builder *jb);
 
 /**
  * nvsvm_stats() - Read the SVM counters.
@@ -400,7 +418,8 @@ int nvsvm_job_builder_run(int fd, uint32_t channel,
  *
  * Return: 0, or a negative errno.
  */
-int nvsvm_stats(int fd, uint32_t flags, struct drm_nvsvm_stats *stats);
+NVSVM_EXPORT int nvsvm_stats(int fd, uint32_t flags,
+			     struct drm_nvsvm_stats *stats);
 
 /**
  * DOC: Device memory
@@ -429,8 +448,8 @@ int nvsvm_stats(int fd, uint32_t flags, struct drm_nvsvm_stats *stats);
  * Return: 0, -EINVAL for a malformed range or target, -ENOENT before
  * nvsvm_svm_init(), or another negative errno.
  */
-int nvsvm_migrate(int fd, void *addr, size_t size, uint32_t target,
-		  uint64_t *migrated, uint64_t *skipped);
+NVSVM_EXPORT int nvsvm_migrate(int fd, void *addr, size_t size, uint32_t target,
+			       uint64_t *migrated, uint64_t *skipped);
 
 /**
  * nvsvm_prefetch() - Move the pages of a range to VRAM, best effort.
@@ -443,7 +462,7 @@ int nvsvm_migrate(int fd, void *addr, size_t size, uint32_t target,
  *
  * Return: 0, or a negative errno.
  */
-int nvsvm_prefetch(int fd, void *addr, size_t size);
+NVSVM_EXPORT int nvsvm_prefetch(int fd, void *addr, size_t size);
 
 /**
  * nvsvm_advise() - Set an attribute of a range.
@@ -461,8 +480,8 @@ int nvsvm_prefetch(int fd, void *addr, size_t size);
  * Return: 0, -EINVAL for a malformed range, attribute or value, or another
  * negative errno.
  */
-int nvsvm_advise(int fd, void *addr, size_t size, uint32_t attr,
-		 uint32_t value);
+NVSVM_EXPORT int nvsvm_advise(int fd, void *addr, size_t size, uint32_t attr,
+			      uint32_t value);
 
 /**
  * nvsvm_checksum() - CPU reference of %DRM_NVSVM_OP_CHECKSUM.
@@ -474,7 +493,7 @@ int nvsvm_advise(int fd, void *addr, size_t size, uint32_t attr,
  *
  * Return: The checksum the GPU computes for the same words.
  */
-uint64_t nvsvm_checksum(const void *buf, size_t len);
+NVSVM_EXPORT uint64_t nvsvm_checksum(const void *buf, size_t len);
 
 /**
  * nvsvm_op_fill() - Build a fill: every word of @dst becomes @value.
@@ -619,7 +638,7 @@ static inline struct drm_nvsvm_op nvsvm_op_triad(uint64_t *a,
  * Overrides %NVSVM_DEBUG_CORRUPT_ENV. Not thread-safe against concurrent
  * submissions.
  */
-void nvsvm_debug_corrupt(long long word);
+NVSVM_EXPORT void nvsvm_debug_corrupt(long long word);
 
 /**
  * nvsvm_debug_corrupt_word() - Where the corruption hook acts.
@@ -629,7 +648,7 @@ void nvsvm_debug_corrupt(long long word);
  *
  * Return: The index of the word the hook corrupts, or -1 when it is off.
  */
-long long nvsvm_debug_corrupt_word(void);
+NVSVM_EXPORT long long nvsvm_debug_corrupt_word(void);
 
 /**
  * nvsvm_strerror() - Describe a negative errno returned by this library.
@@ -637,7 +656,7 @@ long long nvsvm_debug_corrupt_word(void);
  *
  * Return: A static string.
  */
-const char *nvsvm_strerror(int err);
+NVSVM_EXPORT const char *nvsvm_strerror(int err);
 
 #ifdef __cplusplus
 }
