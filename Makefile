@@ -56,7 +56,7 @@ APP := $(BUILD)/userspace/nvsvm-demo
 
 .PHONY: all deps kernel modules userspace igt tools test demo vm-run check clean \
 	help bench bench-kernel bench-modules stress fuzz faultinj mutants \
-	lib install install-tests
+	lib install install-tests install-check
 
 all: modules userspace igt tools
 
@@ -75,6 +75,7 @@ help:
 	@echo "make install      install libnvsvm, its headers and .pc, nvsvm-demo"
 	@echo "                  (PREFIX=/usr/local, LIBDIR=PREFIX/lib, DESTDIR=)"
 	@echo "make install-tests  install the IGT binaries in LIBEXECDIR/nvsvm/igt"
+	@echo "make install-check install into a scratch DESTDIR, build against it"
 	@echo "make deps         install the Debian packages needed"
 
 deps:
@@ -209,6 +210,9 @@ install: $(LIBNVSVM) $(LIBNVSVM_SO) $(APP)
 install-tests: $(IGT_TESTS)
 	install -d $(DESTDIR)$(LIBEXECDIR)/nvsvm/igt
 	install -m 0755 $(IGT_TESTS) $(DESTDIR)$(LIBEXECDIR)/nvsvm/igt/
+
+install-check: deps
+	@scripts/install-test.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -6,8 +6,10 @@
 
 RUN_DIR is the run directory of scripts/vm-run.sh: results/kunit/*.ktap,
 results/igt/<binary>.{out,status} and results/tools/<tool@run>.{out,status}
-from scripts/guest-tests.sh, plus the guest's dmesg. Prints one line per
-test (PASS/FAIL/SKIP igt@bin@subtest, kunit@suite@case or tool@run), then
+from scripts/guest-tests.sh, results/host/<check@variant>.{out,status} from
+the host-side checks of scripts/run-tests.sh, plus the guest's dmesg. Prints
+one line per test (PASS/FAIL/SKIP igt@bin@subtest, kunit@suite@case,
+tool@run or check@variant), then
 "N passed, N failed[, N skipped]", writes the same to JSON_OUT and exits 1
 when anything failed or the VM run itself failed.
 """
@@ -148,6 +150,14 @@ def main():
     for t in runs:
         status = read(os.path.join(tools, t + ".status"), "").strip()
         results.append((t, {"0": "pass", "77": "skip"}.get(status, "fail")))
+
+    # Host-side checks run before the VM boots (install@destdir): the same.
+    host = os.path.join(res, "host")
+    checks = sorted(f[:-7] for f in os.listdir(host) if f.endswith(".status")) \
+        if os.path.isdir(host) else []
+    for c in checks:
+        status = read(os.path.join(host, c + ".status"), "").strip()
+        results.append((c, {"0": "pass", "77": "skip"}.get(status, "fail")))
 
     label = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}
     for name, result in results:

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Run every test in one VM boot: the KUnit suites and all IGT binaries.
+# Run every test in one VM boot: the KUnit suites and all IGT binaries,
+# after the host-side checks (the install test), which need no VM.
 #
 #   scripts/run-tests.sh [IGT_BINARY...]
 #
+# With IGT binaries given, runs only these, in the VM.
 # Prints one line per test and a final "N passed, N failed" line, writes
 # build/results/test.json (with the guest's dmesg) and exits 0 only when
 # nothing failed and the kernel logged no splat or leak.
@@ -17,6 +19,15 @@ rundir=$NVSVM_TOP/build/vm
 # (35 s at 2 GiB). Nothing in the suite needs more.
 export NVSVM_VM_MEM=${NVSVM_VM_MEM:-2G}
 rm -rf "$rundir/results"
+# Host-side checks: one test each (check@variant), counted as the tool runs
+# are; the output of a failed one is in results/host/NAME.out.
+if [ $# -eq 0 ]; then
+	mkdir -p "$rundir/results/host"
+	echo "host: running install@destdir (scripts/install-test.sh)"
+	"$NVSVM_TOP/scripts/install-test.sh" \
+		>"$rundir/results/host/install@destdir.out" 2>&1
+	echo $? >"$rundir/results/host/install@destdir.status"
+fi
 # Two GPUs for the two-device cases, two more for the short tool runs
 # that go alongside (scripts/guest-tests.sh), and a small VRAM, so that
 # the oversubscription case moves tens of MiB rather than hundreds.
