@@ -56,7 +56,7 @@ APP := $(BUILD)/userspace/nvsvm-demo
 
 .PHONY: all deps kernel modules userspace igt tools test demo vm-run check clean \
 	help bench bench-kernel bench-modules stress fuzz faultinj mutants \
-	lib install install-tests install-check
+	lib install install-tests install-dkms install-check dkms-check
 
 all: modules userspace igt tools
 
@@ -75,7 +75,9 @@ help:
 	@echo "make install      install libnvsvm, its headers and .pc, nvsvm-demo"
 	@echo "                  (PREFIX=/usr/local, LIBDIR=PREFIX/lib, DESTDIR=)"
 	@echo "make install-tests  install the IGT binaries in LIBEXECDIR/nvsvm/igt"
+	@echo "make install-dkms install the module's DKMS tree in DKMSDIR=/usr/src"
 	@echo "make install-check install into a scratch DESTDIR, build against it"
+	@echo "make dkms-check   dkms add/build/install/remove against the $(PROFILE) kernel"
 	@echo "make deps         install the Debian packages needed"
 
 deps:
@@ -211,8 +213,27 @@ install-tests: $(IGT_TESTS)
 	install -d $(DESTDIR)$(LIBEXECDIR)/nvsvm/igt
 	install -m 0755 $(IGT_TESTS) $(DESTDIR)$(LIBEXECDIR)/nvsvm/igt/
 
+# The module's DKMS tree: its sources (not the KUnit suites), the top
+# Kbuild and dkms.conf with the version filled in.
+DKMS_SOURCES = Kbuild $(sort $(shell find drivers include \
+	-path drivers/gpu/drm/nvsvm/tests -prune -o \
+	-type f \( -name '*.[ch]' -o -name Kbuild \) ! -name '*.mod.c' -print))
+
+install-dkms:
+	install -d $(DESTDIR)$(DKMSDIR)/nvsvm-$(VERSION)
+	for f in $(DKMS_SOURCES); do \
+		install -D -m 0644 $$f $(DESTDIR)$(DKMSDIR)/nvsvm-$(VERSION)/$$f || exit; \
+	done
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf \
+		>$(DESTDIR)$(DKMSDIR)/nvsvm-$(VERSION)/dkms.conf
+
 install-check: deps
 	@scripts/install-test.sh
+
+# dkms add, build, install and remove against the $(PROFILE) kernel, in
+# scratch DKMS trees.
+dkms-check: kernel
+	@scripts/dkms-check.sh $(KDIR)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

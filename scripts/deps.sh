@@ -15,6 +15,7 @@ packages=(
 	sparse			# make check
 	gnuplot-nox		# make bench: the throughput plot
 	python3			# result parsing
+	dkms			# make dkms-check
 )
 # Strip the comments that follow package names above.
 mapfile -t packages < <(printf '%s\n' "${packages[@]}" | sed 's/#.*//' | xargs -n1)
