@@ -40,6 +40,7 @@ BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 LIBEXECDIR ?= $(PREFIX)/libexec
+MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DKMSDIR ?= /usr/src
 
@@ -56,7 +57,8 @@ APP := $(BUILD)/userspace/nvsvm-demo
 
 .PHONY: all deps kernel modules userspace igt tools test demo vm-run check clean \
 	help bench bench-kernel bench-modules stress fuzz faultinj mutants \
-	lib install install-tests install-dkms install-check dkms-check
+	lib pkg-build install install-tests install-dkms install-check dkms-check \
+	deb deb-check
 
 all: modules userspace igt tools
 
@@ -72,12 +74,14 @@ help:
 	@echo "make bench        benchmark against test_hmm and memcpy (bench kernel)"
 	@echo "make modules      build nvsvm.ko (W=1) against the cached kernel"
 	@echo "make kernel       build the $(PROFILE) kernel into the cache"
-	@echo "make install      install libnvsvm, its headers and .pc, nvsvm-demo"
+	@echo "make install      install libnvsvm, its headers and .pc, nvsvm-demo(1)"
 	@echo "                  (PREFIX=/usr/local, LIBDIR=PREFIX/lib, DESTDIR=)"
 	@echo "make install-tests  install the IGT binaries in LIBEXECDIR/nvsvm/igt"
 	@echo "make install-dkms install the module's DKMS tree in DKMSDIR=/usr/src"
 	@echo "make install-check install into a scratch DESTDIR, build against it"
 	@echo "make dkms-check   dkms add/build/install/remove against the $(PROFILE) kernel"
+	@echo "make deb          Debian packages and lintian, in build/deb"
+	@echo "make deb-check    make deb, then unpack the packages and test them"
 	@echo "make deps         install the Debian packages needed"
 
 deps:
@@ -190,6 +194,9 @@ bench: deps bench-modules $(BENCH_BIN)
 check: modules
 	scripts/check.sh $(KDIR)
 
+# What the packages ship, built without the `deps` check (debian/rules).
+pkg-build: lib $(APP) $(IGT_TESTS)
+
 # The installed .pc names its directories relative to ${prefix} when they
 # are under it. The header goes to INCLUDEDIR/nvsvm with the uAPI header it
 # includes; libdrm's Cflags find the drm.h that one includes.
@@ -197,7 +204,8 @@ pcdir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 
 install: $(LIBNVSVM) $(LIBNVSVM_SO) $(APP)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
-		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR)/nvsvm
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR)/nvsvm \
+		$(DESTDIR)$(MANDIR)/man1
 	install -m 0644 $(LIBNVSVM_SO) $(LIBNVSVM) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(LIB_REALNAME) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libnvsvm.so
@@ -208,6 +216,7 @@ install: $(LIBNVSVM) $(LIBNVSVM_SO) $(APP)
 	    -e "s|@VERSION@|$$(sed -n 's/^#define NVSVM_UAPI_VERSION[[:space:]]*//p' include/uapi/drm/nvsvm_drm.h)|" \
 	    userspace/lib/libnvsvm-installed.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/libnvsvm.pc
 	install -m 0755 $(APP) $(DESTDIR)$(BINDIR)/
+	install -m 0644 docs/nvsvm-demo.1 $(DESTDIR)$(MANDIR)/man1/
 
 install-tests: $(IGT_TESTS)
 	install -d $(DESTDIR)$(LIBEXECDIR)/nvsvm/igt
@@ -234,6 +243,14 @@ install-check: deps
 # scratch DKMS trees.
 dkms-check: kernel
 	@scripts/dkms-check.sh $(KDIR)
+
+# Debian packages, built from a copy of the tree into build/deb, and
+# their test: unpacked into a scratch root, built against, dkms-built.
+deb: deps
+	@scripts/deb-build.sh
+
+deb-check: deb kernel
+	@scripts/deb-test.sh $(KDIR)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

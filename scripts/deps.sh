@@ -16,6 +16,7 @@ packages=(
 	gnuplot-nox		# make bench: the throughput plot
 	python3			# result parsing
 	dkms			# make dkms-check
+	debhelper dh-dkms lintian	# make deb
 )
 # Strip the comments that follow package names above.
 mapfile -t packages < <(printf '%s\n' "${packages[@]}" | sed 's/#.*//' | xargs -n1)

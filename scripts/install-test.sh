@@ -19,7 +19,8 @@ make -s -C "$NVSVM_TOP" install DESTDIR="$root" PREFIX=/usr >"$tmp/make.log" 2>&
 	{ cat "$tmp/make.log"; echo "FAIL: make install"; exit 1; }
 for f in usr/lib/libnvsvm.so usr/lib/libnvsvm.so.0 usr/lib/libnvsvm.a \
 	 usr/lib/pkgconfig/libnvsvm.pc usr/include/nvsvm/nvsvm.h \
-	 usr/include/nvsvm/nvsvm_drm.h usr/bin/nvsvm-demo; do
+	 usr/include/nvsvm/nvsvm_drm.h usr/bin/nvsvm-demo \
+	 usr/share/man/man1/nvsvm-demo.1; do
 	[ -e "$root/$f" ] || { echo "FAIL: /$f not installed"; fail=1; }
 done
 [ "$(readlink "$root/usr/lib/libnvsvm.so.0")" = "$(basename "$(readlink -f "$root/usr/lib/libnvsvm.so.0")")" ] ||
