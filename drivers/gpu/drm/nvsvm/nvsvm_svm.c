@@ -24,6 +24,7 @@
 #include "nvsvm_dmem.h"
 #include "nvsvm_drv.h"
 #include "nvsvm_svm.h"
+#include "nvsvm_trace.h"
 #include "nvsvm_vmm.h"
 
 /**
@@ -295,6 +296,7 @@ static void nvsvm_svmm_flush(struct nvsvm_svmm *svmm, u64 va, u64 size)
 
 	nvsvm_vmm_flush(svmm->vmm, va, size);
 	nvsvm_stat_add(svmm->ndev, &svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
+	trace_nvsvm_tlb_flush(svmm->ndev->index, va, va + size);
 	nvsvm_svmm_account(svmm, &svmm->stats);
 }
 
@@ -305,7 +307,8 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 	struct nvsvm_svmm *svmm = container_of(mni, struct nvsvm_svmm, notifier);
 	struct nvsvm_device *ndev = svmm->ndev;
 	bool own = range->event == MMU_NOTIFY_MIGRATE && range->owner == ndev;
-	u64 start, end;
+	u64 start = range->start;
+	u64 end = min_t(u64, range->end, NVSVM_VMM_VA_END);
 
 	/* This GPU taking a page exclusive: see DOC: Atomics. */
 	if (range->event == MMU_NOTIFY_EXCLUSIVE && range->owner == ndev)
@@ -329,13 +332,17 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 	if (own && READ_ONCE(skip_own_migrate)) {
 		nvsvm_stat_add(ndev, &svmm->stats,
 			       NVSVM_STAT_INVALIDATIONS_SKIPPED, 1);
+		trace_nvsvm_invalidate(ndev->index, range->event, start, end,
+				       true);
 		mutex_unlock(&svmm->mutex);
 		return true;
 	}
 
-	start = range->start;
-	end = min_t(u64, range->end, NVSVM_VMM_VA_END);
 	if (start < end && !READ_ONCE(debug_skip_invalidate)) {
+		trace_nvsvm_invalidate(ndev->index, range->event, start, end,
+				       false);
+		if (range->event == MMU_NOTIFY_EXCLUSIVE)
+			trace_nvsvm_exclusive(ndev->index, true, start);
 		nvsvm_vmm_unmap(svmm->vmm, start, end - start);
 		if (READ_ONCE(debug_invalidate_delay_ms) &&
 		    mmu_notifier_range_blockable(range))
@@ -356,12 +363,14 @@ static const struct mmu_interval_notifier_ops nvsvm_svmm_notifier_ops = {
 };
 
 /*
- * Write the PTEs of one faulted-in window. Called with the svmm lock held.
- * System pages are mapped with atomics disabled, unless debugging says to
- * let an atomic fault through without exclusivity.
+ * Write the PTEs of one faulted-in window, and tell how many pages it
+ * mapped. Called with the svmm lock held. System pages are mapped with
+ * atomics disabled, unless debugging says to let an atomic fault through
+ * without exclusivity.
  */
 static int nvsvm_svmm_map(struct nvsvm_svmm *svmm, u64 *pfns,
-			  const struct hmm_range *range, bool atomic)
+			  const struct hmm_range *range, bool atomic,
+			  unsigned long *pages)
 {
 	unsigned long npages = (range->end - range->start) >> PAGE_SHIFT;
 	struct nvsvm_device *ndev = svmm->ndev;
@@ -406,6 +415,7 @@ static int nvsvm_svmm_map(struct nvsvm_svmm *svmm, u64 *pfns,
 	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_PAGES_MAPPED, mapped);
 	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_HUGE_MAPPED,
 		       svmm->vmm->huge_mapped - huge);
+	*pages = mapped;
 	return 0;
 }
 
@@ -431,6 +441,16 @@ struct nvsvm_svm_window {
 };
 
 static bool nvsvm_svmm_place(struct nvsvm_svmm *svmm, u64 start, u64 end);
+
+/* The strongest access that faulted in @win, as &enum nvsvm_hw_access. */
+static unsigned int nvsvm_svm_window_access(const struct nvsvm_svm_window *win)
+{
+	if (win->atomic)
+		return NVSVM_HW_ACCESS_ATOMIC;
+	if (!bitmap_empty(win->write, win->size >> PAGE_SHIFT))
+		return NVSVM_HW_ACCESS_WRITE;
+	return NVSVM_HW_ACCESS_READ;
+}
 
 /* Fault the page at @va in for write, with the rest of @win. */
 static void nvsvm_svm_window_write(struct nvsvm_svm_window *win, u64 va)
@@ -508,7 +528,8 @@ static void nvsvm_svmm_fault_writes(struct nvsvm_svmm *svmm,
 /*
  * Fault in and map one window: the textbook HMM loop. The svmm lock is
  * taken only once hmm_range_fault() has returned, and the PTEs are written
- * only if no invalidation ran in between.
+ * only if no invalidation ran in between. A window mapped counts in the
+ * tally of the batch (&nvsvm_svmm.batch_windows).
  */
 static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 				   struct nvsvm_svm_window *win)
@@ -522,9 +543,11 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 		.pfn_flags_mask = HMM_PFN_REQ_WRITE,
 		.dev_private_owner = svmm->ndev,
 	};
+	u64 t0 = nvsvm_trace_start(nvsvm_fault_window);
 	struct mm_struct *mm = svmm->mm;
 	u64 start = ALIGN_DOWN(win->va, win->size);
 	u64 end = start + win->size;
+	unsigned long mapped = 0;
 	bool placed = false;
 	int ret;
 
@@ -608,7 +631,8 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 			mutex_unlock(&svmm->mutex);
 			continue;
 		}
-		ret = nvsvm_svmm_map(svmm, svmm->pfns, &range, win->atomic);
+		ret = nvsvm_svmm_map(svmm, svmm->pfns, &range, win->atomic,
+				     &mapped);
 		mutex_unlock(&svmm->mutex);
 		if (!ret) {
 			unsigned long hpfn =
@@ -619,6 +643,14 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 							    hmm_pfn_to_page(hpfn));
 			win->huge = (hpfn & HMM_PFN_VALID) &&
 				    hmm_pfn_to_map_order(hpfn);
+			svmm->batch_windows++;
+			svmm->batch_pages += mapped;
+			if (trace_nvsvm_fault_window_enabled())
+				trace_nvsvm_fault_window(svmm->ndev->index,
+							 range.start, range.end,
+							 mapped,
+							 nvsvm_svm_window_access(win),
+							 t0);
 		}
 		break;
 	}
@@ -806,9 +838,11 @@ static int nvsvm_svmm_grant_exclusive(struct nvsvm_svmm *svmm, u64 va,
 					NVSVM_VMM_PFN_ATOMIC);
 		ret = nvsvm_vmm_pfn_map(svmm->vmm, va, 1, &pfn);
 		nvsvm_svmm_flush(svmm, va, PAGE_SIZE);
-		if (!ret)
+		if (!ret) {
 			nvsvm_stat_add(ndev, &svmm->stats,
 				       NVSVM_STAT_EXCLUSIVE_GRANTS, 1);
+			trace_nvsvm_exclusive(ndev->index, false, va);
+		}
 	}
 	mutex_unlock(&svmm->mutex);
 	unlock_page(page);
@@ -1027,6 +1061,7 @@ static void nvsvm_svmm_fault_work(struct work_struct *work)
 {
 	struct nvsvm_svmm *svmm = container_of(work, struct nvsvm_svmm,
 					       fault_work);
+	u64 t0 = nvsvm_trace_start(nvsvm_fault_batch);
 	struct nvsvm_hw_fault *faults = svmm->batch;
 	struct nvsvm_device *ndev = svmm->ndev;
 	unsigned int n, i, out, atomics = 0;
@@ -1042,6 +1077,8 @@ static void nvsvm_svmm_fault_work(struct work_struct *work)
 
 		/* Merge the faults of one page, keeping the strongest access. */
 		for (i = 0, out = 0; i < n; i++) {
+			trace_nvsvm_gpu_fault(ndev->index, faults[i].va,
+					      faults[i].access);
 			if (faults[i].access == NVSVM_HW_ACCESS_ATOMIC)
 				atomics++;
 			if (out && faults[out - 1].va == faults[i].va) {
@@ -1057,9 +1094,13 @@ static void nvsvm_svmm_fault_work(struct work_struct *work)
 			       atomics);
 		if (READ_ONCE(debug_fault_delay_ms))
 			msleep(READ_ONCE(debug_fault_delay_ms));
+		svmm->batch_windows = 0;
+		svmm->batch_pages = 0;
 		nvsvm_svmm_service(svmm, faults, out);
 		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_FAULT_BATCHES, 1);
 		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_REPLAYS, 1);
+		trace_nvsvm_fault_batch(ndev->index, n, svmm->batch_windows,
+					svmm->batch_pages, t0);
 	}
 
 	/*
@@ -1147,9 +1188,12 @@ static void nvsvm_svm_fault_work(struct work_struct *work)
 		/* The address space is gone: nothing can map the pages. */
 		nvsvm_stat_add(ndev, NULL, NVSVM_STAT_FAULTS, j - i);
 		nvsvm_stat_add(ndev, NULL, NVSVM_STAT_CANCELS, j - i);
-		for (k = i; k < j; k++)
+		for (k = i; k < j; k++) {
+			trace_nvsvm_gpu_fault(ndev->index, sdev->faults[k].va,
+					      sdev->faults[k].access);
 			nvsvm_hw_fault_cancel(ndev->hw, inst, sdev->faults[k].va,
 					      NVSVM_HW_ACCESS_READ);
+		}
 	}
 
 	/* Faults dropped by a full buffer come back with the next replay. */

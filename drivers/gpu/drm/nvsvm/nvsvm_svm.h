@@ -139,6 +139,9 @@ struct nvsvm_svm_device {
  * @batch: The faults being serviced; used by @fault_work only.
  * @hmm_pfns: HMM's output for one window; used by @fault_work only.
  * @pfns: PFN-map input for one window; used by @fault_work only.
+ * @batch_windows: Windows the batch being serviced has mapped so far, for
+ *	its trace event; used by @fault_work only.
+ * @batch_pages: Pages those windows mapped; used by @fault_work only.
  * @seen: The vmm's counts, as last accounted; under @mutex.
  */
 struct nvsvm_svmm {
@@ -164,6 +167,8 @@ struct nvsvm_svmm {
 	struct nvsvm_hw_fault *batch;
 	unsigned long *hmm_pfns;
 	u64 *pfns;
+	unsigned int batch_windows;
+	u64 batch_pages;
 	struct nvsvm_vmm_counts seen;
 };
 
