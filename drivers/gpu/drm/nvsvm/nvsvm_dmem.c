@@ -22,6 +22,7 @@
 #include "nvsvm_drv.h"
 #include "nvsvm_hw.h"
 #include "nvsvm_svm.h"
+#include "nvsvm_trace.h"
 #include "nvsvm_vmm.h"
 #include "nvsvm_vram.h"
 
@@ -570,6 +571,7 @@ static struct page *nvsvm_dmem_alloc(struct nvsvm_dmem *dmem,
 static int nvsvm_dmem_evict_chunk(struct nvsvm_dmem *dmem,
 				  struct nvsvm_dmem_chunk *chunk, gfp_t gfp)
 {
+	u64 t0 = nvsvm_trace_start(nvsvm_evict);
 	gfp_t dgfp = GFP_HIGHUSER_MOVABLE |
 		     (gfp & __GFP_NOFAIL ? __GFP_NOFAIL : __GFP_NOWARN);
 	unsigned long npages = NVSVM_DMEM_CHUNK_PAGES, i, moved;
@@ -610,6 +612,7 @@ static int nvsvm_dmem_evict_chunk(struct nvsvm_dmem *dmem,
 		nvsvm_stat_add(dmem->ndev, NULL, NVSVM_STAT_EVICTIONS, moved);
 		nvsvm_stat_add(dmem->ndev, NULL, NVSVM_STAT_MIGRATED_TO_SYS,
 			       moved);
+		trace_nvsvm_evict(dmem->ndev->index, moved, t0);
 		ret = moved;
 	}
 out_free:
@@ -628,6 +631,7 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 				   unsigned long *dst, u64 *pfns,
 				   u64 *migrated)
 {
+	u64 t0 = nvsvm_trace_start(nvsvm_migrate);
 	struct nvsvm_device *ndev = svmm->ndev;
 	struct nvsvm_dmem *dmem = to_dmem(ndev);
 	struct migrate_vma args = {
@@ -710,14 +714,17 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 	migrate_vma_finalize(&args);
 	*migrated += moved;
 	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_MIGRATED_TO_VRAM, moved);
+	trace_nvsvm_migrate(ndev->index, true, start, end, moved,
+			    args.npages - moved, t0);
 out_put:
 	kref_put(&zdd->ref, nvsvm_dmem_zdd_release);
 	return ret;
 }
 
 /*
- * Bring the VRAM pages of [start, end) of @vma back to system memory.
- * Called with the mmap lock held for reading.
+ * Bring the VRAM pages of [start, end) of @vma back to system memory. The
+ * callers count what moved in STATS migrated_to_sys. Called with the mmap
+ * lock held for reading.
  */
 static int nvsvm_dmem_step_to_sys(struct nvsvm_device *ndev,
 				  struct vm_area_struct *vma, u64 start,
@@ -735,6 +742,7 @@ static int nvsvm_dmem_step_to_sys(struct nvsvm_device *ndev,
 		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
 		.fault_page = fault_page,
 	};
+	u64 t0 = nvsvm_trace_start(nvsvm_migrate);
 	unsigned long i, moved;
 	bool fault_oom = false;
 	int ret;
@@ -772,11 +780,14 @@ static int nvsvm_dmem_step_to_sys(struct nvsvm_device *ndev,
 	moved = nvsvm_dmem_count(src, dst, args.npages);
 	migrate_vma_finalize(&args);
 	*migrated += moved;
+	trace_nvsvm_migrate(ndev->index, false, start, end, moved,
+			    args.npages - moved, t0);
 	return ret ?: fault_oom ? -ENOMEM : 0;
 }
 
 static vm_fault_t nvsvm_dmem_migrate_to_ram(struct vm_fault *vmf)
 {
+	u64 t0 = nvsvm_trace_start(nvsvm_cpu_fault);
 	struct nvsvm_dmem_chunk *chunk = to_chunk(vmf->page);
 	struct nvsvm_device *ndev = chunk->dmem->ndev;
 	struct vm_area_struct *vma = vmf->vma;
@@ -811,6 +822,7 @@ static vm_fault_t nvsvm_dmem_migrate_to_ram(struct vm_fault *vmf)
 	}
 	nvsvm_stat_add(ndev, NULL, NVSVM_STAT_CPU_FAULTS, 1);
 	nvsvm_stat_add(ndev, NULL, NVSVM_STAT_MIGRATED_TO_SYS, migrated);
+	trace_nvsvm_cpu_fault(ndev->index, vmf->address, migrated, t0);
 out_free:
 	kvfree(src);
 	kvfree(dst);
