@@ -20,6 +20,8 @@ mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mount -t debugfs debugfs /sys/kernel/debug
+# The driver's trace events (docs/tracing.md); absent without CONFIG_TRACING.
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mkdir -p /tmp/nvsvm-run /dev/hugepages
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 nvsvm-run /tmp/nvsvm-run
 mount -t hugetlbfs hugetlbfs /dev/hugepages
