@@ -17,6 +17,7 @@ packages=(
 	python3			# result parsing
 	dkms			# make dkms-check
 	debhelper dh-dkms lintian	# make deb
+	python3-matplotlib	# make demo DEMO_TRACE=1: the trace pictures
 )
 # Strip the comments that follow package names above.
 mapfile -t packages < <(printf '%s\n' "${packages[@]}" | sed 's/#.*//' | xargs -n1)
