@@ -56,6 +56,7 @@ TOOLS := $(patsubst userspace/tools/%.c,$(BUILD)/tools/%,$(wildcard userspace/to
 APP := $(BUILD)/userspace/nvsvm-demo
 
 .PHONY: all deps kernel modules userspace igt tools test demo vm-run check clean \
+	trace-report-check \
 	help bench bench-kernel bench-modules stress fuzz faultinj mutants \
 	lib pkg-build install install-tests install-dkms install-check dkms-check \
 	deb deb-check
@@ -71,6 +72,7 @@ help:
 	@echo "make demo         run the sample app in the VM (DEMO_ARGS=--help)"
 	@echo "make vm-run CMD=  run a command in the VM with nvsvm.ko loaded"
 	@echo "make check        checkpatch --strict, sparse and kernel-doc"
+	@echo "make trace-report-check  scripts/trace-report.py on its sample"
 	@echo "make bench        benchmark against test_hmm and memcpy (bench kernel)"
 	@echo "make modules      build nvsvm.ko (W=1) against the cached kernel"
 	@echo "make kernel       build the $(PROFILE) kernel into the cache"
@@ -191,7 +193,7 @@ $(BENCH_BIN): bench/nvsvm-bench.c $(LIBNVSVM) | bench-kernel
 bench: deps bench-modules $(BENCH_BIN)
 	@scripts/bench.sh
 
-check: modules
+check: modules trace-report-check
 	scripts/check.sh $(KDIR)
 
 # What the packages ship, built without the `deps` check (debian/rules).
@@ -251,6 +253,10 @@ deb: deps
 
 deb-check: deb kernel
 	@scripts/deb-test.sh $(KDIR)
+
+# The trace pictures' script against its sample trace: seconds, no VM.
+trace-report-check: deps
+	@scripts/trace-report-check.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
