@@ -16,6 +16,7 @@
  * Copyright 2026 The nvsvm authors
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -143,6 +144,8 @@ struct demo {
 	bool progress;
 	bool progress_shown;
 	double progress_last;
+	/* tracefs' trace_marker, or -1 */
+	int marker;
 };
 
 static double now(void)
@@ -290,8 +293,36 @@ static void triad_job(const struct demo *d, struct nvsvm_job_builder *jb)
 	nvsvm_job_add_triad(jb, d->a, d->b, d->c, d->len, SCALAR);
 }
 
+/*
+ * Where tracing is on, mark the phases in the trace, so that a timeline of
+ * the driver's events (scripts/trace-report.py) shows which phase is which.
+ * Without tracefs, or without the right to write to it, nothing is marked.
+ */
+static void trace_marker_open(struct demo *d)
+{
+	d->marker = open("/sys/kernel/tracing/trace_marker",
+			 O_WRONLY | O_CLOEXEC);
+	if (d->marker < 0)
+		d->marker = open("/sys/kernel/debug/tracing/trace_marker",
+				 O_WRONLY | O_CLOEXEC);
+}
+
+static void trace_mark(const struct demo *d, const char *what)
+{
+	char buf[64];
+	int n;
+
+	if (d->marker < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "nvsvm-demo: %s", what);
+	if (write(d->marker, buf, n) < 0) {
+		/* A marker is a nicety: never a reason to fail. */
+	}
+}
+
 static void phase_begin(struct demo *d, enum phase_id id)
 {
+	trace_mark(d, phase_names[id]);
 	stats(d, &d->phase[id].before);
 }
 
@@ -773,6 +804,7 @@ int main(int argc, char **argv)
 	parse_options(argc, argv, &d.opt);
 	d.progress = want_progress(&d.opt);
 	d.page = sysconf(_SC_PAGESIZE);
+	trace_marker_open(&d);
 	open_device(&d);
 	alloc_arrays(&d);
 	if (!d.opt.json)
@@ -783,6 +815,7 @@ int main(int argc, char **argv)
 		prefetch(&d);
 	iterate(&d);
 	verify(&d);
+	trace_mark(&d, "end");
 
 	if (d.opt.json) {
 		print_json_report(&d);
@@ -796,6 +829,8 @@ int main(int argc, char **argv)
 
 	nvsvm_channel_destroy(d.fd, d.chan);
 	close(d.fd);
+	if (d.marker >= 0)
+		close(d.marker);
 	free(d.a);
 	free(d.b);
 	free(d.c);
