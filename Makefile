@@ -70,6 +70,7 @@ help:
 	@echo "make faultinj     fault-injection sweep of every path"
 	@echo "make mutants      plant each bug of igt-tests/mutants/, check it is caught"
 	@echo "make demo         run the sample app in the VM (DEMO_ARGS=--help)"
+	@echo "                  DEMO_TRACE=1: draw its trace into build/demo-trace/"
 	@echo "make vm-run CMD=  run a command in the VM with nvsvm.ko loaded"
 	@echo "make check        checkpatch --strict, sparse and kernel-doc"
 	@echo "make trace-report-check  scripts/trace-report.py on its sample"
@@ -159,9 +160,28 @@ faultinj: deps all
 mutants: deps all
 	@scripts/mutants.sh
 
-# The demo needs the module and the app, not the tests.
+# The demo needs the module and the app, not the tests. With DEMO_TRACE=1 it
+# records the nvsvm trace events as it runs, into $(DEMO_TRACE_DIR) (the
+# VM's run directory), and draws them there: timeline.png and latency.png.
+# The pictures are drawn even when the demo fails; its status is make's.
+DEMO_TRACE_DIR := $(BUILD)/demo-trace
+
 demo: deps modules userspace
+ifeq ($(DEMO_TRACE),1)
+	@rm -f $(DEMO_TRACE_DIR)/trace.txt $(DEMO_TRACE_DIR)/*.png
+	@status=0; \
+	scripts/vm-run.sh -o $(DEMO_TRACE_DIR) -- \
+		scripts/guest-demo-trace.sh $(APP) $(DEMO_ARGS) || status=$$?; \
+	if [ -f $(DEMO_TRACE_DIR)/trace.txt ]; then \
+		scripts/trace-report.py --timeline $(DEMO_TRACE_DIR)/timeline.png \
+			--histogram $(DEMO_TRACE_DIR)/latency.png \
+			$(DEMO_TRACE_DIR)/trace.txt || \
+			{ rc=$$?; [ $$status != 0 ] || status=$$rc; }; \
+	fi; \
+	exit $$status
+else
 	@scripts/vm-run.sh -- $(APP) $(DEMO_ARGS)
+endif
 
 vm-run: deps all
 	$(if $(CMD),,$(error usage: make vm-run CMD='command'))
