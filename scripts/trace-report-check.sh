@@ -33,7 +33,7 @@ for png in t.png h.png; do
 done
 
 "$report" --dev 1 "$sample" >"$tmp/dev1" 2>/dev/null || bad "exit $? with --dev 1"
-grep -q "9 events on 1 device" "$tmp/dev1" || bad "--dev 1 did not keep the 9 events of device 1"
+grep -q "10 events on 1 device" "$tmp/dev1" || bad "--dev 1 did not keep the 10 events of device 1"
 
 # No nvsvm event, or none of the device asked for: exit 1 and say why.
 grep -v nvsvm_ "$sample" >"$tmp/none.txt"

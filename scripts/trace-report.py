@@ -134,11 +134,16 @@ def percentile(sorted_values, p):
 
 
 def latencies(events):
-    """label -> sorted list of ns, for the durations present."""
+    """label -> sorted list of ns, for the durations present.
+
+    ns=0 means the event was enabled while its span was under way: its
+    duration is unknown, not short, so it counts in no distribution.
+    """
     out = collections.OrderedDict()
     for label, name, filt in LATENCIES:
         v = sorted(e.ns() for e in events if e.name == name and
-                   (filt is None or e.args.get(filt[0]) == filt[1]))
+                   (filt is None or e.args.get(filt[0]) == filt[1]) and
+                   e.ns() > 0)
         if v:
             out[label] = v
     return out
