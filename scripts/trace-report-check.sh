@@ -5,8 +5,8 @@
 # part of `make check`): it must read every line shape of the sample trace
 # (the summary must be scripts/testdata/trace-sample.summary), warn about
 # the lost events and the malformed line, draw both pictures, filter by
-# device, and fail with a message, not a traceback, on a trace without
-# nvsvm events.
+# device and time, tell a coarse clock, and fail with a message, not a
+# traceback, on a trace without nvsvm events.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -34,6 +34,18 @@ done
 
 "$report" --dev 1 "$sample" >"$tmp/dev1" 2>/dev/null || bad "exit $? with --dev 1"
 grep -q "10 events on 1 device" "$tmp/dev1" || bad "--dev 1 did not keep the 10 events of device 1"
+
+"$report" --from 30 --to 45 "$sample" >"$tmp/window" 2>/dev/null || bad "exit $? with --from/--to"
+grep -q "6 events on 1 device" "$tmp/window" || bad "--from 30 --to 45 did not keep the 6 events between"
+
+# Durations all multiples of the jiffies' 4 ms: say that the clock was coarse.
+for i in 1 2 3 4 5 6 7 8 9; do
+	echo "kworker/0:1-9 [000] ..... 10.0$i: nvsvm_fault_batch: dev=0 faults=1 windows=1 pages=1 ns=$((i % 3 * 4000250 + 4000250))"
+done >"$tmp/coarse.txt"
+"$report" "$tmp/coarse.txt" >/dev/null 2>"$tmp/err" || bad "exit $? on a coarse clock"
+grep -q "multiple of 4 ms: the clock was coarse" "$tmp/err" || bad "no warning about a coarse clock"
+"$report" "$sample" >/dev/null 2>"$tmp/err"
+! grep -q "clock was coarse" "$tmp/err" || bad "a coarse clock warning on the sample's fine one"
 
 # No nvsvm event, or none of the device asked for: exit 1 and say why.
 grep -v nvsvm_ "$sample" >"$tmp/none.txt"

@@ -88,6 +88,8 @@ class Trace:
         self.malformed = []     # nvsvm lines without a dev=N
         self.lost = 0           # events the ring buffer dropped
         self.overwritten = 0    # events the ring buffer wrapped over
+        self.t0 = 0.0           # time 0 of the pictures, in the trace's s
+        self.window = None      # (from, to) in ms after t0, or None
 
 
 def value(text):
@@ -149,6 +151,17 @@ def latencies(events):
     return out
 
 
+def clock_step(events):
+    """The step of a coarse clock that every duration is a multiple of
+    (the jiffies' 4 ms, in a VM that gave up its TSC), or None."""
+    v = [e.ns() for e in events if e.ns() > 0]
+    if len(v) < 8 or min(v) < 1000000:
+        return None
+    step = min(v)
+    on = sum(1 for n in v if abs(n / step - round(n / step)) < 0.01)
+    return step if on >= 0.9 * len(v) else None
+
+
 def fmt_ns(ns):
     if ns >= 1e9:
         return f"{ns / 1e9:.3g} s"
@@ -163,6 +176,9 @@ def summary(t, events, devs, source, out):
     span = events[-1].ts - events[0].ts
     print(f"nvsvm trace {source}: {len(events)} events on "
           f"{len(devs)} device(s) over {span * 1e3:.3f} ms", file=out)
+    if t.window:
+        print(f"  only {t.window[0]:g} to {t.window[1]:g} ms after the "
+              f"start of the trace's first span", file=out)
     counts = collections.Counter((e.name, e.dev) for e in events)
     head = "".join(f"{'dev' + str(d):>9}" for d in devs)
     print(f"  {'event':<22}{head}", file=out)
@@ -192,6 +208,12 @@ def summary(t, events, devs, source, out):
             cols = "".join(f"{fmt_ns(percentile(v, p)):>10}"
                            for p in PERCENTILES)
             print(f"  {label:<22}{len(v):>7}{cols}{fmt_ns(v[-1]):>10}",
+                  file=out)
+        unknown = sum(1 for e in events if e.name in
+                      {name for _, name, _ in LATENCIES} and
+                      "ns" in e.args and e.ns() == 0)
+        if unknown:
+            print(f"  ({unknown} with ns=0, an unknown duration, left out)",
                   file=out)
     else:
         print("  no durations: no fault batch, migration, CPU fault-back "
@@ -247,12 +269,16 @@ def draw_timeline(plt, t, events, devs, path, source):
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    # Time 0 is where the first span starts, so that none is cut.
-    t0 = min([e.ts - e.ns() / 1e9 for e in events] +
-             [m[0] for m in t.markers])
-    t1 = max([events[-1].ts] + [m[0] for m in t.markers])
-    unit, k = time_scale(t1 - t0)
-    span = (t1 - t0) * k or 1.0
+    t0 = t.t0
+    if t.window:
+        t1 = t0 + t.window[1] / 1e3
+        start = t.window[0] / 1e3
+    else:
+        t1 = max([events[-1].ts] + [m[0] for m in t.markers])
+        start = 0
+    unit, k = time_scale(t1 - t0 - start)
+    start *= k
+    span = (t1 - t0) * k - start or 1.0
     # A span narrower than this would not show: draw it this wide.
     minw = span / 600
 
@@ -356,14 +382,14 @@ def draw_timeline(plt, t, events, devs, path, source):
         ax.set_ylabel(f"device {d}\n{len(evs)} events", fontsize=9.5,
                       fontweight="bold")
         ax.tick_params(axis="x", labelsize=8.5)
-        ax.set_xlim(-span * 0.01, span * 1.01)
+        ax.set_xlim(start - span * 0.01, start + span * 1.01)
     # The markers' labels above the top row, on up to three levels so that
     # close ones do not overlap.
     top, last = axes[0, 0], [-math.inf] * 3
     for ts, text in t.markers:
         level = min(range(3), key=lambda i: last[i])
         for i in range(3):
-            if x(ts) - last[i] > span / 14:
+            if x(ts) - last[i] > span / 12:
                 level = i
                 break
         last[level] = x(ts)
@@ -441,7 +467,7 @@ def lane_notes(by):
     }
 
 
-def draw_histogram(plt, lat, path, source):
+def draw_histogram(plt, lat, path, source, step):
     import numpy as np
 
     lo = min(v[0] for v in lat.values())
@@ -468,7 +494,11 @@ def draw_histogram(plt, lat, path, source):
     axes[-1, 0].set_xscale("log")
     axes[-1, 0].set_xlabel("duration (\u00b5s, log scale); red lines: "
                            "p50 dotted, p90 dashed, p99 solid", fontsize=9)
-    fig.suptitle(f"nvsvm latencies: {source}", fontsize=10)
+    title = f"nvsvm latencies: {source}"
+    if step:
+        title += (f"\nCOARSE CLOCK: every duration is a multiple of "
+                  f"{fmt_ns(step)}")
+    fig.suptitle(title, fontsize=10, color="#c44e52" if step else "black")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -497,6 +527,11 @@ def main():
                     help="write the latency histogram there")
     ap.add_argument("--dev", type=int, action="append", metavar="N",
                     help="only device N (repeat for more)")
+    ap.add_argument("--from", dest="start", type=float, metavar="MS",
+                    help="only events from MS ms after the start of the "
+                         "first one (the timeline's 0)")
+    ap.add_argument("--to", dest="end", type=float, metavar="MS",
+                    help="only events until MS ms after it")
     opt = ap.parse_args()
 
     try:
@@ -533,8 +568,32 @@ def main():
               f"events/nvsvm enabled while the work ran (echo 1 > "
               f"/sys/kernel/tracing/events/nvsvm/enable)?", file=sys.stderr)
         return 1
+    # Time 0 is where the first span starts, so that none is cut.
+    t.t0 = min([e.ts - e.ns() / 1e9 for e in events] +
+               [m[0] for m in t.markers])
+    if opt.start is not None or opt.end is not None:
+        last = max([events[-1].ts] + [m[0] for m in t.markers])
+        start = opt.start or 0.0
+        end = opt.end if opt.end is not None else (last - t.t0) * 1e3
+        if end <= start:
+            print("trace-report: --to must be after --from", file=sys.stderr)
+            return 2
+        t.window = (start, end)
+        a, b = t.t0 + start / 1e3, t.t0 + end / 1e3
+        events = [e for e in events if a <= e.ts <= b]
+        t.markers = [m for m in t.markers if a <= m[0] <= b]
+        if not events:
+            print(f"trace-report: no nvsvm event from {start:g} to "
+                  f"{end:g} ms", file=sys.stderr)
+            return 1
     devs = sorted({e.dev for e in events})
     summary(t, events, devs, source, sys.stdout)
+    step = clock_step(events)
+    if step:
+        print(f"trace-report: every duration is a multiple of "
+              f"{fmt_ns(step)}: the clock was coarse (the jiffies?); in "
+              f"the VM, scripts/vm-run.sh -T gives a fine one",
+              file=sys.stderr)
 
     status = 0
     if opt.timeline or opt.histogram:
@@ -545,7 +604,7 @@ def main():
     if opt.histogram:
         lat = latencies(events)
         if lat:
-            draw_histogram(plt, lat, opt.histogram, source)
+            draw_histogram(plt, lat, opt.histogram, source, step)
             print(f"histogram: {opt.histogram}")
         else:
             print(f"trace-report: no event with a duration (fault batch, "
@@ -556,4 +615,9 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:
+        # The summary piped into head: not an error of the trace.
+        sys.stderr.close()
+        sys.exit(0)
