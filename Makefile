@@ -163,6 +163,7 @@ mutants: deps all
 # The demo needs the module and the app, not the tests. With DEMO_TRACE=1 it
 # records the nvsvm trace events as it runs, into $(DEMO_TRACE_DIR) (the
 # VM's run directory), and draws them there: timeline.png and latency.png.
+# -T: a fine clock in the VM, or every duration is a multiple of 4 ms.
 # The pictures are drawn even when the demo fails; its status is make's.
 DEMO_TRACE_DIR := $(BUILD)/demo-trace
 
@@ -170,7 +171,7 @@ demo: deps modules userspace
 ifeq ($(DEMO_TRACE),1)
 	@rm -f $(DEMO_TRACE_DIR)/trace.txt $(DEMO_TRACE_DIR)/*.png
 	@status=0; \
-	scripts/vm-run.sh -o $(DEMO_TRACE_DIR) -- \
+	scripts/vm-run.sh -T -o $(DEMO_TRACE_DIR) -- \
 		scripts/guest-demo-trace.sh $(APP) $(DEMO_ARGS) || status=$$?; \
 	if [ -f $(DEMO_TRACE_DIR)/trace.txt ]; then \
 		scripts/trace-report.py --timeline $(DEMO_TRACE_DIR)/timeline.png \

@@ -14,6 +14,9 @@
 #                the one `make modules` builds for the test kernel)
 #   -o DIR       run directory (default build/vm); it receives status, dmesg,
 #                kmemleak and console.log
+#   -T           trust the host's TSC, for a fine clock, as the bench profile
+#                always does (see below): for timings, such as trace events'
+#                ns= durations and timestamps
 #
 # The guest sees the host's / read-only, so COMMAND runs from the host tree,
 # in the top directory of the repository. Its output goes to stdout. The exit
@@ -24,8 +27,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 profile=test timeout=600 modparams="num_devices=2 ${NVSVM_MODPARAMS:-}" load=1 rundir=$NVSVM_TOP/build/vm
+tsc=0
 module=$NVSVM_TOP/drivers/gpu/drm/nvsvm/nvsvm.ko
-while getopts "p:t:m:Nk:o:" opt; do
+while getopts "p:t:m:Nk:o:T" opt; do
 	case $opt in
 	p) profile=$OPTARG ;;
 	t) timeout=$OPTARG ;;
@@ -33,11 +37,12 @@ while getopts "p:t:m:Nk:o:" opt; do
 	N) load=0 ;;
 	k) module=$(realpath "$OPTARG") ;;
 	o) rundir=$OPTARG ;;
+	T) tsc=1 ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || die "usage: scripts/vm-run.sh [-p PROFILE] [-t SECONDS] [-m PARAMS] [-N] [-k MODULE] [-o DIR] -- COMMAND..."
+[ $# -gt 0 ] || die "usage: scripts/vm-run.sh [-p PROFILE] [-t SECONDS] [-m PARAMS] [-N] [-k MODULE] [-o DIR] [-T] -- COMMAND..."
 
 kdir=$("$NVSVM_TOP/scripts/kernel-build.sh" "$profile")
 if [ "$load" = 1 ]; then
@@ -83,8 +88,9 @@ cmdline+=" kasan_multi_shot"
 # but the guest calibrates it against a PIT that TCG runs late, and then the
 # clocksource watchdog finds it skewed against jiffies that lose ticks, and
 # falls back to those: 4 ms steps, and a third of the time lost under load.
-# So give the guest the host's TSC frequency and trust the TSC.
-if [ "$profile" = bench ]; then
+# So give the guest the host's TSC frequency and trust the TSC. The test
+# profile keeps the jiffies unless -T asks: its timings are not measured.
+if [ "$profile" = bench ] || [ "$tsc" = 1 ]; then
 	cmdline+=" tsc_early_khz=$(host_tsc_khz) tsc=reliable"
 fi
 
