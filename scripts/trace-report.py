@@ -28,6 +28,7 @@ for this interpreter; the text summary does not.
 import argparse
 import collections
 import math
+import os
 import re
 import sys
 
@@ -66,6 +67,12 @@ LATENCIES = [
     ("eviction", "nvsvm_evict", None),
 ]
 PERCENTILES = (50, 90, 99)
+# The colours of the same events on the timeline.
+LATENCY_COLORS = {
+    "fault batch": "#55a868", "fault window": "#8cc79a",
+    "migrate to VRAM": "#8172b3", "migrate to system": "#937860",
+    "CPU fault-back": "#da8bc3", "eviction": "#c44e52",
+}
 
 
 class Event:
@@ -228,6 +235,13 @@ COLORS = {
     "cpu": "#da8bc3", "evict": "#c44e52", "inval": "#333333",
     "excl": "#ccb974",
 }
+# The mmu notifier events of nvsvm_invalidate, most telling first.
+INVAL_COLORS = {
+    "unmap": "#c44e52", "clear": "#333333", "migrate": "#8172b3",
+    "protection_vmaonly": "#dd8452", "protection_page": "#dd8452",
+    "soft_dirty": "#937860", "release": "#55a868", "exclusive": "#ccb974",
+    "other": "#999999",
+}
 
 
 def time_scale(span_s):
@@ -313,6 +327,11 @@ def draw_timeline(plt, t, events, devs, path, source):
         ax.add_collection(PolyCollection(rects, facecolors=color, alpha=0.8,
                                          edgecolors=edge, linewidths=edges))
 
+    def inval_kind(e):
+        ev = e.args.get("event")
+        return ev if ev in INVAL_COLORS else "other"
+
+    inval_events = set()
     fig_h = 0.9 + len(devs) * (0.42 * len(lanes) + 0.7)
     fig, axes = plt.subplots(len(devs), 1, sharex=True, squeeze=False,
                              figsize=(11, fig_h))
@@ -349,14 +368,20 @@ def draw_timeline(plt, t, events, devs, path, source):
                     markersize=5)
         if "invalidations" in lane_y:
             y = lane_y["invalidations"]
-            inv = by["nvsvm_invalidate"]
-            done = [x(e.ts) for e in inv if not e.args.get("skipped")]
-            skip = [x(e.ts) for e in inv if e.args.get("skipped")]
-            ax.plot(done, [y + 0.15] * len(done), "o", color=COLORS["inval"],
-                    markersize=4, alpha=0.7)
-            ax.plot(skip, [y - 0.15] * len(skip), "o", markersize=4,
-                    markerfacecolor="none", markeredgecolor=COLORS["inval"],
-                    alpha=0.5)
+            # Filled above: GPU PTEs unmapped; hollow below: skipped, the
+            # GPU's own migration. Coloured by the notifier's event.
+            for e in by["nvsvm_invalidate"]:
+                inval_events.add(e.args.get("event"))
+            for ev in INVAL_COLORS:
+                inv = [e for e in by["nvsvm_invalidate"]
+                       if inval_kind(e) == ev]
+                done = [x(e.ts) for e in inv if not e.args.get("skipped")]
+                skip = [x(e.ts) for e in inv if e.args.get("skipped")]
+                ax.plot(done, [y + 0.15] * len(done), "o", markersize=4,
+                        color=INVAL_COLORS[ev], alpha=0.7)
+                ax.plot(skip, [y - 0.15] * len(skip), "o", markersize=4,
+                        markerfacecolor="none", alpha=0.6,
+                        markeredgecolor=INVAL_COLORS[ev])
         if "exclusive" in lane_y:
             y = lane_y["exclusive"]
             for op, mk in (("grant", "^"), ("revoke", "v")):
@@ -417,13 +442,14 @@ def draw_timeline(plt, t, events, devs, path, source):
         legend.append(Line2D([], [], color=COLORS["evict"], marker="v", lw=0,
                              label="eviction"))
     if "invalidations" in lane_y:
-        legend += [
-            Line2D([], [], color=COLORS["inval"], marker="o", lw=0,
-                   markersize=4, label="invalidation"),
-            Line2D([], [], marker="o", lw=0, markersize=4,
-                   markerfacecolor="none", markeredgecolor=COLORS["inval"],
-                   label="skipped: own migration"),
-        ]
+        for ev, color in INVAL_COLORS.items():
+            if ev in inval_events or ev == "other" and \
+                    inval_events - set(INVAL_COLORS):
+                legend.append(Line2D([], [], color=color, marker="o", lw=0,
+                                     markersize=4, label=f"inval.: {ev}"))
+        legend.append(Line2D([], [], marker="o", lw=0, markersize=4,
+                             markerfacecolor="none", markeredgecolor="#333333",
+                             label="hollow: skipped (own)"))
     if "exclusive" in lane_y:
         legend += [
             Line2D([], [], color=COLORS["excl"], marker="^", lw=0,
@@ -438,7 +464,7 @@ def draw_timeline(plt, t, events, devs, path, source):
                frameon=False, bbox_to_anchor=(0.5, 0.0))
     fig.suptitle(f"nvsvm trace timeline: {source}\nspan height grows with "
                  f"log(pages), up to {pages_max} pages", fontsize=10)
-    fig.tight_layout(rect=(0, 0.07 if len(devs) > 1 else 0.1, 0.92, 1))
+    fig.tight_layout(rect=(0, 0.07 if len(devs) > 1 else 0.12, 0.87, 1))
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
@@ -452,16 +478,16 @@ def lane_notes(by):
     to_sys = [e for e in mig if e.args.get("dir") == "to_sys"]
     inv = by["nvsvm_invalidate"]
     skipped = sum(1 for e in inv if e.args.get("skipped"))
+    def note(evs, key):
+        return f"{len(evs)}, {pages(evs, key)} pages"
+
     return {
         "GPU faults": f"{len(by['nvsvm_gpu_fault'])}",
-        "fault batches": f"{len(by['nvsvm_fault_batch'])}: "
-                         f"{pages(by['nvsvm_fault_batch'], 'pages')} p",
-        "migrate \u2192 VRAM": f"{len(to_vram)}: {pages(to_vram, 'moved')} p",
-        "migrate \u2192 system": f"{len(to_sys)}: {pages(to_sys, 'moved')} p",
-        "CPU fault-backs": f"{len(by['nvsvm_cpu_fault'])}: "
-                           f"{pages(by['nvsvm_cpu_fault'], 'pages')} p",
-        "evictions": f"{len(by['nvsvm_evict'])}: "
-                     f"{pages(by['nvsvm_evict'], 'pages')} p",
+        "fault batches": note(by["nvsvm_fault_batch"], "pages") + " mapped",
+        "migrate \u2192 VRAM": note(to_vram, "moved"),
+        "migrate \u2192 system": note(to_sys, "moved"),
+        "CPU fault-backs": note(by["nvsvm_cpu_fault"], "pages"),
+        "evictions": note(by["nvsvm_evict"], "pages"),
         "invalidations": f"{len(inv)}, {skipped} skipped",
         "exclusive": f"{len(by['nvsvm_exclusive'])}",
     }
@@ -469,6 +495,7 @@ def lane_notes(by):
 
 def draw_histogram(plt, lat, path, source, step):
     import numpy as np
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     lo = min(v[0] for v in lat.values())
     hi = max(v[-1] for v in lat.values())
@@ -479,21 +506,24 @@ def draw_histogram(plt, lat, path, source, step):
     styles = {50: ":", 90: "--", 99: "-"}
     for ax, (label, v) in zip(axes[:, 0], lat.items()):
         us = [max(n, 1) / 1e3 for n in v]
-        ax.hist(us, bins=bins, color="#4c72b0", alpha=0.8)
+        ax.hist(us, bins=bins, color=LATENCY_COLORS[label], alpha=0.85)
         text = []
         for p in PERCENTILES:
             q = percentile(v, p)
-            ax.axvline(max(q, 1) / 1e3, color="#c44e52", linestyle=styles[p],
+            ax.axvline(max(q, 1) / 1e3, color="#222222", linestyle=styles[p],
                        linewidth=1.2)
             text.append(f"p{p} {fmt_ns(q)}")
         ax.set_title(f"{label}: n={len(v)}    " + "   ".join(text),
                      loc="left", fontsize=9.5)
         ax.set_ylabel("count", fontsize=8.5)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(labelsize=8.5)
         ax.grid(axis="x", which="major", color="#e4e4e4")
     axes[-1, 0].set_xscale("log")
-    axes[-1, 0].set_xlabel("duration (\u00b5s, log scale); red lines: "
-                           "p50 dotted, p90 dashed, p99 solid", fontsize=9)
+    axes[-1, 0].xaxis.set_major_formatter(
+        FuncFormatter(lambda us, _: fmt_ns(us * 1e3).replace("us", "\u00b5s")))
+    axes[-1, 0].set_xlabel("duration (log scale); lines: p50 dotted, "
+                           "p90 dashed, p99 solid", fontsize=9)
     title = f"nvsvm latencies: {source}"
     if step:
         title += (f"\nCOARSE CLOCK: every duration is a multiple of "
@@ -544,6 +574,10 @@ def main():
         print(f"trace-report: {e}", file=sys.stderr)
         return 2
     source = opt.trace
+    if os.path.isabs(source):
+        rel = os.path.relpath(source)
+        if not rel.startswith(".."):
+            source = rel
 
     for line in t.malformed[:3]:
         print(f"trace-report: no dev=N, ignored: {line}", file=sys.stderr)
@@ -587,7 +621,12 @@ def main():
                   f"{end:g} ms", file=sys.stderr)
             return 1
     devs = sorted({e.dev for e in events})
-    summary(t, events, devs, source, sys.stdout)
+    try:
+        summary(t, events, devs, source, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The summary piped into head: draw the pictures all the same.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     step = clock_step(events)
     if step:
         print(f"trace-report: every duration is a multiple of "
@@ -615,9 +654,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:
-        # The summary piped into head: not an error of the trace.
-        sys.stderr.close()
-        sys.exit(0)
+    sys.exit(main())
