@@ -32,6 +32,11 @@ for png in t.png h.png; do
 		bad "$png is not a PNG"
 done
 
+# A reader that stops early (head) must not stop the pictures.
+"$report" --timeline "$tmp/head.png" "$sample" 2>"$tmp/err" | head -n 1 >/dev/null
+[ -s "$tmp/head.png" ] || bad "no timeline when the summary's reader stops early"
+! grep -q Traceback "$tmp/err" || bad "a traceback when the summary's reader stops early"
+
 "$report" --dev 1 "$sample" >"$tmp/dev1" 2>/dev/null || bad "exit $? with --dev 1"
 grep -q "10 events on 1 device" "$tmp/dev1" || bad "--dev 1 did not keep the 10 events of device 1"
 

@@ -27,6 +27,7 @@ for this interpreter; the text summary does not.
 
 import argparse
 import collections
+import io
 import math
 import os
 import re
@@ -516,7 +517,7 @@ def draw_histogram(plt, lat, path, source, step):
         ax.set_title(f"{label}: n={len(v)}    " + "   ".join(text),
                      loc="left", fontsize=9.5)
         ax.set_ylabel("count", fontsize=8.5)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
         ax.tick_params(labelsize=8.5)
         ax.grid(axis="x", which="major", color="#e4e4e4")
     axes[-1, 0].set_xscale("log")
@@ -544,6 +545,16 @@ def pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
+
+
+def say(text):
+    """Print on stdout, which may be a pipe that a reader (head) closed:
+    then carry on drawing the pictures, in silence."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def main():
@@ -621,12 +632,9 @@ def main():
                   f"{end:g} ms", file=sys.stderr)
             return 1
     devs = sorted({e.dev for e in events})
-    try:
-        summary(t, events, devs, source, sys.stdout)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The summary piped into head: draw the pictures all the same.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    text = io.StringIO()
+    summary(t, events, devs, source, text)
+    say(text.getvalue())
     step = clock_step(events)
     if step:
         print(f"trace-report: every duration is a multiple of "
@@ -639,12 +647,12 @@ def main():
         plt = pyplot()
     if opt.timeline:
         draw_timeline(plt, t, events, devs, opt.timeline, source)
-        print(f"timeline: {opt.timeline}")
+        say(f"timeline: {opt.timeline}\n")
     if opt.histogram:
         lat = latencies(events)
         if lat:
             draw_histogram(plt, lat, opt.histogram, source, step)
-            print(f"histogram: {opt.histogram}")
+            say(f"histogram: {opt.histogram}\n")
         else:
             print(f"trace-report: no event with a duration (fault batch, "
                   f"migration, CPU fault-back, eviction): no histogram "
