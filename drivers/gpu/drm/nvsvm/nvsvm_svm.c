@@ -44,7 +44,9 @@
  * It sorts its faults by address, merges faults on the same page, and
  * groups them into windows of fault_window_kb, clamped to the VMA. Each
  * window is faulted in with one hmm_range_fault(), for write only on the
- * pages that a write faulted on, and mapped with one PFN-map call,
+ * pages that a write faulted on (and, in anonymous memory, on the pages no
+ * CPU has touched yet, which would otherwise map the zero page and fault
+ * again at the next word), and mapped with one PFN-map call,
  * read-only where the CPU PTE is read-only, with 2 MiB GPU pages where the
  * CPU maps a THP. A window that cannot be faulted as a whole (a hole,
  * PROT_NONE, a page past the end of a file) falls back to its faulting
@@ -134,6 +136,11 @@ static unsigned int fault_window_kb = 2048;
 module_param(fault_window_kb, uint, 0644);
 MODULE_PARM_DESC(fault_window_kb,
 		 "GPU fault window in KiB, a power of two from 4 to 2048; 4 services one page per fault like nouveau (default 2048)");
+
+static bool populate_writes = true;
+module_param(populate_writes, bool, 0644);
+MODULE_PARM_DESC(populate_writes,
+		 "A GPU write fault in anonymous memory also gives the untouched pages of its window a page of their own, instead of the zero page (default 1; 0: only the written pages)");
 
 static bool skip_own_migrate = true;
 module_param(skip_own_migrate, bool, 0644);
@@ -478,6 +485,59 @@ static bool nvsvm_svm_has_ro_vram(struct nvsvm_device *ndev,
 }
 
 /*
+ * A GPU write into fresh anonymous memory: also write the window's pages
+ * that no CPU has touched. Faulted in for read, they would map the zero
+ * page, and a GPU that goes on writing (a fill, a first touch) would take
+ * a fault, a copy-on-write and an invalidation per page. Given a page of
+ * their own now, they are zeroed memory that nobody reads differently, as
+ * the huge page of a write fault in a THP VMA would be. Pages the CPU maps
+ * already keep to their own faults: copy-on-write stays unbroken for them,
+ * and file pages are never written (write-fault-window). A range that
+ * userfaultfd write-protects is left alone: its handler would be told of
+ * writes that never happened.
+ */
+static void nvsvm_svmm_populate_writes(struct nvsvm_svmm *svmm,
+				       struct nvsvm_svm_window *win)
+{
+	u64 start = ALIGN_DOWN(win->va, win->size);
+	struct mm_struct *mm = svmm->mm;
+	struct hmm_range range = {
+		.notifier = &svmm->notifier,
+		.hmm_pfns = svmm->hmm_pfns,
+		.dev_private_owner = svmm->ndev,
+	};
+	struct vm_area_struct *vma;
+	unsigned long i, first, npages;
+
+	if (!READ_ONCE(populate_writes) ||
+	    bitmap_empty(win->write, win->size >> PAGE_SHIFT))
+		return;
+
+	range.notifier_seq = mmu_interval_read_begin(range.notifier);
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, win->va);
+	if (!vma || nvsvm_svm_vma_check(vma) || !vma_is_anonymous(vma) ||
+	    !(vma->vm_flags & VM_WRITE) || (vma->vm_flags & VM_UFFD_WP)) {
+		mmap_read_unlock(mm);
+		return;
+	}
+	range.start = max_t(u64, start, vma->vm_start);
+	range.end = min_t(u64, start + win->size, vma->vm_end);
+	/* A snapshot: no fault, so nothing changes and no retry matters. */
+	if (hmm_range_fault(&range)) {
+		mmap_read_unlock(mm);
+		return;
+	}
+	mmap_read_unlock(mm);
+
+	first = (range.start - start) >> PAGE_SHIFT;
+	npages = (range.end - range.start) >> PAGE_SHIFT;
+	for (i = 0; i < npages; i++)
+		if (!(range.hmm_pfns[i] & HMM_PFN_VALID))
+			__set_bit(first + i, win->write);
+}
+
+/*
  * Fault in for write the pages of a window that a GPU write faulted on,
  * one run of consecutive pages per hmm_range_fault(). HMM faults every page
  * from the first one that needs a fault to the end of its walk with that
@@ -554,6 +614,7 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 	if (!mmget_not_zero(mm))
 		return -EFAULT;
 
+	nvsvm_svmm_populate_writes(svmm, win);
 	nvsvm_svmm_fault_writes(svmm, win, timeout);
 	for (;;) {
 		unsigned long i, first, npages;
