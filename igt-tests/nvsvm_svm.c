@@ -487,13 +487,21 @@ static void test_two_devices_same_memory(void)
 	close(dev1.fd);
 }
 
-static void test_fault_batching(void)
+/*
+ * A GPU fill of fresh anonymous memory, with transparent huge pages or, with
+ * @nohuge, in 4 KiB pages: a write fault must bring in its window's
+ * untouched pages writable, not the zero page that the next word's write
+ * would fault on again (one fault, copy-on-write and invalidation a page).
+ */
+static void test_fault_batching(bool nohuge)
 {
 	size_t len = 4ul << 20, pages = len / PAGE_SZ;
 	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	struct drm_nvsvm_stats before, after;
 	unsigned long long faults, batches, replays;
 
+	if (nohuge)
+		igt_assert_eq(madvise(buf, len, MADV_NOHUGEPAGE), 0);
 	before = gpu_stats(&dev0);
 	gpu_ok(&dev0, nvsvm_op_fill(buf, len, 0xfb));
 	after = gpu_stats(&dev0);
@@ -1534,7 +1542,11 @@ igt_main
 
 	igt_describe("First-touch faults of a 4 MiB fill are serviced in few batches.");
 	igt_subtest("fault-batching")
-		test_fault_batching();
+		test_fault_batching(false);
+
+	igt_describe("A GPU fill of fresh 4 KiB anonymous pages is serviced a window at a time, not a fault per page.");
+	igt_subtest("fault-batching-4k")
+		test_fault_batching(true);
 
 	igt_describe("GPU atomic increments on malloc memory are exact while the CPU increments the same words.");
 	igt_subtest("atomic-inc-sysmem")
