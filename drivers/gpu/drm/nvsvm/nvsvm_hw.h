@@ -320,7 +320,9 @@ struct nvsvm_hw_ops {
 	 * and signals the returned fence (a reference for the caller) when
 	 * done, with error -EIO if an address is outside memory or refused
 	 * by the IOMMU, in which case the batch stops there. A batch never fails for want of
-	 * memory: like a ring, the engine waits for room instead.
+	 * memory: like a ring, the engine waits for room instead. An idle
+	 * engine may have run the batch, and signalled the fence, by the
+	 * time the call returns.
 	 * Context: Process context, may sleep.
 	 * Return: A fence, or ERR_PTR(-EINVAL) for a bad descriptor.
 	 */

@@ -119,9 +119,21 @@ static int nvsvm_emu_tlb_show(struct seq_file *m, void *data)
 }
 DEFINE_SHOW_ATTRIBUTE(nvsvm_emu_tlb);
 
+static int nvsvm_emu_ce_show(struct seq_file *m, void *data)
+{
+	struct nvsvm_emu *emu = m->private;
+
+	seq_printf(m, "inline %ld\nqueued %ld\n",
+		   atomic_long_read(&emu->ce_inline),
+		   atomic_long_read(&emu->ce_queued));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nvsvm_emu_ce);
+
 /*
  * Debugfs, in the "emu" directory of the DRM device: the IOMMU's files
- * (DOC: Emulated IOMMU), and "tlb", the hub TLB's lookups so far.
+ * (DOC: Emulated IOMMU), "tlb", the hub TLB's lookups so far, and "ce",
+ * the copy-engine batches run inline and on the workqueue.
  */
 static void nvsvm_emu_debugfs_init(struct nvsvm_hw *hw, struct dentry *root)
 {
@@ -129,6 +141,7 @@ static void nvsvm_emu_debugfs_init(struct nvsvm_hw *hw, struct dentry *root)
 	struct dentry *dir = debugfs_create_dir("emu", root);
 
 	debugfs_create_file("tlb", 0400, dir, &emu->hub_tlb, &nvsvm_emu_tlb_fops);
+	debugfs_create_file("ce", 0400, dir, emu, &nvsvm_emu_ce_fops);
 	nvsvm_emu_iommu_debugfs_init(emu, dir);
 }
 

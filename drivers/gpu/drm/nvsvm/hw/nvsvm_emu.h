@@ -14,6 +14,7 @@
 #include <linux/dma-fence.h>
 #include <linux/list.h>
 #include <linux/mempool.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -165,9 +166,15 @@ struct nvsvm_emu_fault_unit {
  * @hub_tlb: The TLB that every channel translates through, whatever its
  *	address space, as on GP100.
  * @fault: The fault buffer.
- * @ce_submit_lock: Protects @ce_seqno; keeps seqnos in queueing order.
+ * @ce_submit_lock: Protects @ce_seqno and @ce_pending; keeps seqnos in
+ *	queueing order.
+ * @ce_run_lock: Held while a copy-engine batch runs, on the workqueue or
+ *	inline.
  * @ce_context: Fence context of the copy engine.
  * @ce_seqno: Last fence seqno of the copy engine.
+ * @ce_pending: Copy-engine batches submitted and not yet signalled.
+ * @ce_inline: Batches that ran in the submitter's context.
+ * @ce_queued: Batches that ran on the workqueue.
  * @next_chid: Id of the last channel created.
  * @chans: Channels alive, to check at destroy.
  */
@@ -182,9 +189,13 @@ struct nvsvm_emu {
 	struct list_head tlbs;
 	struct nvsvm_emu_tlb hub_tlb;
 	struct nvsvm_emu_fault_unit fault;
-	spinlock_t ce_submit_lock; /* protects ce_seqno */
+	spinlock_t ce_submit_lock; /* protects ce_seqno, ce_pending */
+	struct mutex ce_run_lock; /* a batch runs */
 	u64 ce_context;
 	u64 ce_seqno;
+	unsigned int ce_pending;
+	atomic_long_t ce_inline;
+	atomic_long_t ce_queued;
 	atomic_t next_chid;
 	atomic_t chans;
 };
@@ -263,6 +274,7 @@ void nvsvm_emu_fault_cancel(struct nvsvm_hw *hw, u64 inst, u64 va,
 			    enum nvsvm_hw_access access);
 
 /* nvsvm_emu_ce.c */
+extern unsigned int nvsvm_emu_ce_inline_kb;
 int nvsvm_emu_ce_init(struct nvsvm_emu *emu);
 void nvsvm_emu_ce_fini(struct nvsvm_emu *emu);
 struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,

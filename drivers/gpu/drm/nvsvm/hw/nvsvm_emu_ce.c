@@ -3,10 +3,13 @@
  * Copyright 2026 The nvsvm authors
  */
 
+#include <kunit/visibility.h>
 #include <linux/dma-fence.h>
 #include <linux/highmem.h>
 #include <linux/mempool.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 
 #include "nvsvm_emu.h"
@@ -26,7 +29,21 @@
  * array, waiting until the batch before has run if it holds it. A copy
  * therefore never fails for want of memory, which is what lets eviction at
  * unload, and a CPU fault on VRAM, go on when memory is short.
+ *
+ * An idle engine starts a copy at once, where the emulation would wait for
+ * a work item on another CPU: a small batch (ce_inline_kb) submitted while
+ * no batch is queued or running runs in the submitter's context, through
+ * the same copy path, and ce_copy returns its fence signalled. A batch runs
+ * only with &nvsvm_emu.ce_run_lock held, and one queued behind an inline
+ * batch waits for it there, so batches still run and signal in order.
  */
+
+/* Not static: the KUnit tests set it. */
+unsigned int nvsvm_emu_ce_inline_kb = 64;
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_ce_inline_kb);
+module_param_named(ce_inline_kb, nvsvm_emu_ce_inline_kb, uint, 0644);
+MODULE_PARM_DESC(ce_inline_kb,
+		 "The emulated copy engine runs a batch of up to this many KiB in the submitter's context when it is idle, rather than on its work item (default 64; 0 = never)");
 
 /**
  * struct nvsvm_emu_ce_batch - A batch of copies in flight.
@@ -152,22 +169,55 @@ static int nvsvm_emu_ce_run(struct nvsvm_emu *emu, const struct nvsvm_hw_copy *c
 	return 0;
 }
 
-static void nvsvm_emu_ce_work(struct work_struct *work)
+/*
+ * Run a batch and signal its fence, with ce_run_lock held. Only then is the
+ * batch no longer pending: a batch submitted meanwhile queues behind it.
+ */
+static void nvsvm_emu_ce_batch_run(struct nvsvm_emu_ce_batch *batch)
 {
-	struct nvsvm_emu_ce_batch *batch =
-		container_of(work, struct nvsvm_emu_ce_batch, work);
+	struct nvsvm_emu *emu = batch->emu;
 	unsigned int i;
 	int ret = 0;
 
+	lockdep_assert_held(&emu->ce_run_lock);
 	for (i = 0; i < batch->count && !ret; i++)
-		ret = nvsvm_emu_ce_run(batch->emu, &batch->copies[i]);
+		ret = nvsvm_emu_ce_run(emu, &batch->copies[i]);
 	if (batch->copies != batch->inline_copies)
-		mempool_free(batch->copies, batch->emu->ce_reserve);
+		mempool_free(batch->copies, emu->ce_reserve);
 	batch->copies = NULL;
 	if (ret)
 		dma_fence_set_error(&batch->fence, ret);
 	dma_fence_signal(&batch->fence);
+
+	spin_lock(&emu->ce_submit_lock);
+	emu->ce_pending--;
+	spin_unlock(&emu->ce_submit_lock);
+}
+
+static void nvsvm_emu_ce_work(struct work_struct *work)
+{
+	struct nvsvm_emu_ce_batch *batch =
+		container_of(work, struct nvsvm_emu_ce_batch, work);
+	struct nvsvm_emu *emu = batch->emu;
+
+	/* Behind a batch that runs inline, if any. */
+	mutex_lock(&emu->ce_run_lock);
+	nvsvm_emu_ce_batch_run(batch);
+	mutex_unlock(&emu->ce_run_lock);
+	atomic_long_inc(&emu->ce_queued);
 	dma_fence_put(&batch->fence);
+}
+
+/* Is the batch small enough to run in the submitter's context? */
+static bool nvsvm_emu_ce_small(const struct nvsvm_hw_copy *copies,
+			       unsigned int count)
+{
+	u64 max = (u64)READ_ONCE(nvsvm_emu_ce_inline_kb) * SZ_1K, len = 0;
+	unsigned int i;
+
+	for (i = 0; i < count && len <= max; i++)
+		len += copies[i].len;
+	return max && len <= max;
 }
 
 /**
@@ -177,7 +227,8 @@ static void nvsvm_emu_ce_work(struct work_struct *work)
  * @count: Number of @copies.
  *
  * Context: Process context, may sleep; when memory is short, until the
- * batch before has run.
+ * batch before has run. A small batch on an idle engine runs before the
+ * call returns.
  * Return: The batch's fence, or an ERR_PTR(-EINVAL).
  */
 struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
@@ -186,6 +237,7 @@ struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
 {
 	struct nvsvm_emu *emu = to_nvsvm_emu(hw);
 	struct nvsvm_emu_ce_batch *batch;
+	bool locked, run_inline;
 	int ret;
 
 	ret = nvsvm_hw_copies_validate(hw, copies, count);
@@ -207,13 +259,31 @@ struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
 	spin_lock_init(&batch->lock);
 	INIT_WORK(&batch->work, nvsvm_emu_ce_work);
 
-	/* One reference for the caller, one for the work. */
+	/*
+	 * Inline only if no batch is pending: one queued earlier would run
+	 * after this one, and one running holds ce_run_lock. Try that lock
+	 * before the check, so that a batch queued next waits for this one.
+	 */
+	locked = nvsvm_emu_ce_small(copies, count) &&
+		 mutex_trylock(&emu->ce_run_lock);
 	spin_lock(&emu->ce_submit_lock);
 	dma_fence_init(&batch->fence, &nvsvm_emu_ce_fence_ops, &batch->lock,
 		       emu->ce_context, ++emu->ce_seqno);
-	dma_fence_get(&batch->fence);
-	queue_work(emu->ce_wq, &batch->work);
+	run_inline = locked && !emu->ce_pending;
+	emu->ce_pending++;
+	/* One reference for the caller, one for the work. */
+	if (!run_inline) {
+		dma_fence_get(&batch->fence);
+		queue_work(emu->ce_wq, &batch->work);
+	}
 	spin_unlock(&emu->ce_submit_lock);
+
+	if (run_inline) {
+		nvsvm_emu_ce_batch_run(batch);
+		atomic_long_inc(&emu->ce_inline);
+	}
+	if (locked)
+		mutex_unlock(&emu->ce_run_lock);
 	return &batch->fence;
 }
 
@@ -229,6 +299,7 @@ int nvsvm_emu_ce_init(struct nvsvm_emu *emu)
 	size_t reserve = NVSVM_HW_COPY_MAX_BATCH * sizeof(struct nvsvm_hw_copy);
 
 	spin_lock_init(&emu->ce_submit_lock);
+	mutex_init(&emu->ce_run_lock);
 	emu->ce_context = dma_fence_context_alloc(1);
 
 	emu->ce_reserve = mempool_create_kmalloc_pool(1, reserve);
@@ -252,4 +323,5 @@ void nvsvm_emu_ce_fini(struct nvsvm_emu *emu)
 {
 	destroy_workqueue(emu->ce_wq);
 	mempool_destroy(emu->ce_reserve);
+	mutex_destroy(&emu->ce_run_lock);
 }

@@ -7,6 +7,7 @@
 
 #include <kunit/device.h>
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
@@ -1342,6 +1343,128 @@ static void nvsvm_test_ce_bad(struct kunit *test)
 	nvsvm_expect_iommu_faults(false);
 }
 
+/* A work item that holds the copy engine's workqueue until released. */
+struct nvsvm_ce_blocker {
+	struct work_struct work;
+	struct completion go;
+};
+
+static void nvsvm_ce_blocker_fn(struct work_struct *work)
+{
+	wait_for_completion(&container_of(work, struct nvsvm_ce_blocker,
+					  work)->go);
+}
+
+static void nvsvm_ce_blocker_release(void *arg)
+{
+	struct nvsvm_ce_blocker *b = arg;
+
+	complete_all(&b->go);
+	flush_work(&b->work);
+}
+
+static void nvsvm_ce_blocker_start(struct kunit *test, struct nvsvm_fixture *fx,
+				   struct nvsvm_ce_blocker *b)
+{
+	INIT_WORK(&b->work, nvsvm_ce_blocker_fn);
+	init_completion(&b->go);
+	queue_work(fx->emu->ce_wq, &b->work);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							nvsvm_ce_blocker_release,
+							b), 0);
+}
+
+static void nvsvm_ce_inline_restore(void *arg)
+{
+	nvsvm_emu_ce_inline_kb = (uintptr_t)arg;
+}
+
+/*
+ * An idle copy engine runs a small batch before ce_copy returns; behind a
+ * pending batch, or above ce_inline_kb, a batch is queued, and batches
+ * still run in order. A blocker on the engine's workqueue holds queued
+ * batches; it is no batch itself, so the engine counts as idle.
+ */
+static void nvsvm_test_ce_inline(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_ce_blocker *b1, *b2;
+	struct nvsvm_hw_copy small = {
+		.src = nvsvm_sys_addr(fx, 0),
+		.src_aperture = NVSVM_HW_APERTURE_SYS_COHERENT,
+		.dst = fx->data[0], .dst_aperture = NVSVM_HW_APERTURE_VRAM,
+		.len = SZ_4K,
+	};
+	struct nvsvm_hw_copy big = {
+		.src = fx->data[1], .src_aperture = NVSVM_HW_APERTURE_VRAM,
+		.dst = fx->data[0], .dst_aperture = NVSVM_HW_APERTURE_VRAM,
+		.len = SZ_1M,
+	};
+	struct nvsvm_hw_copy bad = small;
+	u64 *sys = nvsvm_sys_ptr(fx, 0), *vram, *vram1;
+	long inlined = atomic_long_read(&fx->emu->ce_inline);
+	struct dma_fence *f1, *f2, *f3, *f4, *f5;
+	void *saved;
+	bool done;
+
+	b1 = kunit_kzalloc(test, sizeof(*b1), GFP_KERNEL);
+	b2 = kunit_kzalloc(test, sizeof(*b2), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b1);
+	KUNIT_ASSERT_NOT_NULL(test, b2);
+	saved = (void *)(uintptr_t)nvsvm_emu_ce_inline_kb;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							nvsvm_ce_inline_restore,
+							saved), 0);
+	nvsvm_emu_ce_inline_kb = 64;
+	vram = nvsvm_emu_vram_ptr(fx->emu, fx->data[0], SZ_1M);
+	vram1 = nvsvm_emu_vram_ptr(fx->emu, fx->data[1], SZ_1M);
+	memset64(vram1, 2, SZ_1M / 8);
+	memset64(vram, 0, SZ_1M / 8);
+
+	nvsvm_ce_blocker_start(test, fx, b1);
+	/* Idle: done on return, though the workqueue is held. */
+	sys[0] = 1;
+	f1 = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &small, 1));
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(f1));
+	KUNIT_EXPECT_EQ(test, f1->error, 0);
+	KUNIT_EXPECT_EQ(test, vram[0], 1);
+
+	/* Too big: queued. Then a small one behind it: queued too. */
+	f2 = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &big, 1));
+	sys[0] = 3;
+	f3 = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &small, 1));
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(f2));
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(f3));
+	KUNIT_EXPECT_EQ(test, vram[0], 1);
+	nvsvm_ce_blocker_release(b1);
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(f3), 0);
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(f2));
+	/* In order: the small copy over the big one. */
+	KUNIT_EXPECT_EQ(test, vram[0], 3);
+	KUNIT_EXPECT_EQ(test, vram[SZ_4K / 8], 2);
+
+	/* An IOMMU fault fails an inline batch as it does a queued one. */
+	bad.src = BIT_ULL(52);
+	nvsvm_expect_iommu_faults(true);
+	f4 = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &bad, 1));
+	done = dma_fence_is_signaled(f4);
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(f4), -EIO);
+	nvsvm_expect_iommu_faults(false);
+	KUNIT_EXPECT_TRUE(test, done);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&fx->emu->ce_inline),
+			inlined + 2);
+
+	/* ce_inline_kb=0: never inline. */
+	nvsvm_emu_ce_inline_kb = 0;
+	nvsvm_ce_blocker_start(test, fx, b2);
+	sys[0] = 5;
+	f5 = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &small, 1));
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(f5));
+	nvsvm_ce_blocker_release(b2);
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(f5), 0);
+	KUNIT_EXPECT_EQ(test, vram[0], 5);
+}
+
 /* The exec engine's operations compute what they say, via the MMU. */
 static void nvsvm_test_exec_ops(struct kunit *test)
 {
@@ -1529,6 +1652,7 @@ static struct kunit_case nvsvm_emu_cases[] = {
 	KUNIT_CASE(nvsvm_test_fault_overflow),
 	KUNIT_CASE_PARAM(nvsvm_test_ce_copy, nvsvm_ce_gen_params),
 	KUNIT_CASE(nvsvm_test_ce_bad),
+	KUNIT_CASE(nvsvm_test_ce_inline),
 	KUNIT_CASE(nvsvm_test_exec_ops),
 	KUNIT_CASE(nvsvm_test_exec_chan_destroy),
 	KUNIT_CASE(nvsvm_test_iommu),
