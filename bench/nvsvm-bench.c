@@ -639,6 +639,8 @@ static void bench_migrate(void)
 struct setting_st {
 	const char *param;	/* module parameter, or NULL */
 	unsigned int value;
+	const char *param2;	/* a second one, or NULL */
+	unsigned int value2;
 	const char *label;	/* in the metric names */
 	size_t hmm_size;	/* nonzero: test_hmm, with a mirror that big */
 	struct gpu g;
@@ -652,6 +654,8 @@ static void setting_before(const void *arg)
 
 	if (t->param)
 		param_set(t->param, t->value);
+	if (t->param2)
+		param_set(t->param2, t->value2);
 }
 
 static void setting_setup(void *arg)
@@ -1064,17 +1068,28 @@ static void cpufault_rep(void *arg, unsigned int rep)
 
 static void bench_cpufault(void)
 {
-	/* test_hmm's migrate_to_ram always moves one page. */
+	/*
+	 * test_hmm's migrate_to_ram always moves one page. win4k_queued: the
+	 * copy engine never copies inline (ce_inline_kb 0).
+	 */
+	unsigned int inline_kb = param_get("ce_inline_kb");
 	struct setting_st st[] = {
-		{ .param = "cpu_fault_window_kb", .value = 4, .label = "win4k" },
+		{ .param = "cpu_fault_window_kb", .value = 4, .label = "win4k",
+		  .param2 = "ce_inline_kb", .value2 = inline_kb },
+		{ .param = "cpu_fault_window_kb", .value = 4,
+		  .label = "win4k_queued",
+		  .param2 = "ce_inline_kb", .value2 = 0 },
 		{ .param = "cpu_fault_window_kb", .value = 2048,
-		  .label = "win2048k" },
+		  .label = "win2048k",
+		  .param2 = "ce_inline_kb", .value2 = inline_kb },
 		{ .label = "test_hmm", .hmm_size = CPUFAULT_SIZE },
 	};
 
-	note("cpufault: cpu_fault_window_kb 4 and 2048, and test_hmm");
+	note("cpufault: cpu_fault_window_kb 4 (ce_inline_kb %u and 0) and 2048, and test_hmm",
+	     inline_kb);
 	bench_settings("cpufault", "cpu_fault_window_kb", st, ARRAY_SIZE(st),
 		       cpufault_rep);
+	param_set("ce_inline_kb", inline_kb);
 }
 
 /* --- 6: oversubscription ------------------------------------------------- */

@@ -236,15 +236,19 @@ def table(metrics, info):
     add("")
 
     add("5. CPU fault-back (migrate_to_ram), 64 MiB in VRAM, one read per page")
-    add(f"{'':34} {'1 page':>10} {'2 MiB win':>10} {'ratio':>7} {'test_hmm':>10}")
+    add(f"{'':34} {'1 page':>10} {'2 MiB win':>10} {'ratio':>7} {'test_hmm':>10}"
+        f" {'1p queued':>10}")
     a = m("cpufault/win4k/pages_per_s")
     b = m("cpufault/win2048k/pages_per_s")
     h = m("cpufault/test_hmm/pages_per_s")
+    q = m("cpufault/win4k_queued/pages_per_s")
     add(f"{'pages/s':34} {fmt(a.get('median'), 'pages/s'):>10} "
         f"{fmt(b.get('median'), 'pages/s'):>10} {fx(b.get('ratio')):>7} "
-        f"{fmt(h.get('median'), 'pages/s'):>10}")
+        f"{fmt(h.get('median'), 'pages/s'):>10} "
+        f"{fmt(q.get('median'), 'pages/s'):>10}")
     add(f"{'nvsvm vs test_hmm (1 page a fault)':34} {fx(a.get('ratio_test_hmm')):>10} "
-        f"{fx(b.get('ratio_test_hmm')):>10}")
+        f"{fx(b.get('ratio_test_hmm')):>10} {'':>7} {'':>10} "
+        f"{fx(q.get('ratio_test_hmm')):>10}")
     a = m("cpufault/win4k/cpu_faults")
     b = m("cpufault/win2048k/cpu_faults")
     add(f"{'CPU faults (migrate_to_ram calls)':34} {fmt(a.get('median')):>10} "
