@@ -204,7 +204,7 @@ bench-modules: bench-kernel
 	@mkdir -p $(BENCH_MODDIR)
 	@find Kbuild drivers include -type f \( -name '*.[ch]' -o -name Kbuild \) \
 		! -name '*.mod.c' | cpio -pdmu --quiet $(BENCH_MODDIR)
-	$(MAKE) -C $(BENCH_KDIR) M=$(BENCH_MODDIR) W=1 modules
+	$(MAKE) -C $(BENCH_KDIR) M=$(BENCH_MODDIR) W=1 NVSVM_BENCH=y modules
 
 $(BENCH_BIN): bench/nvsvm-bench.c $(LIBNVSVM) | bench-kernel
 	@mkdir -p $(@D)
@@ -245,11 +245,13 @@ install-tests: $(IGT_TESTS)
 	install -d $(DESTDIR)$(LIBEXECDIR)/nvsvm/igt
 	install -m 0755 $(IGT_TESTS) $(DESTDIR)$(LIBEXECDIR)/nvsvm/igt/
 
-# The module's DKMS tree: its sources (not the KUnit suites), the top
-# Kbuild and dkms.conf with the version filled in.
+# The module's DKMS tree: its sources (not the KUnit suites, nor the
+# bench-only nvsvm_bench.c), the top Kbuild and dkms.conf with the version
+# filled in.
 DKMS_SOURCES = Kbuild $(sort $(shell find drivers include \
 	-path drivers/gpu/drm/nvsvm/tests -prune -o \
-	-type f \( -name '*.[ch]' -o -name Kbuild \) ! -name '*.mod.c' -print))
+	-type f \( -name '*.[ch]' -o -name Kbuild \) ! -name '*.mod.c' \
+	! -name nvsvm_bench.c -print))
 
 install-dkms:
 	install -d $(DESTDIR)$(DKMSDIR)/nvsvm-$(VERSION)

@@ -276,6 +276,7 @@ static struct nvsvm_device *nvsvm_device_create(unsigned int index)
 		goto err_fini_svm;
 	/* drm_dev_unregister() removes them, before the GPU goes. */
 	nvsvm_hw_debugfs_init(ndev->hw, ndev->drm.debugfs_root);
+	nvsvm_bench_debugfs_init(ndev, ndev->drm.debugfs_root);
 
 	return ndev;
 

@@ -13,6 +13,7 @@
 #include "nvsvm_dmem.h"
 #include "nvsvm_svm.h"
 
+struct dentry;
 struct drm_nvsvm_getparam;
 struct nvsvm_hw;
 struct nvsvm_vram;
@@ -106,5 +107,15 @@ int nvsvm_migrate_ioctl(struct drm_device *drm, void *data,
 			struct drm_file *file);
 int nvsvm_advise_ioctl(struct drm_device *drm, void *data,
 		       struct drm_file *file);
+
+/* Bench-only references (nvsvm_bench.c), in the `make bench` module alone. */
+#ifdef NVSVM_BENCH
+void nvsvm_bench_debugfs_init(struct nvsvm_device *ndev, struct dentry *root);
+#else
+static inline void nvsvm_bench_debugfs_init(struct nvsvm_device *ndev,
+					    struct dentry *root)
+{
+}
+#endif
 
 #endif /* __NVSVM_DRV_H__ */
