@@ -2,11 +2,13 @@
 /*
  * nvsvm-bench: what migration, GPU and CPU faults and invalidations cost in
  * nvsvm, side by side with the kernel's reference HMM driver (test_hmm's
- * dmirror) and with a plain memcpy, the ceiling of any CPU copy.
+ * dmirror), with the kernel's copy_page() over the same pages, the ceiling
+ * of any migration, and with glibc's memcpy, a second reference.
  *
  * It runs inside the bench VM (scripts/guest-bench.sh), as root, with
- * nvsvm.ko (one device, 256 MiB of VRAM for the migrations) and test_hmm.ko
- * loaded, and writes one JSON object per sample, one per line:
+ * nvsvm.ko (one device, 256 MiB of VRAM for the migrations; built by
+ * `make bench`, with the bench-only debugfs files of nvsvm_bench.c) and
+ * test_hmm.ko loaded, and writes one JSON object per sample, one per line:
  *
  *   {"group": "migrate", "name": "migrate/to_dev/nvsvm/4k/128M",
  *    "unit": "GB/s", "value": 0.51, "driver": "nvsvm", ...}
@@ -492,12 +494,171 @@ static void hmm_migrate(int fd, void *p, size_t len, void *mirror,
 		    (unsigned long long)cmd.cpages, len / PAGE_SZ);
 }
 
-/* --- 1, 2: migration throughput and the memcpy ceiling ------------------- */
+/* --- The bench-only references of nvsvm_bench.c ------------------------- */
+
+/*
+ * Write @cmd to the device's debugfs file bench/@file, which measures in the
+ * kernel, and read back the nanoseconds it took.
+ */
+static double bench_ref_ns(const char *file, const char *cmd)
+{
+	char path[128], buf[64] = "";
+	unsigned long long ns;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/bench/%s",
+		 nvsvm_index, file);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die("%s: %s (is nvsvm.ko the one `make bench` builds?)", path,
+		    strerror(errno));
+	if (write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
+		die("write \"%s\" to %s: %s", cmd, path, strerror(errno));
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0 || sscanf(buf, "ns=%llu", &ns) != 1)
+		die("read %s: %s", path, n < 0 ? strerror(errno) : buf);
+	close(fd);
+	return ns;
+}
+
+/* Seconds of the kernel's copy_page() over @pages fresh pages, best of 3. */
+static double kcopy_time(size_t pages)
+{
+	char cmd[32];
+
+	snprintf(cmd, sizeof(cmd), "%zu", pages);
+	return bench_ref_ns("copy_ceiling", cmd) * 1e-9;
+}
+
+/*
+ * Seconds of hmm_range_fault() alone, for write, over [p, p + len) of this
+ * process, one call a @window-aligned window: the floor of a GPU fault
+ * service of the same pages.
+ */
+static double hmm_floor_time(const void *p, size_t len, size_t window)
+{
+	char cmd[80];
+
+	snprintf(cmd, sizeof(cmd), "%#lx %#zx %#zx", (unsigned long)p, len,
+		 window);
+	return bench_ref_ns("hmm_floor", cmd) * 1e-9;
+}
+
+/* --- Trace events: the driver's own timings ------------------------------- */
+
+#define TRACEFS		"/sys/kernel/tracing/"
+
+static void trace_write(const char *file, const char *value)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), TRACEFS "%s", file);
+	f = fopen(path, "w");
+	if (!f || fputs(value, f) < 0 || fclose(f))
+		die("write %s to %s: %s (a bench kernel with tracefs?)", value,
+		    path, strerror(errno));
+}
+
+/* Record @events (names under events/nvsvm/) from now on, from scratch. */
+static void trace_start(const char *const *events, unsigned int n)
+{
+	char file[128];
+	unsigned int i;
+
+	trace_write("tracing_on", "0");
+	trace_write("events/nvsvm/enable", "0");
+	trace_write("buffer_size_kb", "32768");
+	trace_write("trace", "");
+	for (i = 0; i < n; i++) {
+		snprintf(file, sizeof(file), "events/nvsvm/%s/enable", events[i]);
+		trace_write(file, "1");
+	}
+	trace_write("tracing_on", "1");
+}
+
+/* A growable array of event durations, in ns. */
+struct lat {
+	double *v;
+	size_t n, cap;
+};
+
+static void lat_add(struct lat *l, double v)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		if (!l->v)
+			die("realloc");
+	}
+	l->v[l->n++] = v;
+}
+
+static int lat_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The @q quantile of @l, sorted, by the nearest rank. */
+static double lat_pct(const struct lat *l, double q)
+{
+	size_t i = (size_t)(q * l->n + 0.999999);
+
+	return l->v[i ? i - 1 : 0];
+}
+
+/*
+ * Stop recording; add the ns= of every event in the trace to its kind:
+ * @kinds[i] collects the events @names[i] whose line also holds @match[i]
+ * (any line, for NULL). Dies if the ring buffer dropped any.
+ */
+static void trace_collect(const char *const *names, const char *const *match,
+			  struct lat *kinds, unsigned int n)
+{
+	unsigned long in_buf, written;
+	char line[512], key[64];
+	unsigned int i;
+	const char *at;
+	FILE *f;
+
+	trace_write("tracing_on", "0");
+	f = fopen(TRACEFS "trace", "r");
+	if (!f)
+		die(TRACEFS "trace: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#') {
+			at = strstr(line, "entries-in-buffer/entries-written:");
+			if (at && sscanf(at, "entries-in-buffer/entries-written: %lu/%lu",
+					 &in_buf, &written) == 2 && in_buf != written)
+				die("trace: %lu of %lu events lost", written - in_buf,
+				    written);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			snprintf(key, sizeof(key), " %s: ", names[i]);
+			if (!strstr(line, key) ||
+			    (match[i] && !strstr(line, match[i])))
+				continue;
+			at = strstr(line, " ns=");
+			if (at)
+				lat_add(&kinds[i], strtod(at + 4, NULL));
+			break;
+		}
+	}
+	fclose(f);
+	trace_write("events/nvsvm/enable", "0");
+	trace_write("trace", "");
+}
+
+/* --- 1, 2: migration throughput and the ceilings ------------------- */
 
 static const size_t migrate_sizes[] = { SZ_64K, SZ_2M, 16 * SZ_1M, 128 * SZ_1M };
 
 struct migrate_st {
-	const char *driver;	/* nvsvm, test_hmm or memcpy */
+	const char *driver;	/* nvsvm, test_hmm, memcpy or kcopy */
 	size_t size;
 	bool thp;
 	struct gpu g;
@@ -520,7 +681,8 @@ static void migrate_setup(void *arg)
 
 /*
  * One rep: k fresh buffers of the size (enough for REP_MIN_BYTES), filled
- * by the CPU, then all to the device and all back (or all memcpy'd).
+ * by the CPU, then all to the device and all back (or all memcpy'd). The
+ * kernel's copy, kcopy, copies as many pages with copy_page() in the kernel.
  */
 static void migrate_rep(void *arg, unsigned int rep)
 {
@@ -539,6 +701,15 @@ static void migrate_rep(void *arg, unsigned int rep)
 	unsigned int i;
 	int pct;
 
+	if (!strcmp(m->driver, "kcopy")) {
+		t0 = kcopy_time(k * m->size / PAGE_SZ);
+		if (rep < warmup)
+			return;
+		s.group = "kcopy";
+		s.value = (double)k * m->size / t0 / 1e9;
+		emit(&s, "kcopy/%s/%s", backing, size_name(m->size));
+		return;
+	}
 	for (i = 0; i < k; i++) {
 		buf_map(&m->bufs[i], m->size, m->thp);
 		buf_fill(&m->bufs[i], m->thp, seed + i);
@@ -603,7 +774,8 @@ static void migrate_rep(void *arg, unsigned int rep)
 
 static void bench_migrate(void)
 {
-	static const char *const drivers[] = { "nvsvm", "test_hmm", "memcpy" };
+	static const char *const drivers[] = { "nvsvm", "test_hmm", "memcpy",
+					       "kcopy" };
 	struct migrate_st st[ARRAY_SIZE(drivers)];
 	struct part parts[ARRAY_SIZE(drivers)];
 	unsigned int i, d;
@@ -611,7 +783,7 @@ static void bench_migrate(void)
 
 	for (i = 0; i < ARRAY_SIZE(migrate_sizes); i++) {
 		for (thp = 0; thp <= 1; thp++) {
-			note("migrate: %s %s: nvsvm, test_hmm, memcpy",
+			note("migrate: %s %s: nvsvm, test_hmm, memcpy, kcopy",
 			     size_name(migrate_sizes[i]), thp ? "thp" : "4k");
 			for (d = 0; d < ARRAY_SIZE(drivers); d++) {
 				st[d] = (struct migrate_st) {
@@ -854,6 +1026,171 @@ static void bench_gpufault(void)
 	note("gpufault: fault_window_kb 4 and 2048");
 	bench_settings("gpufault", "fault_window_kb", st, ARRAY_SIZE(st),
 		       gpufault_rep);
+}
+
+/* --- 4d: the fault-path bound: hmm_range_fault() alone ------------------ */
+
+#define FAULTBOUND_SIZE	(16 * SZ_1M)
+
+static const char *const batch_event[] = { "nvsvm_fault_batch" };
+
+/*
+ * The GPU's first touch of fresh memory at the 2 MiB window (one word a
+ * page, as in 4), against hmm_range_fault() alone over as much fresh
+ * memory, window by 2 MiB window, for write as the fault path asks: the
+ * floor of any fault service. The driver's service is the sum of its fault
+ * batches' own times (nvsvm_fault_batch ns=, from the fault entering the
+ * buffer to the replay); the touch's wall time, job submission and the
+ * emulated GPU's work in it too, comes along.
+ */
+static void faultbound_rep(void *arg, unsigned int rep)
+{
+	struct setting_st *t = arg;
+	struct sample s = { .group = "faultbound", .driver = "nvsvm",
+			    .size = FAULTBOUND_SIZE, .thp_pct = -1 };
+	struct lat batches = { 0 };
+	double touch, service = 0, hfloor;
+	struct buf b;
+	size_t i;
+
+	buf_map(&b, FAULTBOUND_SIZE, false);
+	trace_start(batch_event, 1);
+	touch = gpu_touch(&t->g, &b, rep + 1);
+	trace_collect(batch_event, (const char *const[]){ NULL }, &batches, 1);
+	if (*(uint64_t *)(b.p + FAULTBOUND_SIZE - PAGE_SZ) != rep + 1)
+		die("faultbound: the touch did not land");
+	buf_unmap(&b);
+	for (i = 0; i < batches.n; i++)
+		service += batches.v[i] * 1e-9;
+	free(batches.v);
+
+	buf_map(&b, FAULTBOUND_SIZE, false);
+	hfloor = hmm_floor_time(b.p, FAULTBOUND_SIZE, SZ_2M);
+	buf_unmap(&b);
+	if (!batches.n)
+		die("faultbound: no nvsvm_fault_batch event");
+	if (rep < warmup)
+		return;
+
+	s.unit = "ms";
+	s.value = touch * 1e3;
+	emit(&s, "faultbound/touch_time");
+	s.value = service * 1e3;
+	emit(&s, "faultbound/service_time");
+	s.value = hfloor * 1e3;
+	emit(&s, "faultbound/hmm_floor_time");
+	s.unit = "count";
+	s.value = batches.n;
+	emit(&s, "faultbound/fault_batches");
+}
+
+static void bench_faultbound(void)
+{
+	struct setting_st st[] = {
+		{ .param = "fault_window_kb", .value = 2048, .label = "win2048k" },
+	};
+
+	note("faultbound: GPU first touch at the 2 MiB window vs hmm_range_fault()");
+	bench_settings("faultbound", "fault_window_kb", st, ARRAY_SIZE(st),
+		       faultbound_rep);
+}
+
+/* --- 4e: per-event latency, from the driver's trace events -------------- */
+
+#define LATENCY_SIZE	(16 * SZ_1M)
+
+static double cpu_touch(const struct buf *b, uint64_t seed);
+
+static const char *const lat_events[] = {
+	"nvsvm_fault_batch", "nvsvm_cpu_fault", "nvsvm_migrate",
+	"nvsvm_migrate",
+};
+static const char *const lat_match[] = { NULL, NULL, "dir=to_vram",
+					 "dir=to_sys" };
+static const char *const lat_kinds[] = { "gpu_fault_batch", "cpu_fault",
+					 "migrate_to_vram", "migrate_to_sys" };
+
+struct latency_st {
+	struct gpu g;
+	struct lat kinds[ARRAY_SIZE(lat_events)];
+};
+
+static void latency_setup(void *arg)
+{
+	struct latency_st *l = arg;
+
+	l->g = gpu_open();
+}
+
+/*
+ * With the events on, the default windows (2 MiB, GPU and CPU): a GPU first
+ * touch of fresh memory (fault batches), a migration to VRAM of a filled
+ * range (its steps), half of it back by MIGRATE and the other half by CPU
+ * reads (CPU faults, and their steps). Every counted rep's events pool,
+ * and the last one reports their p50, p90 and p99.
+ */
+static void latency_rep(void *arg, unsigned int rep)
+{
+	struct latency_st *l = arg;
+	struct lat scratch[ARRAY_SIZE(lat_events)] = { 0 };
+	struct lat *into = rep < warmup ? scratch : l->kinds;
+	struct sample s = { .group = "latency", .driver = "nvsvm",
+			    .size = LATENCY_SIZE, .thp_pct = -1 };
+	size_t half = LATENCY_SIZE / 2, i;
+	static const double q[] = { 0.5, 0.9, 0.99 };
+	struct buf a, b;
+	unsigned int k, j;
+
+	buf_map(&a, LATENCY_SIZE, false);
+	buf_map(&b, LATENCY_SIZE, false);
+	buf_fill(&b, false, rep);
+	trace_start(lat_events, ARRAY_SIZE(lat_events));
+	gpu_touch(&l->g, &a, rep + 1);
+	gpu_migrate(&l->g, b.p, LATENCY_SIZE, TO_VRAM, true);
+	gpu_migrate(&l->g, b.p, half, TO_SYS, true);
+	cpu_touch(&b, rep);
+	trace_collect(lat_events, lat_match, into, ARRAY_SIZE(lat_events));
+	buf_unmap(&a);
+	buf_unmap(&b);
+	for (k = 0; k < ARRAY_SIZE(lat_events); k++)
+		free(scratch[k].v);
+	if (rep != warmup + reps - 1)
+		return;
+
+	for (k = 0; k < ARRAY_SIZE(lat_events); k++) {
+		struct lat *e = &l->kinds[k];
+
+		if (!e->n)
+			die("latency: no %s event", lat_kinds[k]);
+		qsort(e->v, e->n, sizeof(*e->v), lat_cmp);
+		s.unit = "us";
+		for (j = 0; j < ARRAY_SIZE(q); j++) {
+			s.value = lat_pct(e, q[j]) * 1e-3;
+			emit(&s, "latency/%s/p%g", lat_kinds[k], q[j] * 100);
+		}
+		for (i = 0, s.value = 0; i < e->n; i++)
+			s.value += e->v[i];
+		s.value = s.value / e->n * 1e-3;
+		emit(&s, "latency/%s/mean", lat_kinds[k]);
+		s.unit = "count";
+		s.value = e->n;
+		emit(&s, "latency/%s/n", lat_kinds[k]);
+		free(e->v);
+	}
+}
+
+static void bench_latency(void)
+{
+	struct latency_st st = { 0 };
+	struct part part = {
+		.what = "latency",
+		.setup = latency_setup,
+		.rep = latency_rep,
+		.st = &st,
+	};
+
+	note("latency: GPU fault batches, CPU fault-backs, migrate steps");
+	run_parts(&part, 1);
 }
 
 /* --- 4b: what DMA mapping through the IOMMU costs ------------------------ */
@@ -1207,6 +1544,8 @@ static const struct {
 	{ "migrate", bench_migrate, 2 * 128 * SZ_1M },
 	{ "remigrate", bench_remigrate, 2 * REMIGRATE_SIZE },
 	{ "gpufault", bench_gpufault, 0 },
+	{ "faultbound", bench_faultbound, 0 },
+	{ "latency", bench_latency, 2 * LATENCY_SIZE },
 	{ "dma", bench_dma, 2 * DMA_SIZE },
 	{ "tlb", bench_tlb, 2 * 3 * TLB_ARRAY },
 	{ "cpufault", bench_cpufault, 2 * CPUFAULT_SIZE },
@@ -1222,8 +1561,9 @@ static void usage(void)
 		"  -w WARMUP  repetitions before them, not counted (default 1)\n"
 		"  -d INDEX   nvsvm device (default 0)\n"
 		"  -H DEV     test_hmm device node (default /dev/hmm_dmirror0)\n"
-		"  GROUP      migrate (with memcpy), remigrate, gpufault, dma, tlb,\n"
-		"             cpufault, oversub (default: all)\n");
+		"  GROUP      migrate (with memcpy and kcopy), remigrate, gpufault,\n"
+		"             faultbound, latency, dma, tlb, cpufault, oversub\n"
+		"             (default: all)\n");
 	exit(2);
 }
 

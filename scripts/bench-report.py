@@ -6,10 +6,11 @@
 
 RAW.jsonl holds one sample per line (see bench/nvsvm-bench.c). Every metric
 gets its median, min, max and n, and a ratio to its reference where one
-applies: test_hmm and memcpy for migration, the nouveau-like window for the
-fault windows, skip off for the remigration, the fitting triad for
-oversubscription. The goals of issue 8 are evaluated and reported, never
-asserted. Writes OUTDIR/results.json, OUTDIR/table.txt and, with gnuplot,
+applies: test_hmm, the kernel's copy_page() (kcopy, the ceiling) and glibc's
+memcpy for migration, the nouveau-like window for the fault windows,
+hmm_range_fault() alone for the fault service, skip off for the
+remigration, the fitting triad for oversubscription. The goals of issues 8
+and 15 are evaluated and reported, never asserted. Writes OUTDIR/results.json, OUTDIR/table.txt and, with gnuplot,
 OUTDIR/throughput.png.
 """
 
@@ -22,8 +23,12 @@ import statistics
 import subprocess
 import sys
 
-GROUPS = ["migrate", "memcpy", "remigrate", "gpufault", "dma", "tlb",
-          "cpufault", "oversub"]
+GROUPS = ["migrate", "memcpy", "kcopy", "remigrate", "gpufault",
+          "faultbound", "latency", "dma", "tlb", "cpufault", "oversub"]
+LAT_KINDS = [("gpu_fault_batch", "GPU fault batch"),
+             ("cpu_fault", "CPU fault-back"),
+             ("migrate_to_vram", "migrate step to VRAM"),
+             ("migrate_to_sys", "migrate step to system")]
 SIZES = ["64K", "2M", "16M", "128M"]
 BACKINGS = ["4k", "thp"]
 
@@ -80,6 +85,14 @@ def add_ratios(metrics):
                 ratio(metrics, name, f"migrate/{d}/test_hmm/{back}/{size}",
                       "ratio_test_hmm")
             ratio(metrics, name, f"memcpy/{back}/{size}", "ratio_memcpy")
+            ratio(metrics, name, f"kcopy/{back}/{size}", "ratio_kcopy")
+        elif m["group"] == "memcpy":
+            ratio(metrics, name, f"kcopy/{p[1]}/{p[2]}", "ratio_kcopy")
+        elif m["group"] == "faultbound" and p[1] in ("service_time",
+                                                     "touch_time"):
+            ratio(metrics, name, "faultbound/hmm_floor_time", "ratio")
+        elif m["group"] == "latency" and p[2] == "p99":
+            ratio(metrics, name, f"latency/{p[1]}/p50", "ratio")
         elif m["group"] == "remigrate" and p[1] == "skip_on" and p[2] == "time":
             ratio(metrics, name, "remigrate/skip_off/time", "ratio")
         elif (m["group"] == "gpufault" and p[1] != "win4k" and
@@ -114,15 +127,23 @@ def goals(metrics):
         out.append({"goal": what, "value": value, "target": target,
                     "met": None if value is None else met})
 
-    for d, hmm_x, mc_pct, label in (("to_dev", 2.0, 0.55, "to VRAM"),
-                                    ("to_sys", 1.5, 0.75, "to system")):
+    # Issue 15: the kernel's copy_page() is the ceiling (issue 8 had
+    # glibc's memcpy, which copy_page() beats).
+    for d, hmm_x, label in (("to_sys", 1.5, "to system"),
+                            ("to_dev", 3.0, "to VRAM")):
         name = f"migrate/{d}/nvsvm/4k/128M"
         v = get(name, "ratio_test_hmm")
-        goal(f"{label} at 128 MiB: >= {hmm_x}x test_hmm", v, hmm_x,
-             v is not None and v >= hmm_x)
-        v = get(name, "ratio_memcpy")
-        goal(f"{label} at 128 MiB: >= {mc_pct:.0%} of memcpy", v, mc_pct,
-             v is not None and v >= mc_pct)
+        goal(f"{label} at 128 MiB, 4 KiB pages: >= {hmm_x}x test_hmm", v,
+             hmm_x, v is not None and v >= hmm_x)
+        v = get(name, "ratio_kcopy")
+        goal(f"{label} at 128 MiB, 4 KiB pages: >= 80% of the kernel copy "
+             "ceiling", v, 0.8, v is not None and v >= 0.8)
+    v = get("faultbound/service_time", "ratio")
+    goal("GPU fault service at the 2 MiB window: <= 1.5x the "
+         "hmm_range_fault() floor", v, 1.5, v is not None and v <= 1.5)
+    v = get("latency/gpu_fault_batch/p99", "ratio")
+    goal("GPU fault batch latency: p99 <= 4x p50", v, 4.0,
+         v is not None and v <= 4.0)
     v = get("tlb/4k/misses_per_mib", "ratio")
     goal("triad with large VRAM pages: >= 10x fewer TLB misses per MiB", v,
          10.0, v is not None and v >= 10.0)
@@ -176,24 +197,32 @@ def table(metrics, info):
     add(f"kernel {info['kernel']} (clocksource {info['guest_clocksource']}), "
         f"VRAM {info['vram_mb']} MiB; medians of {reps} runs after a warm-up")
     add("")
-    add("1-2. Migration throughput (GB/s) and the memcpy ceiling")
-    hdr = (f"{'size':>5} {'pages':>5} {'memcpy':>7} | {'to VRAM':>7} {'test_hmm':>8} "
-           f"{'vs hmm':>7} {'of cpy':>6} | {'to sys':>7} {'test_hmm':>8} "
-           f"{'vs hmm':>7} {'of cpy':>6}")
+    add("1-2. Migration throughput (GB/s) and its ceilings: the kernel's "
+        "copy_page() (kcopy), glibc's memcpy")
+    hdr = (f"{'size':>5} {'pages':>5} {'kcopy':>6} {'memcpy':>6} |"
+           f" {'to VRAM':>7} {'test_hmm':>8} {'vs hmm':>7} {'of kcp':>6} {'of cpy':>6} |"
+           f" {'to sys':>7} {'test_hmm':>8} {'vs hmm':>7} {'of kcp':>6} {'of cpy':>6}")
     add(hdr)
     add("-" * len(hdr))
     for back in BACKINGS:
         for size in SIZES:
+            kc = m(f"kcopy/{back}/{size}")
             mc = m(f"memcpy/{back}/{size}")
-            row = f"{size:>5} {back:>5} {fmt(mc.get('median')):>7} |"
+            row = (f"{size:>5} {back:>5} {fmt(kc.get('median')):>6}"
+                   f" {fmt(mc.get('median')):>6} |")
             for d in ("to_dev", "to_sys"):
                 nv = m(f"migrate/{d}/nvsvm/{back}/{size}")
                 hm = m(f"migrate/{d}/test_hmm/{back}/{size}")
                 row += (f" {fmt(nv.get('median')):>7} {fmt(hm.get('median')):>8}"
                         f" {fx(nv.get('ratio_test_hmm')):>7}"
+                        f" {pct(nv.get('ratio_kcopy')):>6}"
                         f" {pct(nv.get('ratio_memcpy')):>6}")
                 row += " |" if d == "to_dev" else ""
             add(row)
+    add("test_hmm as a share of kcopy, to VRAM / to system, 4k: " + ", ".join(
+        f"{size} {pct(m(f'migrate/to_dev/test_hmm/4k/{size}').get('ratio_kcopy'))}"
+        f"/{pct(m(f'migrate/to_sys/test_hmm/4k/{size}').get('ratio_kcopy'))}"
+        for size in SIZES))
     add("")
 
     add("3. Remigration of a half-resident 32 MiB range (16 MiB already in VRAM)")
@@ -216,6 +245,28 @@ def table(metrics, info):
            ("touch_fault_batches", "touch: fault batches"),
            ("touch_faults", "touch: faults read"),
            ("touch_pages_mapped", "touch: pages mapped")))
+    add("")
+
+    add("4d. Fault-path bound: GPU first touch of 16 MiB of fresh memory, 2 MiB window,")
+    add("    vs hmm_range_fault() alone (for write, window by window) over 16 MiB of fresh memory")
+    add(f"{'':34} {'ms':>10} {'vs floor':>10}")
+    for key, label in (("hmm_floor_time", "hmm_range_fault() floor"),
+                       ("service_time", "fault service (sum of batch ns)"),
+                       ("touch_time", "touch, wall (jobs, GPU work too)")):
+        a = m(f"faultbound/{key}")
+        add(f"{label:34} {fmt(a.get('median')):>10} {fx(a.get('ratio')) if 'ratio' in a else '':>10}")
+    add(f"{'fault batches':34} {fmt(m('faultbound/fault_batches').get('median')):>10}")
+    add("")
+
+    add("4e. Latency per event (us), from the trace events' ns=, default 2 MiB windows;")
+    add("    16 MiB: GPU first touch, migrate to VRAM, half back by MIGRATE, half by CPU reads")
+    add(f"{'':24} {'n':>7} {'p50':>9} {'p90':>9} {'p99':>9} {'mean':>9} {'p99/p50':>8}")
+    for kind, label in LAT_KINDS:
+        row = f"{label:24} {fmt(m(f'latency/{kind}/n').get('median')):>7}"
+        for q in ("p50", "p90", "p99", "mean"):
+            row += f" {fmt(m(f'latency/{kind}/{q}').get('median')):>9}"
+        row += f" {fx(m(f'latency/{kind}/p99').get('ratio')):>8}"
+        add(row)
     add("")
 
     add("4b. DMA mapping: the emulated IOMMU vs its identity (passthrough) mappings, 16 MiB")
@@ -280,7 +331,8 @@ def plot(metrics, outdir):
     if not gnuplot:
         print("bench-report: gnuplot not found, no plot", file=sys.stderr)
         return None
-    if not any(m["group"] in ("migrate", "memcpy") for m in metrics.values()):
+    if not any(m["group"] in ("migrate", "memcpy", "kcopy")
+               for m in metrics.values()):
         return None
     series = []
     for d in ("to_dev", "to_sys"):
@@ -291,6 +343,8 @@ def plot(metrics, outdir):
         for back in BACKINGS:
             series.append((d, f"memcpy {back}",
                            [f"memcpy/{back}/{s}" for s in SIZES]))
+            series.append((d, f"kcopy {back}",
+                           [f"kcopy/{back}/{s}" for s in SIZES]))
     data = os.path.join(outdir, "throughput.dat")
     with open(data, "w") as f:
         for i, (d, title, names) in enumerate(series):
@@ -307,11 +361,13 @@ def plot(metrics, outdir):
              "test_hmm 4k": "lc rgb '#d62728' dt 1 pt 7",
              "test_hmm thp": "lc rgb '#d62728' dt 2 pt 5",
              "memcpy 4k": "lc rgb '#7f7f7f' dt 1 pt 7",
-             "memcpy thp": "lc rgb '#7f7f7f' dt 2 pt 5"}
+             "memcpy thp": "lc rgb '#7f7f7f' dt 2 pt 5",
+             "kcopy 4k": "lc rgb '#2ca02c' dt 1 pt 7",
+             "kcopy thp": "lc rgb '#2ca02c' dt 2 pt 5"}
     script = [
         "set terminal pngcairo size 1200,560 font 'sans,10'",
         f"set output '{png}'",
-        "set multiplot layout 1,2 title 'nvsvm migration throughput vs test\\_hmm and memcpy (median, min-max bars)'",
+        "set multiplot layout 1,2 title 'nvsvm migration throughput vs test\\_hmm, copy\\_page() and memcpy (median, min-max bars)'",
         "set logscale x 2",
         "set xrange [40:200000]",
         "set xtics ('64K' 64, '2M' 2048, '16M' 16384, '128M' 131072)",

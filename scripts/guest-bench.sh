@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -n "$groups$oversub" ] || { groups="migrate remigrate gpufault dma tlb cpufault"; oversub=1; }
+[ -n "$groups$oversub" ] || { groups="migrate remigrate gpufault faultbound latency dma tlb cpufault"; oversub=1; }
 
 # Under TCG, the rep movsb and rep stosb that glibc picks on ERMS CPUs run
 # a byte per emulated iteration (0.02 GB/s for a 64 KiB memcpy): make the
