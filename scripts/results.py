@@ -142,22 +142,16 @@ def main():
                                  read(os.path.join(igt, b + ".out")),
                                  int(status) if status.isdigit() else -1))
 
-    # Short runs of the stress, fuzz and fault-injection tools: one test each,
-    # named by its file (stress@short); exit 0 passes, 77 skips.
-    tools = os.path.join(res, "tools")
-    runs = sorted(f[:-7] for f in os.listdir(tools) if f.endswith(".status")) \
-        if os.path.isdir(tools) else []
-    for t in runs:
-        status = read(os.path.join(tools, t + ".status"), "").strip()
-        results.append((t, {"0": "pass", "77": "skip"}.get(status, "fail")))
-
-    # Host-side checks run before the VM boots (install@destdir): the same.
-    host = os.path.join(res, "host")
-    checks = sorted(f[:-7] for f in os.listdir(host) if f.endswith(".status")) \
-        if os.path.isdir(host) else []
-    for c in checks:
-        status = read(os.path.join(host, c + ".status"), "").strip()
-        results.append((c, {"0": "pass", "77": "skip"}.get(status, "fail")))
+    # Short runs of the stress, fuzz and fault-injection tools (stress@short),
+    # and the host-side checks run before the VM boots (install@destdir):
+    # one test each, named by its file; exit 0 passes, 77 skips.
+    for sub in ("tools", "host"):
+        d = os.path.join(res, sub)
+        runs = sorted(f[:-7] for f in os.listdir(d) if f.endswith(".status")) \
+            if os.path.isdir(d) else []
+        for t in runs:
+            status = read(os.path.join(d, t + ".status"), "").strip()
+            results.append((t, {"0": "pass", "77": "skip"}.get(status, "fail")))
 
     label = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}
     for name, result in results:
