@@ -122,10 +122,14 @@ DEFINE_SHOW_ATTRIBUTE(nvsvm_emu_tlb);
 static int nvsvm_emu_ce_show(struct seq_file *m, void *data)
 {
 	struct nvsvm_emu *emu = m->private;
+	unsigned int i;
 
 	seq_printf(m, "inline %ld\nqueued %ld\n",
 		   atomic_long_read(&emu->ce_inline),
 		   atomic_long_read(&emu->ce_queued));
+	for (i = 0; i < NVSVM_EMU_CE_MAX; i++)
+		seq_printf(m, "engine%u seqno %llu\n", i,
+			   READ_ONCE(emu->ce[i].seqno));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(nvsvm_emu_ce);
@@ -133,7 +137,8 @@ DEFINE_SHOW_ATTRIBUTE(nvsvm_emu_ce);
 /*
  * Debugfs, in the "emu" directory of the DRM device: the IOMMU's files
  * (DOC: Emulated IOMMU), "tlb", the hub TLB's lookups so far, and "ce",
- * the copy-engine batches run inline and on the workqueue.
+ * the copy-engine batches run inline and on the workqueues, and the last
+ * fence seqno of each engine.
  */
 static void nvsvm_emu_debugfs_init(struct nvsvm_hw *hw, struct dentry *root)
 {

@@ -153,26 +153,43 @@ struct nvsvm_emu_fault_unit {
 	wait_queue_head_t waitq;
 };
 
+/** define NVSVM_EMU_CE_MAX - Copy engines of an emulated GPU. */
+#define NVSVM_EMU_CE_MAX	4
+
+/**
+ * struct nvsvm_emu_ce - One copy engine.
+ * @emu: Its GPU.
+ * @wq: Runs the engine's batches, one at a time and in order.
+ * @submit_lock: Protects @seqno and @pending; keeps seqnos in queueing
+ *	order.
+ * @run_lock: Held while a batch of the engine runs, on @wq or inline.
+ * @context: Fence context of the engine.
+ * @seqno: Last fence seqno of the engine.
+ * @pending: Batches submitted to the engine and not yet signalled.
+ */
+struct nvsvm_emu_ce {
+	struct nvsvm_emu *emu;
+	struct workqueue_struct *wq;
+	spinlock_t submit_lock; /* protects seqno, pending */
+	struct mutex run_lock; /* a batch runs */
+	u64 context;
+	u64 seqno;
+	unsigned int pending;
+};
+
 /**
  * struct nvsvm_emu - The emulated GP100.
  * @hw: The interface the driver sees.
  * @iommu: The IOMMU its system-memory accesses go through.
  * @vram: The VRAM arena, @hw.vram_size bytes.
  * @exec_wq: Runs the channels, several at once.
- * @ce_wq: Runs copy-engine batches, one at a time and in order.
+ * @ce: The copy engines; nvsvm_emu_ce_engines of them take batches.
  * @ce_reserve: One batch of the largest size, for when memory is short.
  * @tlb_lock: Protects @tlbs; nests outside each &nvsvm_emu_tlb.lock.
  * @tlbs: Every TLB, so that an invalidate reaches all of them.
  * @hub_tlb: The TLB that every channel translates through, whatever its
  *	address space, as on GP100.
  * @fault: The fault buffer.
- * @ce_submit_lock: Protects @ce_seqno and @ce_pending; keeps seqnos in
- *	queueing order.
- * @ce_run_lock: Held while a copy-engine batch runs, on the workqueue or
- *	inline.
- * @ce_context: Fence context of the copy engine.
- * @ce_seqno: Last fence seqno of the copy engine.
- * @ce_pending: Copy-engine batches submitted and not yet signalled.
  * @ce_inline: Batches that ran in the submitter's context.
  * @ce_queued: Batches that ran on the workqueue.
  * @next_chid: Id of the last channel created.
@@ -183,17 +200,12 @@ struct nvsvm_emu {
 	struct nvsvm_emu_iommu iommu;
 	void *vram;
 	struct workqueue_struct *exec_wq;
-	struct workqueue_struct *ce_wq;
+	struct nvsvm_emu_ce ce[NVSVM_EMU_CE_MAX];
 	mempool_t *ce_reserve;
 	spinlock_t tlb_lock; /* protects tlbs */
 	struct list_head tlbs;
 	struct nvsvm_emu_tlb hub_tlb;
 	struct nvsvm_emu_fault_unit fault;
-	spinlock_t ce_submit_lock; /* protects ce_seqno, ce_pending */
-	struct mutex ce_run_lock; /* a batch runs */
-	u64 ce_context;
-	u64 ce_seqno;
-	unsigned int ce_pending;
 	atomic_long_t ce_inline;
 	atomic_long_t ce_queued;
 	atomic_t next_chid;
@@ -275,6 +287,7 @@ void nvsvm_emu_fault_cancel(struct nvsvm_hw *hw, u64 inst, u64 va,
 
 /* nvsvm_emu_ce.c */
 extern unsigned int nvsvm_emu_ce_inline_kb;
+extern unsigned int nvsvm_emu_ce_engines;
 int nvsvm_emu_ce_init(struct nvsvm_emu *emu);
 void nvsvm_emu_ce_fini(struct nvsvm_emu *emu);
 struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,

@@ -17,40 +17,54 @@
 /**
  * DOC: Emulated copy engine
  *
- * A batch runs on an ordered workqueue, so batches complete in submission
- * order, like the single copy engine of the GPU. Copies work on VRAM
- * offsets and system DMA addresses; the latter go through the GPU's IOMMU,
- * which must allow a read of the source and a write of the destination. A
- * system address is accessed one page at a time through kmap_local_page(),
- * with the IOMMU's lock held, so that an unmap waits for the page's copy.
+ * The GPU has several copy engines, as Pascal boards have asynchronous
+ * copy engines beside the graphics one; ce_engines of them take work. A
+ * batch goes to an idle engine, or to the one with the fewest batches
+ * pending, as a driver's channel pool would spread them: batches on one
+ * engine run and complete in submission order, on an ordered workqueue of
+ * its own; batches on different engines, in any order. Copies work on
+ * VRAM offsets and system DMA addresses; the latter go through the GPU's
+ * IOMMU, which must allow a read of the source and a write of the
+ * destination. A system address is accessed one page at a time through
+ * kmap_local_page(), with the IOMMU's lock held, so that an unmap waits for
+ * the page's copy.
  *
- * Like a ring, the engine takes work without memory to spare: when a
+ * Like a ring, an engine takes work without memory to spare: when a
  * batch's descriptors cannot be allocated, they go to the one reserved
- * array, waiting until the batch before has run if it holds it. A copy
- * therefore never fails for want of memory, which is what lets eviction at
- * unload, and a CPU fault on VRAM, go on when memory is short.
+ * array, waiting until the batch that holds it has run. A copy therefore
+ * never fails for want of memory, which is what lets eviction at unload,
+ * and a CPU fault on VRAM, go on when memory is short.
  *
  * An idle engine starts a copy at once, where the emulation would wait for
- * a work item on another CPU: a small batch (ce_inline_kb) submitted while
- * no batch is queued or running runs in the submitter's context, through
- * the same copy path, and ce_copy returns its fence signalled. A batch runs
- * only with &nvsvm_emu.ce_run_lock held, and one queued behind an inline
- * batch waits for it there, so batches still run and signal in order.
+ * a work item on another CPU: a batch of up to ce_inline_kb submitted to
+ * an engine with no batch queued or running runs in the submitter's
+ * context, through the same copy path, and ce_copy returns its fence
+ * signalled. A batch runs only with its engine's &nvsvm_emu_ce.run_lock
+ * held, and one queued behind an inline batch waits for it there, so an
+ * engine's batches still run and signal in order. With as many engines as
+ * CPUs submitting, copies of several CPUs run side by side, each on the
+ * CPU that asked for it.
  */
 
-/* Not static: the KUnit tests set it. */
-unsigned int nvsvm_emu_ce_inline_kb = 64;
+/* Not static: the KUnit tests set them. */
+unsigned int nvsvm_emu_ce_inline_kb = 2048;
 EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_ce_inline_kb);
 module_param_named(ce_inline_kb, nvsvm_emu_ce_inline_kb, uint, 0644);
 MODULE_PARM_DESC(ce_inline_kb,
-		 "The emulated copy engine runs a batch of up to this many KiB in the submitter's context when it is idle, rather than on its work item (default 64; 0 = never)");
+		 "The emulated copy engine runs a batch of up to this many KiB in the submitter's context when it is idle, rather than on its work item (default 2048; 0 = never)");
+
+unsigned int nvsvm_emu_ce_engines = 2;
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_ce_engines);
+module_param_named(ce_engines, nvsvm_emu_ce_engines, uint, 0644);
+MODULE_PARM_DESC(ce_engines,
+		 "Copy engines of the emulated GPU that take batches, 1 to 4 (default 2)");
 
 /**
  * struct nvsvm_emu_ce_batch - A batch of copies in flight.
  * @fence: Signalled at the end of the batch.
  * @lock: The fence's lock.
  * @work: Runs the batch.
- * @emu: The GPU.
+ * @ce: The engine it runs on.
  * @count: Number of @copies.
  * @copies: The copies: @inline_copies, or &nvsvm_emu.ce_reserve's array
  *	until the batch has run.
@@ -60,7 +74,7 @@ struct nvsvm_emu_ce_batch {
 	struct dma_fence fence;
 	spinlock_t lock; /* the fence's */
 	struct work_struct work;
-	struct nvsvm_emu *emu;
+	struct nvsvm_emu_ce *ce;
 	unsigned int count;
 	struct nvsvm_hw_copy *copies;
 	struct nvsvm_hw_copy inline_copies[];
@@ -170,16 +184,18 @@ static int nvsvm_emu_ce_run(struct nvsvm_emu *emu, const struct nvsvm_hw_copy *c
 }
 
 /*
- * Run a batch and signal its fence, with ce_run_lock held. Only then is the
- * batch no longer pending: a batch submitted meanwhile queues behind it.
+ * Run a batch and signal its fence, with its engine's run_lock held. Only
+ * then is the batch no longer pending: a batch submitted meanwhile queues
+ * behind it.
  */
 static void nvsvm_emu_ce_batch_run(struct nvsvm_emu_ce_batch *batch)
 {
-	struct nvsvm_emu *emu = batch->emu;
+	struct nvsvm_emu_ce *ce = batch->ce;
+	struct nvsvm_emu *emu = ce->emu;
 	unsigned int i;
 	int ret = 0;
 
-	lockdep_assert_held(&emu->ce_run_lock);
+	lockdep_assert_held(&ce->run_lock);
 	for (i = 0; i < batch->count && !ret; i++)
 		ret = nvsvm_emu_ce_run(emu, &batch->copies[i]);
 	if (batch->copies != batch->inline_copies)
@@ -189,23 +205,47 @@ static void nvsvm_emu_ce_batch_run(struct nvsvm_emu_ce_batch *batch)
 		dma_fence_set_error(&batch->fence, ret);
 	dma_fence_signal(&batch->fence);
 
-	spin_lock(&emu->ce_submit_lock);
-	emu->ce_pending--;
-	spin_unlock(&emu->ce_submit_lock);
+	spin_lock(&ce->submit_lock);
+	ce->pending--;
+	spin_unlock(&ce->submit_lock);
 }
 
 static void nvsvm_emu_ce_work(struct work_struct *work)
 {
 	struct nvsvm_emu_ce_batch *batch =
 		container_of(work, struct nvsvm_emu_ce_batch, work);
-	struct nvsvm_emu *emu = batch->emu;
+	struct nvsvm_emu_ce *ce = batch->ce;
 
 	/* Behind a batch that runs inline, if any. */
-	mutex_lock(&emu->ce_run_lock);
+	mutex_lock(&ce->run_lock);
 	nvsvm_emu_ce_batch_run(batch);
-	mutex_unlock(&emu->ce_run_lock);
-	atomic_long_inc(&emu->ce_queued);
+	mutex_unlock(&ce->run_lock);
+	atomic_long_inc(&ce->emu->ce_queued);
 	dma_fence_put(&batch->fence);
+}
+
+/* An idle engine, or the one with the fewest batches pending. */
+static struct nvsvm_emu_ce *nvsvm_emu_ce_pick(struct nvsvm_emu *emu)
+{
+	unsigned int n = clamp(READ_ONCE(nvsvm_emu_ce_engines), 1u,
+			       (unsigned int)NVSVM_EMU_CE_MAX);
+	unsigned int i, pending, least = UINT_MAX;
+	struct nvsvm_emu_ce *best = &emu->ce[0];
+
+	for (i = 0; i < n; i++) {
+		/*
+		 * Read without submit_lock: a hint only, which may be stale
+		 * at once; the engine's own locks order what it runs.
+		 */
+		pending = data_race(READ_ONCE(emu->ce[i].pending));
+		if (pending < least) {
+			least = pending;
+			best = &emu->ce[i];
+		}
+		if (!pending)
+			break;
+	}
+	return best;
 }
 
 /* Is the batch small enough to run in the submitter's context? */
@@ -227,8 +267,8 @@ static bool nvsvm_emu_ce_small(const struct nvsvm_hw_copy *copies,
  * @count: Number of @copies.
  *
  * Context: Process context, may sleep; when memory is short, until the
- * batch before has run. A small batch on an idle engine runs before the
- * call returns.
+ * batch that holds the reserve has run. A small batch on an idle engine
+ * runs before the call returns.
  * Return: The batch's fence, or an ERR_PTR(-EINVAL).
  */
 struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
@@ -238,6 +278,7 @@ struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
 	struct nvsvm_emu *emu = to_nvsvm_emu(hw);
 	struct nvsvm_emu_ce_batch *batch;
 	bool locked, run_inline;
+	struct nvsvm_emu_ce *ce;
 	int ret;
 
 	ret = nvsvm_hw_copies_validate(hw, copies, count);
@@ -253,42 +294,44 @@ struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
 		batch = kzalloc(sizeof(*batch), GFP_KERNEL | __GFP_NOFAIL);
 		batch->copies = mempool_alloc(emu->ce_reserve, GFP_KERNEL);
 	}
-	batch->emu = emu;
+	ce = nvsvm_emu_ce_pick(emu);
+	batch->ce = ce;
 	batch->count = count;
 	memcpy(batch->copies, copies, array_size(count, sizeof(*copies)));
 	spin_lock_init(&batch->lock);
 	INIT_WORK(&batch->work, nvsvm_emu_ce_work);
 
 	/*
-	 * Inline only if no batch is pending: one queued earlier would run
-	 * after this one, and one running holds ce_run_lock. Try that lock
-	 * before the check, so that a batch queued next waits for this one.
+	 * Inline only if no batch is pending on the engine: one queued
+	 * earlier would run after this one, and one running holds run_lock.
+	 * Try that lock before the check, so that a batch queued next waits
+	 * for this one.
 	 */
 	locked = nvsvm_emu_ce_small(copies, count) &&
-		 mutex_trylock(&emu->ce_run_lock);
-	spin_lock(&emu->ce_submit_lock);
+		 mutex_trylock(&ce->run_lock);
+	spin_lock(&ce->submit_lock);
 	dma_fence_init(&batch->fence, &nvsvm_emu_ce_fence_ops, &batch->lock,
-		       emu->ce_context, ++emu->ce_seqno);
-	run_inline = locked && !emu->ce_pending;
-	emu->ce_pending++;
+		       ce->context, ++ce->seqno);
+	run_inline = locked && !ce->pending;
+	ce->pending++;
 	/* One reference for the caller, one for the work. */
 	if (!run_inline) {
 		dma_fence_get(&batch->fence);
-		queue_work(emu->ce_wq, &batch->work);
+		queue_work(ce->wq, &batch->work);
 	}
-	spin_unlock(&emu->ce_submit_lock);
+	spin_unlock(&ce->submit_lock);
 
 	if (run_inline) {
 		nvsvm_emu_ce_batch_run(batch);
 		atomic_long_inc(&emu->ce_inline);
 	}
 	if (locked)
-		mutex_unlock(&emu->ce_run_lock);
+		mutex_unlock(&ce->run_lock);
 	return &batch->fence;
 }
 
 /**
- * nvsvm_emu_ce_init() - Set up the copy engine.
+ * nvsvm_emu_ce_init() - Set up the copy engines.
  * @emu: The GPU.
  *
  * Context: Process context, may sleep.
@@ -297,31 +340,50 @@ struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
 int nvsvm_emu_ce_init(struct nvsvm_emu *emu)
 {
 	size_t reserve = NVSVM_HW_COPY_MAX_BATCH * sizeof(struct nvsvm_hw_copy);
-
-	spin_lock_init(&emu->ce_submit_lock);
-	mutex_init(&emu->ce_run_lock);
-	emu->ce_context = dma_fence_context_alloc(1);
+	unsigned int i;
 
 	emu->ce_reserve = mempool_create_kmalloc_pool(1, reserve);
 	if (!emu->ce_reserve)
 		return -ENOMEM;
-	emu->ce_wq = alloc_ordered_workqueue("nvsvm-ce", WQ_MEM_RECLAIM);
-	if (!emu->ce_wq) {
-		mempool_destroy(emu->ce_reserve);
-		return -ENOMEM;
+	for (i = 0; i < NVSVM_EMU_CE_MAX; i++) {
+		struct nvsvm_emu_ce *ce = &emu->ce[i];
+
+		ce->emu = emu;
+		spin_lock_init(&ce->submit_lock);
+		mutex_init(&ce->run_lock);
+		ce->context = dma_fence_context_alloc(1);
+		ce->wq = alloc_ordered_workqueue("nvsvm-ce%u", WQ_MEM_RECLAIM,
+						 i);
+		if (!ce->wq) {
+			nvsvm_emu_ce_fini(emu);
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }
 
 /**
- * nvsvm_emu_ce_fini() - Stop the copy engine, once every batch is done.
+ * nvsvm_emu_ce_fini() - Stop the copy engines, once every batch is done.
  * @emu: The GPU.
+ *
+ * Also undoes a nvsvm_emu_ce_init() that failed part of the way.
  *
  * Context: Process context, may sleep.
  */
 void nvsvm_emu_ce_fini(struct nvsvm_emu *emu)
 {
-	destroy_workqueue(emu->ce_wq);
+	unsigned int i;
+
+	for (i = 0; i < NVSVM_EMU_CE_MAX; i++) {
+		struct nvsvm_emu_ce *ce = &emu->ce[i];
+
+		if (!ce->emu)
+			break;
+		if (ce->wq)
+			destroy_workqueue(ce->wq);
+		mutex_destroy(&ce->run_lock);
+		ce->emu = NULL;
+	}
 	mempool_destroy(emu->ce_reserve);
-	mutex_destroy(&emu->ce_run_lock);
+	emu->ce_reserve = NULL;
 }

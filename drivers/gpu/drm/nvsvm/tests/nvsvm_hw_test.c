@@ -1368,7 +1368,7 @@ static void nvsvm_ce_blocker_start(struct kunit *test, struct nvsvm_fixture *fx,
 {
 	INIT_WORK(&b->work, nvsvm_ce_blocker_fn);
 	init_completion(&b->go);
-	queue_work(fx->emu->ce_wq, &b->work);
+	queue_work(fx->emu->ce[0].wq, &b->work);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							nvsvm_ce_blocker_release,
 							b), 0);
@@ -1379,11 +1379,17 @@ static void nvsvm_ce_inline_restore(void *arg)
 	nvsvm_emu_ce_inline_kb = (uintptr_t)arg;
 }
 
+static void nvsvm_ce_engines_restore(void *arg)
+{
+	nvsvm_emu_ce_engines = (uintptr_t)arg;
+}
+
 /*
  * An idle copy engine runs a small batch before ce_copy returns; behind a
  * pending batch, or above ce_inline_kb, a batch is queued, and batches
  * still run in order. A blocker on the engine's workqueue holds queued
- * batches; it is no batch itself, so the engine counts as idle.
+ * batches; it is no batch itself, so the engine counts as idle. One engine
+ * takes batches here; nvsvm_test_ce_engines() has two.
  */
 static void nvsvm_test_ce_inline(struct kunit *test)
 {
@@ -1415,7 +1421,12 @@ static void nvsvm_test_ce_inline(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							nvsvm_ce_inline_restore,
 							saved), 0);
+	saved = (void *)(uintptr_t)nvsvm_emu_ce_engines;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							nvsvm_ce_engines_restore,
+							saved), 0);
 	nvsvm_emu_ce_inline_kb = 64;
+	nvsvm_emu_ce_engines = 1;
 	vram = nvsvm_emu_vram_ptr(fx->emu, fx->data[0], SZ_1M);
 	vram1 = nvsvm_emu_vram_ptr(fx->emu, fx->data[1], SZ_1M);
 	memset64(vram1, 2, SZ_1M / 8);
@@ -1442,6 +1453,11 @@ static void nvsvm_test_ce_inline(struct kunit *test)
 	/* In order: the small copy over the big one. */
 	KUNIT_EXPECT_EQ(test, vram[0], 3);
 	KUNIT_EXPECT_EQ(test, vram[SZ_4K / 8], 2);
+	/*
+	 * A signalled fence does not make the engine idle: its work item
+	 * still holds run_lock and the batch is pending for a moment.
+	 */
+	flush_workqueue(fx->emu->ce[0].wq);
 
 	/* An IOMMU fault fails an inline batch as it does a queued one. */
 	bad.src = BIT_ULL(52);
@@ -1463,6 +1479,71 @@ static void nvsvm_test_ce_inline(struct kunit *test)
 	nvsvm_ce_blocker_release(b2);
 	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(f5), 0);
 	KUNIT_EXPECT_EQ(test, vram[0], 5);
+}
+
+/*
+ * With two engines, a batch does not wait behind another engine's: while
+ * engine 0 holds a queued batch, the next batch goes to idle engine 1 and
+ * runs at once, and the queued one still completes, with its data.
+ */
+static void nvsvm_test_ce_engines(struct kunit *test)
+{
+	struct nvsvm_fixture *fx = test->priv;
+	struct nvsvm_hw_copy small = {
+		.src = nvsvm_sys_addr(fx, 0),
+		.src_aperture = NVSVM_HW_APERTURE_SYS_COHERENT,
+		.dst = fx->data[0], .dst_aperture = NVSVM_HW_APERTURE_VRAM,
+		.len = SZ_4K,
+	};
+	struct nvsvm_hw_copy big = {
+		.src = fx->data[1], .src_aperture = NVSVM_HW_APERTURE_VRAM,
+		.dst = fx->data[0] + SZ_4K, .dst_aperture = NVSVM_HW_APERTURE_VRAM,
+		.len = SZ_64K,
+	};
+	u64 *sys = nvsvm_sys_ptr(fx, 0), *vram, *vram1;
+	u64 seq0 = fx->emu->ce[0].seqno, seq1 = fx->emu->ce[1].seqno;
+	struct nvsvm_ce_blocker *b;
+	struct dma_fence *f1, *f2;
+	void *saved;
+
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	saved = (void *)(uintptr_t)nvsvm_emu_ce_inline_kb;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							nvsvm_ce_inline_restore,
+							saved), 0);
+	saved = (void *)(uintptr_t)nvsvm_emu_ce_engines;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							nvsvm_ce_engines_restore,
+							saved), 0);
+	nvsvm_emu_ce_engines = 2;
+	vram = nvsvm_emu_vram_ptr(fx->emu, fx->data[0], SZ_1M);
+	vram1 = nvsvm_emu_vram_ptr(fx->emu, fx->data[1], SZ_1M);
+	memset64(vram1, 7, SZ_64K / 8);
+	memset64(vram, 0, SZ_1M / 8);
+
+	/* Queued on engine 0, which is idle: inline off for it. */
+	nvsvm_emu_ce_inline_kb = 0;
+	nvsvm_ce_blocker_start(test, fx, b);
+	f1 = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &big, 1));
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(f1));
+	KUNIT_EXPECT_EQ(test, fx->emu->ce[0].seqno, seq0 + 1);
+
+	/* Engine 0 is busy: the next batch runs on engine 1, at once. */
+	nvsvm_emu_ce_inline_kb = 64;
+	sys[0] = 9;
+	f2 = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &small, 1));
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(f2));
+	KUNIT_EXPECT_EQ(test, f2->error, 0);
+	KUNIT_EXPECT_EQ(test, fx->emu->ce[1].seqno, seq1 + 1);
+	KUNIT_EXPECT_EQ(test, vram[0], 9);
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(f1));
+	KUNIT_EXPECT_EQ(test, vram[SZ_4K / 8], 0);
+
+	nvsvm_ce_blocker_release(b);
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(f1), 0);
+	KUNIT_EXPECT_EQ(test, vram[SZ_4K / 8], 7);
+	KUNIT_EXPECT_EQ(test, vram[(SZ_4K + SZ_64K) / 8 - 1], 7);
 }
 
 /* The exec engine's operations compute what they say, via the MMU. */
@@ -1653,6 +1734,7 @@ static struct kunit_case nvsvm_emu_cases[] = {
 	KUNIT_CASE_PARAM(nvsvm_test_ce_copy, nvsvm_ce_gen_params),
 	KUNIT_CASE(nvsvm_test_ce_bad),
 	KUNIT_CASE(nvsvm_test_ce_inline),
+	KUNIT_CASE(nvsvm_test_ce_engines),
 	KUNIT_CASE(nvsvm_test_exec_ops),
 	KUNIT_CASE(nvsvm_test_exec_chan_destroy),
 	KUNIT_CASE(nvsvm_test_iommu),
