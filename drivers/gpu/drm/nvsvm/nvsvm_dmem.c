@@ -407,14 +407,20 @@ static void nvsvm_dmem_copies_put(struct nvsvm_dmem *dmem,
 	}
 }
 
-/* Run a batch of copies, wait for it, and unmap its system pages. */
+/*
+ * Run a batch of copies, wait for it, and unmap its system pages. The time
+ * until then went to DMA mapping; the engine's goes to @phase->copy, the
+ * unmapping's to @phase->dma (see nvsvm_trace_lap()).
+ */
 static int nvsvm_dmem_copies_run(struct nvsvm_dmem *dmem,
 				 const struct nvsvm_hw_copy *copies,
-				 unsigned int count)
+				 unsigned int count,
+				 struct nvsvm_trace_migrate_ns *phase, u64 *t)
 {
 	struct dma_fence *fence;
 	int ret;
 
+	nvsvm_trace_lap(t, &phase->dma);
 	fence = nvsvm_hw_ce_copy(dmem->ndev->hw, copies, count);
 	if (IS_ERR(fence)) {
 		ret = PTR_ERR(fence);
@@ -423,8 +429,10 @@ static int nvsvm_dmem_copies_run(struct nvsvm_dmem *dmem,
 		ret = fence->error;
 		dma_fence_put(fence);
 	}
+	nvsvm_trace_lap(t, &phase->copy);
 	/* The engine is done with the pages: the CPU may have them back. */
 	nvsvm_dmem_copies_put(dmem, copies, count);
+	nvsvm_trace_lap(t, &phase->dma);
 	return ret;
 }
 
@@ -453,7 +461,8 @@ static void nvsvm_dmem_abort(unsigned long *dst, unsigned long npages)
  * never need vmalloc(), whose page tables __GFP_NOFAIL does not cover.
  */
 static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
-			   unsigned long *dst, unsigned long npages, gfp_t gfp)
+			   unsigned long *dst, unsigned long npages, gfp_t gfp,
+			   struct nvsvm_trace_migrate_ns *phase, u64 *t)
 {
 	struct nvsvm_hw_copy *copies;
 	unsigned int count = 0;
@@ -475,7 +484,8 @@ static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
 
 		if (i == npages || count == NVSVM_DMEM_COPY_BATCH) {
 			if (count)
-				ret = nvsvm_dmem_copies_run(dmem, copies, count);
+				ret = nvsvm_dmem_copies_run(dmem, copies, count,
+							    phase, t);
 			count = 0;
 			if (ret || i == npages)
 				break;
@@ -571,7 +581,8 @@ static struct page *nvsvm_dmem_alloc(struct nvsvm_dmem *dmem,
 static int nvsvm_dmem_evict_chunk(struct nvsvm_dmem *dmem,
 				  struct nvsvm_dmem_chunk *chunk, gfp_t gfp)
 {
-	u64 t0 = nvsvm_trace_start(nvsvm_evict);
+	u64 t0 = nvsvm_trace_start(nvsvm_evict), untimed = 0;
+	struct nvsvm_trace_migrate_ns phase = { 0 };
 	gfp_t dgfp = GFP_HIGHUSER_MOVABLE |
 		     (gfp & __GFP_NOFAIL ? __GFP_NOFAIL : __GFP_NOWARN);
 	unsigned long npages = NVSVM_DMEM_CHUNK_PAGES, i, moved;
@@ -604,7 +615,7 @@ static int nvsvm_dmem_evict_chunk(struct nvsvm_dmem *dmem,
 		dst[i] = migrate_pfn(page_to_pfn(dpage));
 	}
 
-	ret = nvsvm_dmem_copy(dmem, src, dst, npages, gfp);
+	ret = nvsvm_dmem_copy(dmem, src, dst, npages, gfp, &phase, &untimed);
 	migrate_device_pages(src, dst, npages);
 	moved = nvsvm_dmem_count(src, dst, npages);
 	migrate_device_finalize(src, dst, npages);
@@ -631,7 +642,8 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 				   unsigned long *dst, u64 *pfns,
 				   u64 *migrated)
 {
-	u64 t0 = nvsvm_trace_start(nvsvm_migrate);
+	u64 t0 = nvsvm_trace_start(nvsvm_migrate), t = t0;
+	struct nvsvm_trace_migrate_ns phase = { 0 };
 	struct nvsvm_device *ndev = svmm->ndev;
 	struct nvsvm_dmem *dmem = to_dmem(ndev);
 	struct migrate_vma args = {
@@ -686,11 +698,16 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 		dst[i] = migrate_pfn(page_to_pfn(dpage));
 	}
 
-	nvsvm_svm_migrating(ndev, vma->vm_mm, start, dst, args.npages, true);
+	nvsvm_trace_lap(&t, &phase.setup);
 
-	ret = nvsvm_dmem_copy(dmem, src, dst, args.npages, GFP_KERNEL);
+	nvsvm_svm_migrating(ndev, vma->vm_mm, start, dst, args.npages, true);
+	nvsvm_trace_lap(&t, &phase.unmap);
+
+	ret = nvsvm_dmem_copy(dmem, src, dst, args.npages, GFP_KERNEL, &phase,
+			      &t);
 
 	migrate_vma_pages(&args);
+	nvsvm_trace_lap(&t, &phase.pages);
 	if (READ_ONCE(debug_migrate_delay_ms))
 		msleep(READ_ONCE(debug_migrate_delay_ms));
 
@@ -710,12 +727,14 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 	if (moved)
 		nvsvm_svmm_map_pfns(svmm, start, args.npages, pfns,
 				    invalidations, seq);
+	nvsvm_trace_lap(&t, &phase.map);
 
 	migrate_vma_finalize(&args);
+	nvsvm_trace_lap(&t, &phase.finalize);
 	*migrated += moved;
 	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_MIGRATED_TO_VRAM, moved);
 	trace_nvsvm_migrate(ndev->index, true, start, end, moved,
-			    args.npages - moved, t0);
+			    args.npages - moved, &phase, t0);
 out_put:
 	kref_put(&zdd->ref, nvsvm_dmem_zdd_release);
 	return ret;
@@ -742,7 +761,8 @@ static int nvsvm_dmem_step_to_sys(struct nvsvm_device *ndev,
 		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
 		.fault_page = fault_page,
 	};
-	u64 t0 = nvsvm_trace_start(nvsvm_migrate);
+	u64 t0 = nvsvm_trace_start(nvsvm_migrate), t = t0;
+	struct nvsvm_trace_migrate_ns phase = { 0 };
 	unsigned long i, moved;
 	bool fault_oom = false;
 	int ret;
@@ -771,17 +791,22 @@ static int nvsvm_dmem_step_to_sys(struct nvsvm_device *ndev,
 		dst[i] = migrate_pfn(page_to_pfn(dpage));
 	}
 
+	nvsvm_trace_lap(&t, &phase.setup);
+
 	nvsvm_svm_migrating(ndev, vma->vm_mm, start, dst, args.npages, false);
+	nvsvm_trace_lap(&t, &phase.unmap);
 
 	ret = nvsvm_dmem_copy(to_dmem(ndev), src, dst, args.npages,
-			      GFP_KERNEL);
+			      GFP_KERNEL, &phase, &t);
 
 	migrate_vma_pages(&args);
+	nvsvm_trace_lap(&t, &phase.pages);
 	moved = nvsvm_dmem_count(src, dst, args.npages);
 	migrate_vma_finalize(&args);
+	nvsvm_trace_lap(&t, &phase.finalize);
 	*migrated += moved;
 	trace_nvsvm_migrate(ndev->index, false, start, end, moved,
-			    args.npages - moved, t0);
+			    args.npages - moved, &phase, t0);
 	return ret ?: fault_oom ? -ENOMEM : 0;
 }
 

@@ -299,11 +299,13 @@ static void nvsvm_svmm_account(struct nvsvm_svmm *svmm,
  */
 static void nvsvm_svmm_flush(struct nvsvm_svmm *svmm, u64 va, u64 size)
 {
+	u64 t0 = nvsvm_trace_start(nvsvm_tlb_flush);
+
 	lockdep_assert_held(&svmm->mutex);
 
 	nvsvm_vmm_flush(svmm->vmm, va, size);
 	nvsvm_stat_add(svmm->ndev, &svmm->stats, NVSVM_STAT_TLB_FLUSHES, 1);
-	trace_nvsvm_tlb_flush(svmm->ndev->index, va, va + size);
+	trace_nvsvm_tlb_flush(svmm->ndev->index, va, va + size, t0);
 	nvsvm_svmm_account(svmm, &svmm->stats);
 }
 
@@ -604,6 +606,7 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 		.dev_private_owner = svmm->ndev,
 	};
 	u64 t0 = nvsvm_trace_start(nvsvm_fault_window);
+	u64 t = nvsvm_trace_start(nvsvm_fault_batch);
 	struct mm_struct *mm = svmm->mm;
 	u64 start = ALIGN_DOWN(win->va, win->size);
 	u64 end = start + win->size;
@@ -643,6 +646,7 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 					    HMM_PFN_REQ_WRITE : 0;
 		ret = hmm_range_fault(&range);
 		mmap_read_unlock(mm);
+		nvsvm_trace_lap(&t, &svmm->batch_ns.fault);
 		if (ret == -EBUSY)
 			continue;
 		if (ret)
@@ -662,6 +666,7 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 
 			ret = nvsvm_dmem_migrate(svmm, range.start, range.end,
 						 false, &migrated);
+			nvsvm_trace_lap(&t, &svmm->batch_ns.migrate);
 			if (ret)
 				break;
 			continue;
@@ -673,6 +678,7 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 		 * page moved or not, so the window is looked up again.
 		 */
 		if (!placed && nvsvm_svmm_place(svmm, range.start, range.end)) {
+			nvsvm_trace_lap(&t, &svmm->batch_ns.migrate);
 			placed = true;
 			continue;
 		}
@@ -695,6 +701,7 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 		ret = nvsvm_svmm_map(svmm, svmm->pfns, &range, win->atomic,
 				     &mapped);
 		mutex_unlock(&svmm->mutex);
+		nvsvm_trace_lap(&t, &svmm->batch_ns.map);
 		if (!ret) {
 			unsigned long hpfn =
 				range.hmm_pfns[(win->va - range.start) >> PAGE_SHIFT];
@@ -1122,7 +1129,7 @@ static void nvsvm_svmm_fault_work(struct work_struct *work)
 {
 	struct nvsvm_svmm *svmm = container_of(work, struct nvsvm_svmm,
 					       fault_work);
-	u64 t0 = nvsvm_trace_start(nvsvm_fault_batch);
+	u64 t0 = nvsvm_trace_start(nvsvm_fault_batch), queued = U64_MAX;
 	struct nvsvm_hw_fault *faults = svmm->batch;
 	struct nvsvm_device *ndev = svmm->ndev;
 	unsigned int n, i, out, atomics = 0;
@@ -1140,6 +1147,7 @@ static void nvsvm_svmm_fault_work(struct work_struct *work)
 		for (i = 0, out = 0; i < n; i++) {
 			trace_nvsvm_gpu_fault(ndev->index, faults[i].va,
 					      faults[i].access);
+			queued = min(queued, faults[i].timestamp);
 			if (faults[i].access == NVSVM_HW_ACCESS_ATOMIC)
 				atomics++;
 			if (out && faults[out - 1].va == faults[i].va) {
@@ -1157,11 +1165,17 @@ static void nvsvm_svmm_fault_work(struct work_struct *work)
 			msleep(READ_ONCE(debug_fault_delay_ms));
 		svmm->batch_windows = 0;
 		svmm->batch_pages = 0;
+		memset(&svmm->batch_ns, 0, sizeof(svmm->batch_ns));
 		nvsvm_svmm_service(svmm, faults, out);
 		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_FAULT_BATCHES, 1);
 		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_REPLAYS, 1);
+		/* The GPU stamps its entries with the same clock. */
 		trace_nvsvm_fault_batch(ndev->index, n, svmm->batch_windows,
-					svmm->batch_pages, t0);
+					svmm->batch_pages,
+					t0 && t0 > queued ? t0 - queued : 0,
+					svmm->batch_ns.fault,
+					svmm->batch_ns.migrate,
+					svmm->batch_ns.map, t0);
 	}
 
 	/*

@@ -142,6 +142,12 @@ struct nvsvm_svm_device {
  * @batch_windows: Windows the batch being serviced has mapped so far, for
  *	its trace event; used by @fault_work only.
  * @batch_pages: Pages those windows mapped; used by @fault_work only.
+ * @batch_ns: Where the batch's time went, for its trace event, while the
+ *	event is enabled: faulting pages in, migrating them, mapping them;
+ *	used by @fault_work only.
+ * @batch_ns.fault: In hmm_range_fault() and the fault-ins before it.
+ * @batch_ns.migrate: In migrations of the batch's windows.
+ * @batch_ns.map: Reserving page tables, writing PTEs and flushing.
  * @seen: The vmm's counts, as last accounted; under @mutex.
  */
 struct nvsvm_svmm {
@@ -169,6 +175,11 @@ struct nvsvm_svmm {
 	u64 *pfns;
 	unsigned int batch_windows;
 	u64 batch_pages;
+	struct {
+		u64 fault;
+		u64 migrate;
+		u64 map;
+	} batch_ns;
 	struct nvsvm_vmm_counts seen;
 };
 

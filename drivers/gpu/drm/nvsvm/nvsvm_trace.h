@@ -36,6 +36,44 @@ static inline u64 nvsvm_trace_ns(u64 t0)
 	return t0 ? ktime_get_ns() - t0 : 0;
 }
 
+/*
+ * End a phase of a timed event's span: add the time since *@t to *@ns and
+ * start the next phase. A no-op, reading no clock, while *@t is 0 (the
+ * event was disabled when the span started).
+ */
+static inline void nvsvm_trace_lap(u64 *t, u64 *ns)
+{
+	u64 now;
+
+	if (!*t)
+		return;
+	now = ktime_get_ns();
+	*ns += now - *t;
+	*t = now;
+}
+
+/**
+ * struct nvsvm_trace_migrate_ns - The phases of one migration step, in ns.
+ * @setup: migrate_vma_setup() (collect, unmap the CPU's PTEs) and the
+ *	allocation of the destination pages.
+ * @unmap: The GPU invalidation of the pages that move: PTE clears and the
+ *	TLB flush.
+ * @dma: DMA mapping and unmapping of the system pages.
+ * @copy: The copy engine, from the submission to the fence.
+ * @pages: migrate_vma_pages().
+ * @map: The GPU PTEs of the new VRAM pages (to VRAM only).
+ * @finalize: migrate_vma_finalize(): the CPU's PTEs back, pages released.
+ */
+struct nvsvm_trace_migrate_ns {
+	u64 setup;
+	u64 unmap;
+	u64 dma;
+	u64 copy;
+	u64 pages;
+	u64 map;
+	u64 finalize;
+};
+
 /* An mmu notifier event that nvsvm_trace_notify() does not know: "other". */
 #define NVSVM_TRACE_NOTIFY_OTHER	0xff
 
@@ -100,25 +138,40 @@ TRACE_EVENT(nvsvm_gpu_fault,
 /*
  * A batch of one address space's faults serviced, up to its replay: STATS
  * fault_batches. @windows and @pages are those of its nvsvm_fault_window
- * events.
+ * events. @queued_ns is how long its oldest fault waited, from the entry
+ * the GPU wrote into the fault buffer to the start of the service, which
+ * ns= then times up to the replay. Of ns=, @fault_ns went to faulting the
+ * pages in (hmm_range_fault()), @migrate_ns to migrations of the ranges
+ * that prefer VRAM, and @map_ns to writing the GPU PTEs and flushing.
  */
 TRACE_EVENT(nvsvm_fault_batch,
 	    TP_PROTO(unsigned int dev, unsigned int faults, unsigned int windows,
-		     u64 pages, u64 t0),
-	    TP_ARGS(dev, faults, windows, pages, t0),
+		     u64 pages, u64 queued_ns, u64 fault_ns, u64 migrate_ns,
+		     u64 map_ns, u64 t0),
+	    TP_ARGS(dev, faults, windows, pages, queued_ns, fault_ns,
+		    migrate_ns, map_ns, t0),
 	    TP_STRUCT__entry(__field(unsigned int, dev)
 			     __field(unsigned int, faults)
 			     __field(unsigned int, windows)
 			     __field(u64, pages)
+			     __field(u64, queued_ns)
+			     __field(u64, fault_ns)
+			     __field(u64, migrate_ns)
+			     __field(u64, map_ns)
 			     __field(u64, ns)),
 	    TP_fast_assign(__entry->dev = dev;
 			   __entry->faults = faults;
 			   __entry->windows = windows;
 			   __entry->pages = pages;
+			   __entry->queued_ns = queued_ns;
+			   __entry->fault_ns = fault_ns;
+			   __entry->migrate_ns = migrate_ns;
+			   __entry->map_ns = map_ns;
 			   __entry->ns = nvsvm_trace_ns(t0);),
-	    TP_printk("dev=%u faults=%u windows=%u pages=%llu ns=%llu",
+	    TP_printk("dev=%u faults=%u windows=%u pages=%llu queued_ns=%llu fault_ns=%llu migrate_ns=%llu map_ns=%llu ns=%llu",
 		      __entry->dev, __entry->faults, __entry->windows,
-		      __entry->pages, __entry->ns)
+		      __entry->pages, __entry->queued_ns, __entry->fault_ns,
+		      __entry->migrate_ns, __entry->map_ns, __entry->ns)
 );
 
 /*
@@ -167,18 +220,27 @@ TRACE_EVENT(nvsvm_cpu_fault,
  * One step of a migration of a range, within a VMA and a 2 MiB block: by
  * MIGRATE, a GPU fault on advised memory or a CPU fault. Its @moved pages
  * count in STATS migrated_to_vram or migrated_to_sys; evictions, which
- * move VRAM pages that have no address, count in the latter too.
+ * move VRAM pages that have no address, count in the latter too. The
+ * *_ns fields split ns= into the phases of &struct nvsvm_trace_migrate_ns.
  */
 TRACE_EVENT(nvsvm_migrate,
 	    TP_PROTO(unsigned int dev, bool to_vram, u64 start, u64 end,
-		     u64 moved, u64 skipped, u64 t0),
-	    TP_ARGS(dev, to_vram, start, end, moved, skipped, t0),
+		     u64 moved, u64 skipped,
+		     const struct nvsvm_trace_migrate_ns *phase, u64 t0),
+	    TP_ARGS(dev, to_vram, start, end, moved, skipped, phase, t0),
 	    TP_STRUCT__entry(__field(unsigned int, dev)
 			     __field(bool, to_vram)
 			     __field(u64, start)
 			     __field(u64, end)
 			     __field(u64, moved)
 			     __field(u64, skipped)
+			     __field(u64, setup_ns)
+			     __field(u64, unmap_ns)
+			     __field(u64, dma_ns)
+			     __field(u64, copy_ns)
+			     __field(u64, pages_ns)
+			     __field(u64, map_ns)
+			     __field(u64, finalize_ns)
 			     __field(u64, ns)),
 	    TP_fast_assign(__entry->dev = dev;
 			   __entry->to_vram = to_vram;
@@ -186,13 +248,22 @@ TRACE_EVENT(nvsvm_migrate,
 			   __entry->end = end;
 			   __entry->moved = moved;
 			   __entry->skipped = skipped;
+			   __entry->setup_ns = phase->setup;
+			   __entry->unmap_ns = phase->unmap;
+			   __entry->dma_ns = phase->dma;
+			   __entry->copy_ns = phase->copy;
+			   __entry->pages_ns = phase->pages;
+			   __entry->map_ns = phase->map;
+			   __entry->finalize_ns = phase->finalize;
 			   __entry->ns = nvsvm_trace_ns(t0);),
-	    TP_printk("dev=%u dir=%s start=0x%llx end=0x%llx moved=%llu skipped=%llu ns=%llu",
+	    TP_printk("dev=%u dir=%s start=0x%llx end=0x%llx moved=%llu skipped=%llu setup_ns=%llu unmap_ns=%llu dma_ns=%llu copy_ns=%llu pages_ns=%llu map_ns=%llu finalize_ns=%llu ns=%llu",
 		      __entry->dev,
 		      __print_symbolic(__entry->to_vram,
 				       { 0, "to_sys" }, { 1, "to_vram" }),
 		      __entry->start, __entry->end, __entry->moved,
-		      __entry->skipped, __entry->ns)
+		      __entry->skipped, __entry->setup_ns, __entry->unmap_ns,
+		      __entry->dma_ns, __entry->copy_ns, __entry->pages_ns, __entry->map_ns,
+		      __entry->finalize_ns, __entry->ns)
 );
 
 /*
@@ -252,18 +323,20 @@ TRACE_EVENT(nvsvm_exclusive,
 		      __entry->addr)
 );
 
-/* A GPU TLB invalidation of a range: STATS tlb_flushes. */
+/* A GPU TLB invalidation of a range, and its ns: STATS tlb_flushes. */
 TRACE_EVENT(nvsvm_tlb_flush,
-	    TP_PROTO(unsigned int dev, u64 start, u64 end),
-	    TP_ARGS(dev, start, end),
+	    TP_PROTO(unsigned int dev, u64 start, u64 end, u64 t0),
+	    TP_ARGS(dev, start, end, t0),
 	    TP_STRUCT__entry(__field(unsigned int, dev)
 			     __field(u64, start)
-			     __field(u64, end)),
+			     __field(u64, end)
+			     __field(u64, ns)),
 	    TP_fast_assign(__entry->dev = dev;
 			   __entry->start = start;
-			   __entry->end = end;),
-	    TP_printk("dev=%u start=0x%llx end=0x%llx",
-		      __entry->dev, __entry->start, __entry->end)
+			   __entry->end = end;
+			   __entry->ns = nvsvm_trace_ns(t0);),
+	    TP_printk("dev=%u start=0x%llx end=0x%llx ns=%llu",
+		      __entry->dev, __entry->start, __entry->end, __entry->ns)
 );
 
 #endif /* _NVSVM_TRACE_H_ */
