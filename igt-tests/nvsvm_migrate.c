@@ -23,6 +23,7 @@
 IGT_TEST_DESCRIPTION("Device memory: migration of process pages to and from VRAM, CPU faults, eviction and advice");
 
 #define SZ_1M		(1ul << 20)
+#define SZ_2M		(2ul << 20)
 #define SZ_4M		(4ul << 20)
 /* Words in a page: pattern (first, STEP) at page i starts at PAGE_FIRST(). */
 #define PAGE_WORDS	(PAGE_SZ / 8)
@@ -486,6 +487,131 @@ static void test_migrate_multiple(void)
 	igt_assert_eq_u64(DELTA(d1, d0, cpu_faults), 0);
 	igt_assert_eq_u64(d1.vram_in_use, d0.vram_in_use);
 	munmap(buf, len);
+}
+
+/* --- migrate-workers ---------------------------------------------------- */
+
+#define MIGRATE_WORKERS	NVSVM_PARAMS "/migrate_workers"
+
+/* "blocks" and "worker_blocks" of the device's debugfs file "migrate". */
+static void migrate_blocks(const struct gpu *g, uint64_t *blocks,
+			   uint64_t *worker)
+{
+	unsigned long long b, w;
+	char path[128];
+	uint64_t index;
+	FILE *f;
+
+	igt_assert_eq(nvsvm_getparam(g->fd, DRM_NVSVM_PARAM_DEVICE_INDEX,
+				     &index), 0);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/nvsvm%llu/migrate",
+		 (unsigned long long)index);
+	f = fopen(path, "r");
+	igt_require_f(f, "%s: %s\n", path, strerror(errno));
+	igt_assert_eq(fscanf(f, "blocks %llu worker_blocks %llu", &b, &w), 2);
+	fclose(f);
+	*blocks = b;
+	*worker = w;
+}
+
+#define MIGRATE_DELAY	NVSVM_PARAMS "/debug_migrate_delay_ms"
+
+static char workers_saved[16];
+
+static void restore_migrate_workers(void)
+{
+	if (workers_saved[0]) {
+		write_file(MIGRATE_WORKERS, workers_saved);
+		write_file(MIGRATE_DELAY, "0");
+	}
+	workers_saved[0] = 0;
+}
+
+/*
+ * A migration of many 2 MiB blocks, over several VMAs and a hole, goes to
+ * the workers of every CPU, both ways (DOC: Migration workers): each block
+ * is taken once, by a worker, and every word arrives, in VRAM as the GPU
+ * reads it and back in system memory, where the GPU then sees what the
+ * CPU writes. With one worker, the caller takes every block itself. A delay in each step to VRAM has the workers'
+ * blocks overlap, however loaded the machine.
+ */
+static void test_migrate_workers(void)
+{
+	/* 6 MiB from 64 KiB into a 2 MiB block: 4 blocks, 2 of them partial. */
+	const size_t len = 6 * SZ_1M, off = 16 * PAGE_SZ;
+	const size_t ro = 3 * SZ_1M + 5 * PAGE_SZ, hole = 4 * SZ_1M + PAGE_SZ;
+	const size_t pages = len / PAGE_SZ - 1;
+	const uint64_t blocks = 4, first = 0xa000, gpu = 0xb000;
+	uint64_t b0, w0, b1, w1, b2, w2, sum;
+	char *base, *buf;
+	struct moved m;
+	int round;
+
+	igt_require_f(sysconf(_SC_NPROCESSORS_ONLN) >= 2, "one CPU\n");
+	igt_require(read_file(MIGRATE_WORKERS, workers_saved,
+			      sizeof(workers_saved)));
+
+	base = map_anon(len + 2 * SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	buf = (char *)(((uintptr_t)base + SZ_2M - 1) & ~(SZ_2M - 1)) + off;
+	igt_assert_eq(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+
+	for (round = 0; round < 2; round++) {
+		const char *workers = round ? "1" : "0";
+		uint64_t f = first + round * 0x100000;
+
+		write_file(MIGRATE_WORKERS, workers);
+		write_file(MIGRATE_DELAY, round ? "0" : "20");
+		cpu_fill(buf, len, f, STEP);
+		/* A read-only VMA in the middle, and a hole of one page. */
+		igt_assert_eq(mprotect(buf + ro, 8 * PAGE_SZ, PROT_READ), 0);
+		igt_assert_eq(munmap(buf + hole, PAGE_SZ), 0);
+		sum = nvsvm_checksum(buf, hole);
+
+		migrate_blocks(&dev0, &b0, &w0);
+		m = migrate(&dev0, buf, len, TO_VRAM);
+		migrate_blocks(&dev0, &b1, &w1);
+		igt_info("migrate_workers=%s: %llu pages to VRAM, blocks %llu, by workers %llu\n",
+			 workers, (unsigned long long)m.migrated,
+			 (unsigned long long)(b1 - b0),
+			 (unsigned long long)(w1 - w0));
+		igt_assert_eq_u64(m.migrated, pages);
+		igt_assert_eq_u64(b1 - b0, blocks);
+		igt_assert_eq_u64(w1 - w0, round ? 0 : blocks);
+
+		/* The GPU reads every word from VRAM, then writes others. */
+		igt_assert_eq_u64(gpu_checksum(&dev0, buf, hole), sum);
+		assert_gpu_pattern(&dev0, buf + hole + PAGE_SZ,
+				   len - hole - PAGE_SZ,
+				   PAGE_FIRST(f, hole / PAGE_SZ + 1), STEP);
+		gpu_write_pattern(&dev0, buf, ro, gpu, STEP);
+
+		m = migrate(&dev0, buf, len, TO_SYS);
+		migrate_blocks(&dev0, &b2, &w2);
+		igt_info("migrate_workers=%s: %llu pages back, blocks %llu, by workers %llu\n",
+			 workers, (unsigned long long)m.migrated,
+			 (unsigned long long)(b2 - b1),
+			 (unsigned long long)(w2 - w1));
+		igt_assert_eq_u64(m.migrated, pages);
+		igt_assert_eq_u64(b2 - b1, blocks);
+		igt_assert_eq_u64(w2 - w1, round ? 0 : blocks);
+		assert_buf(buf, ro, gpu, STEP);
+		assert_buf(buf + ro, hole - ro, PAGE_FIRST(f, ro / PAGE_SZ),
+			   STEP);
+		assert_buf(buf + hole + PAGE_SZ, len - hole - PAGE_SZ,
+			   PAGE_FIRST(f, hole / PAGE_SZ + 1), STEP);
+
+		/* No GPU mapping of VRAM is left: the GPU sees CPU writes. */
+		cpu_fill(buf, ro, f + 0x5000, STEP);
+		assert_gpu_pattern(&dev0, buf, ro, f + 0x5000, STEP);
+
+		igt_assert_eq(munmap(buf, len), 0);
+		igt_assert(mmap(buf, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				-1, 0) == buf);
+		igt_assert_eq(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	}
+	restore_migrate_workers();
+	munmap(base, len + 2 * SZ_2M);
 }
 
 /* --- migrate-round-trip-tlb --------------------------------------------- */
@@ -1759,6 +1885,13 @@ igt_main
 		test_split_large_vram_page();
 
 	igt_describe("After a round trip through VRAM, by MIGRATE or a CPU fault, the GPU reads what the CPU wrote next on every page.");
+	igt_describe("A migration of many 2 MiB blocks goes to the workers of every CPU, and every word arrives.");
+	igt_subtest("migrate-workers")
+		test_migrate_workers();
+
+	igt_fixture
+		restore_migrate_workers();
+
 	igt_subtest("migrate-round-trip-tlb")
 		test_migrate_round_trip_tlb();
 

@@ -16,7 +16,10 @@
 #include <linux/module.h>
 #include <linux/pagemap.h>
 #include <linux/sched/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
+
+#include <drm/drm_debugfs.h>
 
 #include "nvsvm_dmem.h"
 #include "nvsvm_drv.h"
@@ -77,6 +80,41 @@
  */
 
 /**
+ * DOC: Migration workers
+ *
+ * The work of a migration is CPU work: migrate_vma_setup() unmaps the
+ * CPU's PTEs, destinations are allocated and DMA-mapped, the copy engine
+ * copies (on the submitting CPU when it is idle), migrate_vma_finalize()
+ * maps the new pages. One thread doing it all leaves the other CPUs idle,
+ * so nvsvm_dmem_migrate() splits a range into its 2 MiB blocks and has up
+ * to migrate_workers work items on the GPU's unbound migration workqueue
+ * take them, one block at a time, in address order, while the caller
+ * sleeps. With one worker, the caller does it all itself.
+ *
+ * The caller does not take blocks beside the workers, though it could:
+ * the migration unmaps the CPU's PTEs, and a CPU that runs the address
+ * space must then take a TLB shootdown IPI from every other CPU's step.
+ * A sleeping caller leaves its CPU to a worker, in lazy TLB mode, which
+ * x86 spares the IPIs. Under TCG, where an IPI waits for the target vCPU's
+ * thread, a caller working beside one worker made each step's page walk
+ * five to ten times as long.
+ *
+ * Each worker has its own step arrays and takes the mmap lock for reading
+ * per block, on its own; the caller holds no lock while it waits, and a
+ * writer waiting for the lock only waits for the blocks in progress. The
+ * workqueue has a rescuer (%WQ_MEM_RECLAIM), so a migration never waits
+ * for memory to start a worker.
+ *
+ * Blocks are independent: a step holds its pages locked from the setup to
+ * the finalize, so no other migration, of this GPU or another, can take
+ * them in between (migrate_vma_setup() only trylocks), and the GPU
+ * invalidation and mapping of each step cover its own pages only (see
+ * nvsvm_svmm_map_pfns() for why the notifier sequence is not used). The
+ * first error stops every worker at the end of its block; so does a fatal
+ * signal to the caller, which then waits for the blocks in progress.
+ */
+
+/**
  * DOC: Locking
  *
  * - &nvsvm_dmem.lock, a spinlock, protects the chunk list and the
@@ -93,6 +131,11 @@ static unsigned int cpu_fault_window_kb = 2048;
 module_param(cpu_fault_window_kb, uint, 0644);
 MODULE_PARM_DESC(cpu_fault_window_kb,
 		 "Pages a CPU fault on VRAM brings back, in KiB: a power of two from 4 (one page, like nouveau) to 2048 (default 2048)");
+
+static unsigned int migrate_workers;
+module_param(migrate_workers, uint, 0644);
+MODULE_PARM_DESC(migrate_workers,
+		 "Workers of one migration, each on its own 2 MiB blocks, on as many CPUs (default 0: one per online CPU; 1: the caller alone)");
 
 static unsigned int debug_migrate_delay_ms;
 module_param(debug_migrate_delay_ms, uint, 0600);
@@ -655,7 +698,7 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 		.pgmap_owner = ndev,
 		.flags = MIGRATE_VMA_SELECT_SYSTEM,
 	};
-	unsigned long i, npages = (end - start) >> PAGE_SHIFT, moved, seq;
+	unsigned long i, npages = (end - start) >> PAGE_SHIFT, moved;
 	struct nvsvm_dmem_chunk *step = NULL;
 	u64 invalidations;
 	struct nvsvm_dmem_zdd *zdd;
@@ -679,7 +722,6 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 		goto out_put;
 	if (READ_ONCE(debug_migrate_setup_delay_ms))
 		msleep(READ_ONCE(debug_migrate_setup_delay_ms));
-	seq = mmu_interval_read_begin(&svmm->notifier);
 
 	for (i = 0; i < args.npages; i++) {
 		struct page *spage = migrate_pfn_to_page(src[i]), *dpage;
@@ -726,7 +768,7 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 	/* Pages that did not move keep their PTEs: their entries are invalid. */
 	if (moved)
 		nvsvm_svmm_map_pfns(svmm, start, args.npages, pfns,
-				    invalidations, seq);
+				    invalidations);
 	nvsvm_trace_lap(&t, &phase.map);
 
 	migrate_vma_finalize(&args);
@@ -881,6 +923,151 @@ static bool nvsvm_dmem_vma_migratable(struct vm_area_struct *vma)
 }
 
 /**
+ * struct nvsvm_dmem_migration - A migration of a range, shared by its workers.
+ * @svmm: The SVMM whose address space migrates.
+ * @start: Start of the range.
+ * @end: End of the range.
+ * @to_vram: The direction.
+ * @next: The next 2 MiB block that no worker has taken yet.
+ * @moved: Pages moved so far, by every worker.
+ * @ret: The first error of any worker; the others stop at it.
+ * @running: Workers that have not finished (the caller, when alone).
+ * @done: Completed when the last of them finishes.
+ */
+struct nvsvm_dmem_migration {
+	struct nvsvm_svmm *svmm;
+	u64 start;
+	u64 end;
+	bool to_vram;
+	atomic64_t next;
+	atomic64_t moved;
+	atomic_t ret;
+	atomic_t running;
+	struct completion done;
+};
+
+/**
+ * struct nvsvm_dmem_migration_work - A worker of a migration.
+ * @work: Runs nvsvm_dmem_migration_run() on a CPU of the unbound pool.
+ * @mig: The migration.
+ */
+struct nvsvm_dmem_migration_work {
+	struct work_struct work;
+	struct nvsvm_dmem_migration *mig;
+};
+
+/*
+ * Migrate the part of one 2 MiB block in [addr, end), a step per VMA in
+ * it. Called with the mmap lock held for reading.
+ */
+static int nvsvm_dmem_migrate_block(struct nvsvm_dmem_migration *mig,
+				    u64 addr, u64 end, unsigned long *src,
+				    unsigned long *dst, u64 *pfns)
+{
+	struct nvsvm_svmm *svmm = mig->svmm;
+	struct vm_area_struct *vma;
+	u64 moved = 0, next;
+	int ret = 0;
+
+	mmap_assert_locked(svmm->mm);
+
+	for (; addr < end && !ret; addr = next) {
+		vma = find_vma(svmm->mm, addr);
+		if (!vma || vma->vm_start >= end)
+			break;
+		addr = max_t(u64, addr, vma->vm_start);
+		next = min_t(u64, vma->vm_end, end);
+		/* The VMA may have changed while the lock was let go. */
+		ret = nvsvm_svm_vma_check(vma);
+		if (!ret && nvsvm_dmem_vma_migratable(vma))
+			ret = mig->to_vram ?
+			      nvsvm_dmem_step_to_vram(svmm, vma, addr, next,
+						      src, dst, pfns, &moved) :
+			      nvsvm_dmem_step_to_sys(svmm->ndev, vma, addr,
+						     next, NULL, src, dst,
+						     &moved);
+		/* A VMA migrate_vma cannot handle just does not move. */
+		if (ret == -EINVAL)
+			ret = 0;
+	}
+	atomic64_add(moved, &mig->moved);
+	return ret;
+}
+
+/*
+ * Take 2 MiB blocks of the migration and migrate them, until none is left
+ * or the migration stopped (an error, or the caller was killed). The mmap
+ * lock is taken for each block, and let go between blocks. The @caller,
+ * when it works alone, can be killed itself.
+ */
+static void nvsvm_dmem_migration_run(struct nvsvm_dmem_migration *mig,
+				     bool caller)
+{
+	struct nvsvm_dmem *dmem = to_dmem(mig->svmm->ndev);
+	struct mm_struct *mm = mig->svmm->mm;
+	unsigned long *src, *dst;
+	u64 block, *pfns;
+	int ret = 0;
+
+	src = kvcalloc(NVSVM_DMEM_STEP_PAGES, sizeof(*src), GFP_KERNEL);
+	dst = kvcalloc(NVSVM_DMEM_STEP_PAGES, sizeof(*dst), GFP_KERNEL);
+	pfns = kvcalloc(NVSVM_DMEM_STEP_PAGES, sizeof(*pfns), GFP_KERNEL);
+	if (!src || !dst || !pfns) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	while (!atomic_read(&mig->ret)) {
+		block = atomic64_fetch_add(NVSVM_DMEM_STEP, &mig->next);
+		if (block >= mig->end)
+			break;
+		if (caller) {
+			if (fatal_signal_pending(current) ||
+			    mmap_read_lock_killable(mm)) {
+				ret = -EINTR;
+				break;
+			}
+		} else {
+			mmap_read_lock(mm);
+		}
+		ret = nvsvm_dmem_migrate_block(mig, max(block, mig->start),
+					       min(block + NVSVM_DMEM_STEP,
+						   mig->end),
+					       src, dst, pfns);
+		mmap_read_unlock(mm);
+		atomic64_inc(&dmem->blocks);
+		if (!caller)
+			atomic64_inc(&dmem->worker_blocks);
+		if (ret)
+			break;
+	}
+out:
+	if (ret)
+		atomic_cmpxchg(&mig->ret, 0, ret);
+	kvfree(src);
+	kvfree(dst);
+	kvfree(pfns);
+	if (atomic_dec_and_test(&mig->running))
+		complete(&mig->done);
+}
+
+static void nvsvm_dmem_migration_work(struct work_struct *work)
+{
+	struct nvsvm_dmem_migration_work *w =
+		container_of(work, struct nvsvm_dmem_migration_work, work);
+
+	nvsvm_dmem_migration_run(w->mig, false);
+}
+
+/* How many workers a migration of @blocks blocks gets. */
+static unsigned int nvsvm_dmem_migration_workers(u64 blocks)
+{
+	unsigned int n = READ_ONCE(migrate_workers) ?: num_online_cpus();
+
+	return clamp_t(u64, blocks, 1, n);
+}
+
+/**
  * nvsvm_dmem_migrate() - Migrate a range of an SVMM's address space.
  * @svmm: The SVMM; its GPU is the VRAM side.
  * @start: Start of the range, page aligned.
@@ -890,8 +1077,10 @@ static bool nvsvm_dmem_vma_migratable(struct vm_area_struct *vma)
  *
  * Pages that cannot move stay where they are; that is not an error. The
  * range is refused as a whole if any of it is memory no device may touch
- * (DOC: VMA policy in nvsvm_svm.c). The mmap lock is let go between steps
- * of 2 MiB, and a fatal signal ends the migration there.
+ * (DOC: VMA policy in nvsvm_svm.c). The range goes in blocks of 2 MiB to
+ * the workers of DOC: Migration workers. The mmap lock is let go between
+ * blocks, and a fatal signal ends the migration there, once the blocks in
+ * progress are done.
  *
  * Context: Process context; takes the SVMM's mmap lock for reading.
  * Return: 0; -ESRCH when the address space is gone; -EFAULT for memory no
@@ -900,74 +1089,100 @@ static bool nvsvm_dmem_vma_migratable(struct vm_area_struct *vma)
 int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 		       bool to_vram, u64 *migrated)
 {
+	struct nvsvm_dmem_migration mig = {
+		.svmm = svmm,
+		.start = start,
+		.end = end,
+		.to_vram = to_vram,
+		.next = ATOMIC64_INIT(ALIGN_DOWN(start, NVSVM_DMEM_STEP)),
+		.moved = ATOMIC64_INIT(0),
+		.ret = ATOMIC_INIT(0),
+	};
+	struct nvsvm_dmem_migration_work *works = NULL;
 	struct mm_struct *mm = svmm->mm;
-	unsigned long *src, *dst;
-	u64 addr, moved = 0, *pfns;
-	int ret = 0;
+	unsigned int i, n;
+	u64 moved;
+	int ret;
 
+	if (start >= end)
+		return 0;
 	if (!mmget_not_zero(mm))
 		return -ESRCH;
 
-	src = kvcalloc(NVSVM_DMEM_STEP_PAGES, sizeof(*src), GFP_KERNEL);
-	dst = kvcalloc(NVSVM_DMEM_STEP_PAGES, sizeof(*dst), GFP_KERNEL);
-	pfns = kvcalloc(NVSVM_DMEM_STEP_PAGES, sizeof(*pfns), GFP_KERNEL);
-	if (!src || !dst || !pfns) {
-		ret = -ENOMEM;
-		goto out_free;
-	}
-
 	if (mmap_read_lock_killable(mm)) {
 		ret = -EINTR;
-		goto out_count;
+		goto out_put;
 	}
 	ret = nvsvm_dmem_check_range(mm, start, end);
-	for (addr = start; addr < end && !ret;) {
-		struct vm_area_struct *vma = find_vma(mm, addr);
-		u64 next;
+	mmap_read_unlock(mm);
+	if (ret)
+		goto out_put;
 
-		if (!vma || vma->vm_start >= end)
-			break;
-		addr = max_t(u64, addr, vma->vm_start);
-		next = min3((u64)vma->vm_end, end,
-			    ALIGN_DOWN(addr, NVSVM_DMEM_STEP) + NVSVM_DMEM_STEP);
-		/* The VMA may have changed while the lock was let go. */
-		ret = nvsvm_svm_vma_check(vma);
-		if (!ret && nvsvm_dmem_vma_migratable(vma))
-			ret = to_vram ?
-			      nvsvm_dmem_step_to_vram(svmm, vma, addr, next,
-						      src, dst, pfns, &moved) :
-			      nvsvm_dmem_step_to_sys(svmm->ndev, vma, addr,
-						     next, NULL, src, dst,
-						     &moved);
-		/* A VMA migrate_vma cannot handle just does not move. */
-		if (ret == -EINVAL)
-			ret = 0;
-		addr = next;
-		if (addr >= end || ret)
-			break;
-
-		/* Between steps: let others have the lock, and the killed go. */
-		mmap_read_unlock(mm);
-		if (fatal_signal_pending(current) ||
-		    mmap_read_lock_killable(mm)) {
-			ret = -EINTR;
-			goto out_count;
+	n = nvsvm_dmem_migration_workers(DIV_ROUND_UP_ULL(end -
+				ALIGN_DOWN(start, NVSVM_DMEM_STEP),
+				NVSVM_DMEM_STEP));
+	/* Without memory for workers, the caller does it all. */
+	if (n > 1)
+		works = kcalloc(n, sizeof(*works), GFP_KERNEL | __GFP_NOWARN);
+	init_completion(&mig.done);
+	if (!works) {
+		atomic_set(&mig.running, 1);
+		nvsvm_dmem_migration_run(&mig, true);
+	} else {
+		atomic_set(&mig.running, n);
+		for (i = 0; i < n; i++) {
+			works[i].mig = &mig;
+			INIT_WORK(&works[i].work, nvsvm_dmem_migration_work);
+			queue_work(to_dmem(svmm->ndev)->wq, &works[i].work);
+		}
+		/*
+		 * Killed: the workers stop at the end of their block. They
+		 * use @mig, on this stack, until they are done.
+		 */
+		if (wait_for_completion_killable(&mig.done)) {
+			atomic_cmpxchg(&mig.ret, 0, -EINTR);
+			wait_for_completion(&mig.done);
 		}
 	}
-	mmap_read_unlock(mm);
+	kfree(works);
+	ret = atomic_read(&mig.ret);
 
-out_count:
+	moved = atomic64_read(&mig.moved);
 	/* Per file, nvsvm_svm_migrating() counted the pages it unmapped. */
 	if (!to_vram)
 		nvsvm_stat_add(svmm->ndev, NULL, NVSVM_STAT_MIGRATED_TO_SYS,
 			       moved);
 	*migrated += moved;
-out_free:
-	kvfree(src);
-	kvfree(dst);
-	kvfree(pfns);
+out_put:
 	mmput(mm);
 	return ret;
+}
+
+static int nvsvm_dmem_debugfs_show(struct seq_file *m, void *data)
+{
+	struct drm_debugfs_entry *entry = m->private;
+	struct nvsvm_dmem *dmem = to_dmem(to_nvsvm_device(entry->dev));
+
+	seq_printf(m, "blocks %lld\nworker_blocks %lld\n",
+		   atomic64_read(&dmem->blocks),
+		   atomic64_read(&dmem->worker_blocks));
+	return 0;
+}
+
+/**
+ * nvsvm_dmem_debugfs_init() - Add the "migrate" debugfs file of a GPU.
+ * @ndev: The GPU, before its DRM device is registered.
+ *
+ * "migrate" counts the 2 MiB blocks migrated (MIGRATE and GPU faults; not
+ * CPU faults or evictions), and those of them that a worker took rather
+ * than the caller (DOC: Migration workers).
+ *
+ * Context: Process context.
+ */
+void nvsvm_dmem_debugfs_init(struct nvsvm_device *ndev)
+{
+	drm_debugfs_add_file(&ndev->drm, "migrate", nvsvm_dmem_debugfs_show,
+			     NULL);
 }
 
 /* Unregister a chunk none of whose pages is in use, and free its VRAM. */
@@ -1056,7 +1271,7 @@ int nvsvm_dmem_make_room(struct nvsvm_device *ndev, u64 bytes)
  *
  * Chunks are registered when first needed.
  *
- * Return: 0.
+ * Return: 0, or -ENOMEM.
  */
 int nvsvm_dmem_init(struct nvsvm_device *ndev)
 {
@@ -1066,6 +1281,14 @@ int nvsvm_dmem_init(struct nvsvm_device *ndev)
 	spin_lock_init(&dmem->lock);
 	INIT_LIST_HEAD(&dmem->chunks);
 	mutex_init(&dmem->evict_mutex);
+	atomic64_set(&dmem->blocks, 0);
+	atomic64_set(&dmem->worker_blocks, 0);
+	dmem->wq = alloc_workqueue("nvsvm-migrate%u",
+				   WQ_UNBOUND | WQ_MEM_RECLAIM, 0, ndev->index);
+	if (!dmem->wq) {
+		mutex_destroy(&dmem->evict_mutex);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -1121,4 +1344,5 @@ void nvsvm_dmem_fini(struct nvsvm_device *ndev)
 	}
 	mutex_unlock(&dmem->evict_mutex);
 	mutex_destroy(&dmem->evict_mutex);
+	destroy_workqueue(dmem->wq);
 }

@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct nvsvm_device;
 struct nvsvm_svmm;
@@ -21,6 +22,10 @@ struct page;
  * @chunks: Registered chunks, least recently filled first.
  * @nchunks: Number of registered chunks.
  * @evict_mutex: Serialises evictions and chunk registration.
+ * @blocks: 2 MiB blocks migrated so far, by MIGRATE or a GPU fault.
+ * @worker_blocks: Those of @blocks that a worker of DOC: Migration
+ *	workers took, not the caller.
+ * @wq: Runs those workers.
  */
 struct nvsvm_dmem {
 	struct nvsvm_device *ndev;
@@ -28,9 +33,13 @@ struct nvsvm_dmem {
 	struct list_head chunks;
 	unsigned int nchunks;
 	struct mutex evict_mutex; /* serialises evictions, registration */
+	atomic64_t blocks;
+	atomic64_t worker_blocks;
+	struct workqueue_struct *wq;
 };
 
 int nvsvm_dmem_init(struct nvsvm_device *ndev);
+void nvsvm_dmem_debugfs_init(struct nvsvm_device *ndev);
 void nvsvm_dmem_fini(struct nvsvm_device *ndev);
 
 bool nvsvm_dmem_page_is_ours(struct nvsvm_device *ndev, struct page *page);

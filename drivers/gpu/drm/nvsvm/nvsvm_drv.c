@@ -266,10 +266,13 @@ static struct nvsvm_device *nvsvm_device_create(unsigned int index)
 	ret = nvsvm_svm_device_init(ndev);
 	if (ret)
 		goto err_destroy_vram;
-	nvsvm_dmem_init(ndev);
+	ret = nvsvm_dmem_init(ndev);
+	if (ret)
+		goto err_fini_svm_only;
 
 	drm_debugfs_add_file(&ndev->drm, "nvsvm_stats", nvsvm_debugfs_stats,
 			     NULL);
+	nvsvm_dmem_debugfs_init(ndev);
 
 	ret = drm_dev_register(&ndev->drm, 0);
 	if (ret)
@@ -282,6 +285,7 @@ static struct nvsvm_device *nvsvm_device_create(unsigned int index)
 
 err_fini_svm:
 	nvsvm_dmem_fini(ndev);
+err_fini_svm_only:
 	nvsvm_svm_device_fini(ndev);
 err_destroy_vram:
 	nvsvm_vram_destroy(ndev->vram);

@@ -1365,30 +1365,30 @@ u64 nvsvm_svmm_invalidations(struct nvsvm_svmm *svmm)
  * @npages: Number of entries in @pfns.
  * @pfns: PFN-map entries; invalid ones leave their PTEs as they are.
  * @invalidations: nvsvm_svmm_invalidations() before migrate_vma_setup().
- * @seq: mmu_interval_read_begin() of the SVMM's notifier after the setup.
  *
  * Locked pages do not keep their CPU page table entries in place: a
  * migration's entries can be zapped (MADV_DONTNEED takes only the mmap
  * read lock) and its new pages freed at migrate_vma_finalize(). So the
- * PTEs are written, like every GPU PTE, only if the sequence says nothing
- * invalidated the range since @seq; otherwise nothing is mapped and the
- * pages fault in later. The sequence alone cannot cover the setup: its
- * own invalidation moves it on, and a read after it misses a zap that ran
- * in between. @invalidations covers that stretch: it counts every
- * invalidation but this GPU's own migrations.
+ * PTEs are written only if no invalidation ran since before the setup but
+ * this GPU's own migrations; otherwise nothing is mapped and the pages
+ * fault in later. @invalidations counts exactly those. The notifier
+ * sequence would not do: every own migration moves it on, anywhere in the
+ * address space, and with the steps of a migration running side by side
+ * (DOC: Migration workers in nvsvm_dmem.c) nearly every step would find
+ * it moved. Own migrations need no check: they cannot take the pages of
+ * the step, which it holds locked from the setup to the finalize.
  *
  * Context: Process context; takes the svmm lock.
  */
 void nvsvm_svmm_map_pfns(struct nvsvm_svmm *svmm, u64 start,
 			 unsigned long npages, const u64 *pfns,
-			 u64 invalidations, unsigned long seq)
+			 u64 invalidations)
 {
 	/* Without a table the page simply faults in later. */
 	if (nvsvm_vmm_reserve(svmm->vmm))
 		return;
 	mutex_lock(&svmm->mutex);
-	if (!mmu_interval_read_retry(&svmm->notifier, seq) &&
-	    svmm->invalidations == invalidations) {
+	if (svmm->invalidations == invalidations) {
 		nvsvm_vmm_pfn_map(svmm->vmm, start, npages, pfns);
 		nvsvm_svmm_flush(svmm, start, npages << PAGE_SHIFT);
 	}

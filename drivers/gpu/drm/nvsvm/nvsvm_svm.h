@@ -196,7 +196,7 @@ void nvsvm_svm_migrating(struct nvsvm_device *ndev, struct mm_struct *mm,
 u64 nvsvm_svmm_invalidations(struct nvsvm_svmm *svmm);
 void nvsvm_svmm_map_pfns(struct nvsvm_svmm *svmm, u64 start,
 			 unsigned long npages, const u64 *pfns,
-			 u64 invalidations, unsigned long seq);
+			 u64 invalidations);
 int nvsvm_svmm_advise(struct nvsvm_svmm *svmm, u64 start, u64 end,
 		      bool vram);
 
