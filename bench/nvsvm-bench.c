@@ -578,10 +578,17 @@ static void trace_start(const char *const *events, unsigned int n)
 	trace_write("tracing_on", "1");
 }
 
-/* A growable array of event durations, in ns. */
+#define LAT_PHASES	8
+
+/*
+ * A growable array of event durations, in ns, and the sums of the phases
+ * that split them: the events' *_ns fields named in @phases (NULL-ended).
+ */
 struct lat {
 	double *v;
 	size_t n, cap;
+	const char *const *phases;
+	double phase_ns[LAT_PHASES];
 };
 
 static void lat_add(struct lat *l, double v)
@@ -610,17 +617,30 @@ static double lat_pct(const struct lat *l, double q)
 	return l->v[i ? i - 1 : 0];
 }
 
+/* The value of " @key=" in @line, 0 if it has none. */
+static double trace_field(const char *line, const char *key)
+{
+	char k[64];
+	const char *at;
+
+	snprintf(k, sizeof(k), " %s=", key);
+	at = strstr(line, k);
+	return at ? strtod(at + strlen(k), NULL) : 0;
+}
+
 /*
  * Stop recording; add the ns= of every event in the trace to its kind:
  * @kinds[i] collects the events @names[i] whose line also holds @match[i]
- * (any line, for NULL). Dies if the ring buffer dropped any.
+ * (any line, for NULL), and the sums of their phases. A fault batch's
+ * latency runs from its oldest fault's entry in the fault buffer:
+ * queued_ns + ns. Dies if the ring buffer dropped any.
  */
 static void trace_collect(const char *const *names, const char *const *match,
 			  struct lat *kinds, unsigned int n)
 {
 	unsigned long in_buf, written;
 	char line[512], key[64];
-	unsigned int i;
+	unsigned int i, j;
 	const char *at;
 	FILE *f;
 
@@ -644,7 +664,11 @@ static void trace_collect(const char *const *names, const char *const *match,
 				continue;
 			at = strstr(line, " ns=");
 			if (at)
-				lat_add(&kinds[i], strtod(at + 4, NULL));
+				lat_add(&kinds[i], strtod(at + 4, NULL) +
+					trace_field(line, "queued_ns"));
+			for (j = 0; kinds[i].phases && kinds[i].phases[j]; j++)
+				kinds[i].phase_ns[j] +=
+					trace_field(line, kinds[i].phases[j]);
 			break;
 		}
 	}
@@ -671,7 +695,7 @@ static void migrate_setup(void *arg)
 {
 	struct migrate_st *m = arg;
 
-	if (!strcmp(m->driver, "nvsvm")) {
+	if (!strncmp(m->driver, "nvsvm", 5)) {
 		m->g = gpu_open();
 	} else if (!strcmp(m->driver, "test_hmm")) {
 		m->hmm = hmm_open();
@@ -689,7 +713,7 @@ static void migrate_rep(void *arg, unsigned int rep)
 	struct migrate_st *m = arg;
 	const char *backing = m->thp ? "thp" : "4k";
 	bool is_memcpy = !strcmp(m->driver, "memcpy");
-	bool nvsvm = !strcmp(m->driver, "nvsvm");
+	bool nvsvm = !strncmp(m->driver, "nvsvm", 5);
 	unsigned int k = m->size < REP_MIN_BYTES ? REP_MIN_BYTES / m->size : 1;
 	uint64_t seed = ((uint64_t)rep << 32) | m->size;
 	struct sample s = {
@@ -772,18 +796,33 @@ static void migrate_rep(void *arg, unsigned int rep)
 	     size_name(m->size));
 }
 
+/* The migrate_workers of the "nvsvm" participant: the module's default. */
+static unsigned int migrate_workers_default;
+
+/* "nvsvm-1w" is nvsvm with one migration worker: the caller alone. */
+static void migrate_before(const void *arg)
+{
+	const struct migrate_st *m = arg;
+
+	if (!strcmp(m->driver, "nvsvm-1w"))
+		param_set("migrate_workers", 1);
+	else if (!strcmp(m->driver, "nvsvm"))
+		param_set("migrate_workers", migrate_workers_default);
+}
+
 static void bench_migrate(void)
 {
-	static const char *const drivers[] = { "nvsvm", "test_hmm", "memcpy",
-					       "kcopy" };
+	static const char *const drivers[] = { "nvsvm", "nvsvm-1w", "test_hmm",
+					       "memcpy", "kcopy" };
 	struct migrate_st st[ARRAY_SIZE(drivers)];
 	struct part parts[ARRAY_SIZE(drivers)];
 	unsigned int i, d;
 	int thp;
 
+	migrate_workers_default = param_get("migrate_workers");
 	for (i = 0; i < ARRAY_SIZE(migrate_sizes); i++) {
 		for (thp = 0; thp <= 1; thp++) {
-			note("migrate: %s %s: nvsvm, test_hmm, memcpy, kcopy",
+			note("migrate: %s %s: nvsvm, nvsvm-1w, test_hmm, memcpy, kcopy",
 			     size_name(migrate_sizes[i]), thp ? "thp" : "4k");
 			for (d = 0; d < ARRAY_SIZE(drivers); d++) {
 				st[d] = (struct migrate_st) {
@@ -795,12 +834,14 @@ static void bench_migrate(void)
 					.what = drivers[d],
 					.setup = migrate_setup,
 					.rep = migrate_rep,
+					.before = migrate_before,
 					.st = &st[d],
 				};
 			}
 			run_parts(parts, ARRAY_SIZE(parts));
 		}
 	}
+	param_set("migrate_workers", migrate_workers_default);
 }
 
 /* --- 3: remigration of a half-resident range ----------------------------- */
@@ -1101,14 +1142,30 @@ static void bench_faultbound(void)
 
 static double cpu_touch(const struct buf *b, uint64_t seed);
 
+/*
+ * The kinds of events timed: their events, what else their line holds, and
+ * the phases that split them. cpu_fault_step is the migration step of each
+ * CPU fault-back (traced apart from MIGRATE's steps to system memory).
+ */
 static const char *const lat_events[] = {
-	"nvsvm_fault_batch", "nvsvm_cpu_fault", "nvsvm_migrate",
-	"nvsvm_migrate",
+	"nvsvm_fault_batch", "nvsvm_migrate", "nvsvm_migrate",
+	"nvsvm_cpu_fault", "nvsvm_migrate",
 };
-static const char *const lat_match[] = { NULL, NULL, "dir=to_vram",
-					 "dir=to_sys" };
-static const char *const lat_kinds[] = { "gpu_fault_batch", "cpu_fault",
-					 "migrate_to_vram", "migrate_to_sys" };
+static const char *const lat_match[] = { NULL, "dir=to_vram", "dir=to_sys",
+					 NULL, "dir=to_sys" };
+static const char *const lat_kinds[] = { "gpu_fault_batch", "migrate_to_vram",
+					 "migrate_to_sys", "cpu_fault",
+					 "cpu_fault_step" };
+static const char *const batch_phases[] = { "queued_ns", "fault_ns",
+					    "migrate_ns", "map_ns", NULL };
+static const char *const step_phases[] = { "setup_ns", "unmap_ns", "dma_ns",
+					   "copy_ns", "pages_ns", "map_ns",
+					   "finalize_ns", NULL };
+static const char *const *const lat_phases[] = { batch_phases, step_phases,
+						 step_phases, NULL,
+						 step_phases };
+/* The first three kinds are traced together, then the last two. */
+#define LAT_FIRST	3
 
 struct latency_st {
 	struct gpu g;
@@ -1118,16 +1175,20 @@ struct latency_st {
 static void latency_setup(void *arg)
 {
 	struct latency_st *l = arg;
+	unsigned int k;
 
 	l->g = gpu_open();
+	for (k = 0; k < ARRAY_SIZE(lat_events); k++)
+		l->kinds[k].phases = lat_phases[k];
 }
 
 /*
  * With the events on, the default windows (2 MiB, GPU and CPU): a GPU first
  * touch of fresh memory (fault batches), a migration to VRAM of a filled
- * range (its steps), half of it back by MIGRATE and the other half by CPU
- * reads (CPU faults, and their steps). Every counted rep's events pool,
- * and the last one reports their p50, p90 and p99.
+ * range (its steps), half of it back by MIGRATE; then, traced apart, the
+ * other half by CPU reads (CPU faults, and their steps). Every counted
+ * rep's events pool, and the last one reports their p50, p90 and p99, and
+ * the mean of each phase.
  */
 static void latency_rep(void *arg, unsigned int rep)
 {
@@ -1144,12 +1205,15 @@ static void latency_rep(void *arg, unsigned int rep)
 	buf_map(&a, LATENCY_SIZE, false);
 	buf_map(&b, LATENCY_SIZE, false);
 	buf_fill(&b, false, rep);
-	trace_start(lat_events, ARRAY_SIZE(lat_events));
+	trace_start(lat_events, LAT_FIRST);
 	gpu_touch(&l->g, &a, rep + 1);
 	gpu_migrate(&l->g, b.p, LATENCY_SIZE, TO_VRAM, true);
 	gpu_migrate(&l->g, b.p, half, TO_SYS, true);
+	trace_collect(lat_events, lat_match, into, LAT_FIRST);
+	trace_start(lat_events + LAT_FIRST, ARRAY_SIZE(lat_events) - LAT_FIRST);
 	cpu_touch(&b, rep);
-	trace_collect(lat_events, lat_match, into, ARRAY_SIZE(lat_events));
+	trace_collect(lat_events + LAT_FIRST, lat_match + LAT_FIRST,
+		      into + LAT_FIRST, ARRAY_SIZE(lat_events) - LAT_FIRST);
 	buf_unmap(&a);
 	buf_unmap(&b);
 	for (k = 0; k < ARRAY_SIZE(lat_events); k++)
@@ -1172,6 +1236,11 @@ static void latency_rep(void *arg, unsigned int rep)
 			s.value += e->v[i];
 		s.value = s.value / e->n * 1e-3;
 		emit(&s, "latency/%s/mean", lat_kinds[k]);
+		for (j = 0; e->phases && e->phases[j]; j++) {
+			s.value = e->phase_ns[j] / e->n * 1e-3;
+			emit(&s, "latency/%s/phase/%.*s", lat_kinds[k],
+			     (int)(strlen(e->phases[j]) - 3), e->phases[j]);
+		}
 		s.unit = "count";
 		s.value = e->n;
 		emit(&s, "latency/%s/n", lat_kinds[k]);

@@ -28,7 +28,11 @@ GROUPS = ["migrate", "memcpy", "kcopy", "remigrate", "gpufault",
 LAT_KINDS = [("gpu_fault_batch", "GPU fault batch"),
              ("cpu_fault", "CPU fault-back"),
              ("migrate_to_vram", "migrate step to VRAM"),
-             ("migrate_to_sys", "migrate step to system")]
+             ("migrate_to_sys", "migrate step to system"),
+             ("cpu_fault_step", "  its migrate step")]
+# The phases that split an event of a kind (bench/nvsvm-bench.c lat_phases).
+BATCH_PHASES = ["queued", "fault", "migrate", "map"]
+STEP_PHASES = ["setup", "unmap", "dma", "copy", "pages", "map", "finalize"]
 SIZES = ["64K", "2M", "16M", "128M"]
 BACKINGS = ["4k", "thp"]
 
@@ -84,6 +88,8 @@ def add_ratios(metrics):
             if drv == "nvsvm":
                 ratio(metrics, name, f"migrate/{d}/test_hmm/{back}/{size}",
                       "ratio_test_hmm")
+                ratio(metrics, name, f"migrate/{d}/nvsvm-1w/{back}/{size}",
+                      "ratio_1w")
             ratio(metrics, name, f"memcpy/{back}/{size}", "ratio_memcpy")
             ratio(metrics, name, f"kcopy/{back}/{size}", "ratio_kcopy")
         elif m["group"] == "memcpy":
@@ -138,6 +144,13 @@ def goals(metrics):
         v = get(name, "ratio_kcopy")
         goal(f"{label} at 128 MiB, 4 KiB pages: >= 80% of the kernel copy "
              "ceiling", v, 0.8, v is not None and v >= 0.8)
+    for d, label in (("to_dev", "to VRAM"), ("to_sys", "to system")):
+        v = get(f"migrate/{d}/nvsvm/4k/128M", "ratio_1w")
+        goal(f"{label} at 128 MiB with every CPU: >= 1.6x one migration "
+             "worker", v, 1.6, v is not None and v >= 1.6)
+    v = get("cpufault/win4k/pages_per_s", "ratio_test_hmm")
+    goal("one-page CPU fault-back: >= 1.0x test_hmm's pages/s", v, 1.0,
+         v is not None and v >= 1.0)
     v = get("faultbound/service_time", "ratio")
     goal("GPU fault service at the 2 MiB window: <= 1.5x the "
          "hmm_range_fault() floor", v, 1.5, v is not None and v <= 1.5)
@@ -200,8 +213,8 @@ def table(metrics, info):
     add("1-2. Migration throughput (GB/s) and its ceilings: the kernel's "
         "copy_page() (kcopy), glibc's memcpy")
     hdr = (f"{'size':>5} {'pages':>5} {'kcopy':>6} {'memcpy':>6} |"
-           f" {'to VRAM':>7} {'test_hmm':>8} {'vs hmm':>7} {'of kcp':>6} {'of cpy':>6} |"
-           f" {'to sys':>7} {'test_hmm':>8} {'vs hmm':>7} {'of kcp':>6} {'of cpy':>6}")
+           f" {'to VRAM':>7} {'1 wkr':>6} {'test_hmm':>8} {'vs hmm':>7} {'of kcp':>6} {'of cpy':>6} |"
+           f" {'to sys':>7} {'1 wkr':>6} {'test_hmm':>8} {'vs hmm':>7} {'of kcp':>6} {'of cpy':>6}")
     add(hdr)
     add("-" * len(hdr))
     for back in BACKINGS:
@@ -213,12 +226,19 @@ def table(metrics, info):
             for d in ("to_dev", "to_sys"):
                 nv = m(f"migrate/{d}/nvsvm/{back}/{size}")
                 hm = m(f"migrate/{d}/test_hmm/{back}/{size}")
-                row += (f" {fmt(nv.get('median')):>7} {fmt(hm.get('median')):>8}"
+                w1 = m(f"migrate/{d}/nvsvm-1w/{back}/{size}")
+                row += (f" {fmt(nv.get('median')):>7} {fmt(w1.get('median')):>6}"
+                        f" {fmt(hm.get('median')):>8}"
                         f" {fx(nv.get('ratio_test_hmm')):>7}"
                         f" {pct(nv.get('ratio_kcopy')):>6}"
                         f" {pct(nv.get('ratio_memcpy')):>6}")
                 row += " |" if d == "to_dev" else ""
             add(row)
+    add("1 wkr: nvsvm with migrate_workers=1 (the caller alone); nvsvm itself"
+        " has a worker per CPU. Every CPU vs one, 4k: " + ", ".join(
+            f"{size} {fx(m(f'migrate/to_dev/nvsvm/4k/{size}').get('ratio_1w'))}"
+            f"/{fx(m(f'migrate/to_sys/nvsvm/4k/{size}').get('ratio_1w'))}"
+            for size in SIZES))
     add("test_hmm as a share of kcopy, to VRAM / to system, 4k: " + ", ".join(
         f"{size} {pct(m(f'migrate/to_dev/test_hmm/4k/{size}').get('ratio_kcopy'))}"
         f"/{pct(m(f'migrate/to_sys/test_hmm/4k/{size}').get('ratio_kcopy'))}"
@@ -267,6 +287,20 @@ def table(metrics, info):
             row += f" {fmt(m(f'latency/{kind}/{q}').get('median')):>9}"
         row += f" {fx(m(f'latency/{kind}/p99').get('ratio')):>8}"
         add(row)
+    add("A GPU fault batch's latency runs from its oldest fault's entry in the"
+        " fault buffer to the replay.")
+    add("Phases, mean us per event (the rest of the event: other):")
+    for kind, label in LAT_KINDS:
+        phases = BATCH_PHASES if kind == "gpu_fault_batch" else (
+            STEP_PHASES if kind != "cpu_fault" else [])
+        if not phases:
+            continue
+        vals = [m(f"latency/{kind}/phase/{p}").get("median") for p in phases]
+        mean = m(f"latency/{kind}/mean").get("median")
+        parts = [f"{p} {fmt(v)}" for p, v in zip(phases, vals)]
+        if mean is not None and None not in vals:
+            parts.append(f"other {fmt(max(mean - sum(vals), 0))}")
+        add(f"  {label.strip():22} " + ", ".join(parts))
     add("")
 
     add("4b. DMA mapping: the emulated IOMMU vs its identity (passthrough) mappings, 16 MiB")
