@@ -7,6 +7,7 @@
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/overflow.h>
+#include <linux/string.h>
 
 #include <kunit/visibility.h>
 
@@ -40,6 +41,7 @@ int nvsvm_hw_init(struct nvsvm_hw *hw, const struct nvsvm_hw_ops *ops,
 	hw->ops = ops;
 	hw->dev = dev;
 	hw->vram_size = vram_size;
+	memset(hw->peer_vram_size, 0, sizeof(hw->peer_vram_size));
 	return 0;
 }
 
@@ -126,21 +128,31 @@ int nvsvm_hw_ops_validate(const struct nvsvm_hw_op *ops, unsigned int count)
 }
 EXPORT_SYMBOL_IF_KUNIT(nvsvm_hw_ops_validate);
 
-static bool nvsvm_hw_phys_range_ok(const struct nvsvm_hw *hw, u32 aperture,
-				   u64 addr, u64 len)
+/* Check one operand of a copy: 0, -EINVAL, or -ENXIO for a missing peer. */
+static int nvsvm_hw_phys_range_check(const struct nvsvm_hw *hw, u16 aperture,
+				     u16 peer, u64 addr, u64 len)
 {
-	u64 end;
+	u64 end, size;
 
+	if (aperture != NVSVM_HW_APERTURE_PEER && peer)
+		return -EINVAL;
 	if (check_add_overflow(addr, len, &end))
-		return false;
+		return -EINVAL;
 	switch (aperture) {
 	case NVSVM_HW_APERTURE_VRAM:
-		return end <= hw->vram_size;
+		return end <= hw->vram_size ? 0 : -EINVAL;
 	case NVSVM_HW_APERTURE_SYS_COHERENT:
 	case NVSVM_HW_APERTURE_SYS_NONCOHERENT:
-		return true;
+		return 0;
+	case NVSVM_HW_APERTURE_PEER:
+		if (peer >= NVSVM_HW_MAX_PEERS)
+			return -EINVAL;
+		size = READ_ONCE(hw->peer_vram_size[peer]);
+		if (!size)
+			return -ENXIO;
+		return end <= size ? 0 : -EINVAL;
 	default:
-		return false;
+		return -EINVAL;
 	}
 }
 
@@ -150,17 +162,23 @@ static bool nvsvm_hw_phys_range_ok(const struct nvsvm_hw *hw, u32 aperture,
  * @copies: The copies.
  * @count: How many, 1 to %NVSVM_HW_COPY_MAX_BATCH.
  *
- * Checks apertures, lengths, and that VRAM ranges lie inside VRAM. Whether
- * system addresses are backed by memory is checked when the copy runs.
+ * Checks apertures, lengths, that VRAM ranges lie inside VRAM, that peer
+ * indices are connected and peer ranges inside the peer's VRAM, and that
+ * the peer index of an operand outside the peer aperture is zero. Whether
+ * system addresses are backed by memory is checked when the copy runs. A
+ * backend that lets peers be disconnected at any time calls this under the
+ * lock that keeps &nvsvm_hw.peer_vram_size from changing.
  *
  * Context: Any context.
- * Return: 0, or -EINVAL.
+ * Return: 0; -ENXIO if a copy names a peer index that is not connected;
+ * -EINVAL for any other bad descriptor, or a bad @count.
  */
 int nvsvm_hw_copies_validate(const struct nvsvm_hw *hw,
 			     const struct nvsvm_hw_copy *copies,
 			     unsigned int count)
 {
 	unsigned int i;
+	int ret;
 
 	if (!count || count > NVSVM_HW_COPY_MAX_BATCH)
 		return -EINVAL;
@@ -169,9 +187,14 @@ int nvsvm_hw_copies_validate(const struct nvsvm_hw *hw,
 
 		if (!c->len || c->len > NVSVM_HW_COPY_MAX_LEN)
 			return -EINVAL;
-		if (!nvsvm_hw_phys_range_ok(hw, c->src_aperture, c->src, c->len) ||
-		    !nvsvm_hw_phys_range_ok(hw, c->dst_aperture, c->dst, c->len))
-			return -EINVAL;
+		ret = nvsvm_hw_phys_range_check(hw, c->src_aperture,
+						c->src_peer, c->src, c->len);
+		if (!ret)
+			ret = nvsvm_hw_phys_range_check(hw, c->dst_aperture,
+							c->dst_peer, c->dst,
+							c->len);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }

@@ -5,6 +5,7 @@
 #ifndef __NVSVM_HW_H__
 #define __NVSVM_HW_H__
 
+#include <linux/build_bug.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 
@@ -40,8 +41,9 @@ struct work_struct;
  *   ring drops the entry and sets the overflow flag; the access stays stalled
  *   and faults again after the next replay, so nothing is lost for good.
  * - **A copy engine** that executes batches of &struct nvsvm_hw_copy between
- *   physical apertures (VRAM offsets and system DMA addresses) and signals a
- *   &dma_fence. It does not translate and cannot fault.
+ *   physical apertures (VRAM offsets, system DMA addresses, and the VRAM of
+ *   peer GPUs) and signals a &dma_fence. It does not translate and cannot
+ *   fault.
  * - **An exec engine** that runs jobs, programs of &struct nvsvm_hw_op on
  *   GPU virtual addresses, on channels. Each access goes through the MMU.
  *   A job completes by signalling its fence; the fence error is its status.
@@ -57,14 +59,23 @@ struct work_struct;
  * @NVSVM_HW_APERTURE_SYS_COHERENT: DMA address of coherent system memory.
  * @NVSVM_HW_APERTURE_SYS_NONCOHERENT: DMA address of non-coherent system
  *	memory.
+ * @NVSVM_HW_APERTURE_PEER: Offset into the VRAM of the peer GPU that the
+ *	operand's peer index names.
  * @NVSVM_HW_APERTURE_COUNT: Number of apertures.
+ *
+ * The values are those of the TARGET field of the copy engine's physical
+ * mode (LOCAL_FB, COHERENT_SYSMEM, NONCOHERENT_SYSMEM, PEERMEM).
  */
 enum nvsvm_hw_aperture {
 	NVSVM_HW_APERTURE_VRAM,
 	NVSVM_HW_APERTURE_SYS_COHERENT,
 	NVSVM_HW_APERTURE_SYS_NONCOHERENT,
+	NVSVM_HW_APERTURE_PEER,
 	NVSVM_HW_APERTURE_COUNT,
 };
+
+/** define NVSVM_HW_MAX_PEERS - Peer indices of a GPU, a field of 3 bits. */
+#define NVSVM_HW_MAX_PEERS		8
 
 /**
  * enum nvsvm_hw_access - Type of a faulting access.
@@ -141,14 +152,23 @@ struct nvsvm_hw_fault {
  * @len: Bytes to copy, at most %NVSVM_HW_COPY_MAX_LEN.
  * @src_aperture: &enum nvsvm_hw_aperture of @src.
  * @dst_aperture: &enum nvsvm_hw_aperture of @dst.
+ * @src_peer: Peer index of @src if @src_aperture is
+ *	%NVSVM_HW_APERTURE_PEER, zero otherwise.
+ * @dst_peer: The same for @dst.
+ *
+ * 32 bytes, no padding: a page holds 128 descriptors.
  */
 struct nvsvm_hw_copy {
 	u64 src;
 	u64 dst;
 	u64 len;
-	u32 src_aperture;
-	u32 dst_aperture;
+	u16 src_aperture;
+	u16 dst_aperture;
+	u16 src_peer;
+	u16 dst_peer;
 };
+
+static_assert(sizeof(struct nvsvm_hw_copy) == 32);
 
 /** define NVSVM_HW_COPY_MAX_LEN - Longest single copy: one huge page. */
 #define NVSVM_HW_COPY_MAX_LEN		SZ_2M
@@ -324,7 +344,9 @@ struct nvsvm_hw_ops {
 	 * engine may have run the batch, and signalled the fence, by the
 	 * time the call returns.
 	 * Context: Process context, may sleep.
-	 * Return: A fence, or ERR_PTR(-EINVAL) for a bad descriptor.
+	 * Return: A fence, or an ERR_PTR() of what nvsvm_hw_copies_validate()
+	 * refused the batch with: -EINVAL for a bad descriptor, -ENXIO for a
+	 * peer index that is not connected.
 	 */
 	struct dma_fence *(*ce_copy)(struct nvsvm_hw *hw,
 				     const struct nvsvm_hw_copy *copies,
@@ -390,11 +412,15 @@ struct nvsvm_hw_ops {
  * @ops: The backend's operations.
  * @dev: The device the GPU belongs to, or %NULL (KUnit).
  * @vram_size: Size of VRAM in bytes.
+ * @peer_vram_size: Per peer index, the VRAM size of the peer connected
+ *	there, or 0 if none is: written by the backend, read by
+ *	nvsvm_hw_copies_validate() (with READ_ONCE()).
  */
 struct nvsvm_hw {
 	const struct nvsvm_hw_ops *ops;
 	struct device *dev;
 	u64 vram_size;
+	u64 peer_vram_size[NVSVM_HW_MAX_PEERS];
 };
 
 int nvsvm_hw_init(struct nvsvm_hw *hw, const struct nvsvm_hw_ops *ops,
