@@ -33,7 +33,7 @@ int nvsvm_hw_init(struct nvsvm_hw *hw, const struct nvsvm_hw_ops *ops,
 	    !ops->fault_intr_set || !ops->fault_replay || !ops->fault_cancel ||
 	    !ops->ce_copy || !ops->chan_create || !ops->chan_destroy ||
 	    !ops->chan_id || !ops->job_submit || !ops->dma_faults ||
-	    !ops->debugfs_init)
+	    !ops->peer_connect || !ops->peer_disconnect || !ops->debugfs_init)
 		return -EINVAL;
 	if (!vram_size || !IS_ALIGNED(vram_size, SZ_4K))
 		return -EINVAL;

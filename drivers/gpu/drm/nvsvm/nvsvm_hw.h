@@ -51,6 +51,28 @@ struct work_struct;
  * System memory is reached by DMA address: the driver maps every system
  * page the GPU may touch with the DMA API on &nvsvm_hw.dev, for as long as
  * a PTE or a copy uses it, and the platform's IOMMU refuses anything else.
+ *
+ * **Peer-to-peer.** Where the platform routes PCIe peer-to-peer between two
+ * GPUs, the copy engine of one reads and writes the VRAM of the other
+ * directly, with no system memory in between. As on NVIDIA hardware, the
+ * GPU names each peer it reaches by a *peer index*, 0 to
+ * %NVSVM_HW_MAX_PEERS - 1 (the 3-bit PEER_ID of the copy engine's physical
+ * mode, NV_MMU_VER2_PTE_ADDRESS_VID_PEER in a PTE). nvsvm_hw_peer_connect()
+ * opens the aperture of one GPU onto another's VRAM and returns the index;
+ * a copy operand then says %NVSVM_HW_APERTURE_PEER, the index, and an
+ * offset into the peer's VRAM. A connection goes one way: for B to reach
+ * A too, connect B to A. Where there is no peer path, connecting fails with
+ * -EOPNOTSUPP and the driver moves data through system memory instead.
+ *
+ * The lifetime rule: nvsvm_hw_peer_disconnect(), like destroying either
+ * GPU, waits for the peer copy in flight, if any; from its return, the GPU's
+ * engines never touch that peer's VRAM again. A batch queued before, whose
+ * copy names the closed connection, fails its fence with -EIO when it gets
+ * there, even if the index has been given to another peer meanwhile.
+ * Submitting a copy to an index that is not connected fails at once with
+ * -ENXIO. Peer accesses of the exec engine (through PTEs of aperture
+ * NV_MMU_VER2_PTE_APERTURE_PEER_MEMORY) are not modelled: they fail with
+ * -EIO.
  */
 
 /**
@@ -60,7 +82,7 @@ struct work_struct;
  * @NVSVM_HW_APERTURE_SYS_NONCOHERENT: DMA address of non-coherent system
  *	memory.
  * @NVSVM_HW_APERTURE_PEER: Offset into the VRAM of the peer GPU that the
- *	operand's peer index names.
+ *	operand's peer index names, see nvsvm_hw_peer_connect().
  * @NVSVM_HW_APERTURE_COUNT: Number of apertures.
  *
  * The values are those of the TARGET field of the copy engine's physical
@@ -153,7 +175,8 @@ struct nvsvm_hw_fault {
  * @src_aperture: &enum nvsvm_hw_aperture of @src.
  * @dst_aperture: &enum nvsvm_hw_aperture of @dst.
  * @src_peer: Peer index of @src if @src_aperture is
- *	%NVSVM_HW_APERTURE_PEER, zero otherwise.
+ *	%NVSVM_HW_APERTURE_PEER, as nvsvm_hw_peer_connect() returned it;
+ *	zero otherwise.
  * @dst_peer: The same for @dst.
  *
  * 32 bytes, no padding: a page holds 128 descriptors.
@@ -244,7 +267,9 @@ struct nvsvm_hw_chan;
 struct nvsvm_hw_ops {
 	/**
 	 * @destroy: Stop the GPU and free it (required). All channels must
-	 * have been destroyed; fences already returned stay valid.
+	 * have been destroyed; fences already returned stay valid. The GPU
+	 * is disconnected from its peers both ways, as by
+	 * @peer_disconnect, before its VRAM goes.
 	 * Context: Process context, may sleep.
 	 */
 	void (*destroy)(struct nvsvm_hw *hw);
@@ -338,8 +363,9 @@ struct nvsvm_hw_ops {
 	 * @ce_copy: Queue a batch of @count copies on the copy engine
 	 * (required). The descriptors are copied; the batch runs in order
 	 * and signals the returned fence (a reference for the caller) when
-	 * done, with error -EIO if an address is outside memory or refused
-	 * by the IOMMU, in which case the batch stops there. A batch never fails for want of
+	 * done, with error -EIO if an address is outside memory, refused
+	 * by the IOMMU, or in a peer that was disconnected since the call, in
+	 * which case the batch stops there. A batch never fails for want of
 	 * memory: like a ring, the engine waits for room instead. An idle
 	 * engine may have run the batch, and signalled the fence, by the
 	 * time the call returns.
@@ -399,6 +425,30 @@ struct nvsvm_hw_ops {
 	u64 (*dma_faults)(struct nvsvm_hw *hw);
 
 	/**
+	 * @peer_connect: Open the peer aperture of @hw onto the VRAM of
+	 * @peer (required): from the return on, @hw's copy engine reaches
+	 * @peer's VRAM as %NVSVM_HW_APERTURE_PEER at the returned index. One
+	 * way only. If @hw already reaches @peer, the same index again:
+	 * connections are not counted, one @peer_disconnect closes it.
+	 * Context: Process context, may sleep.
+	 * Return: The peer index, below %NVSVM_HW_MAX_PEERS; -EOPNOTSUPP if
+	 * the platform has no peer path between the two GPUs (another
+	 * backend, or peer access switched off), -EINVAL if @peer is @hw,
+	 * -ENOSPC if every peer index is taken.
+	 */
+	int (*peer_connect)(struct nvsvm_hw *hw, struct nvsvm_hw *peer);
+
+	/**
+	 * @peer_disconnect: Close the peer aperture of @hw onto @peer, if
+	 * open (required). Waits for a copy of @hw that is touching @peer's
+	 * VRAM; once the call returns, no engine of @hw touches it again, and
+	 * copies still queued that name it fail with -EIO (see DOC: Hardware
+	 * interface). @destroy of either GPU does this by itself.
+	 * Context: Process context, may sleep.
+	 */
+	void (*peer_disconnect)(struct nvsvm_hw *hw, struct nvsvm_hw *peer);
+
+	/**
 	 * @debugfs_init: Add the backend's own debugfs files under @root, the
 	 * DRM device's directory (required). The driver removes @root, and
 	 * with it the files, before @destroy.
@@ -413,8 +463,9 @@ struct nvsvm_hw_ops {
  * @dev: The device the GPU belongs to, or %NULL (KUnit).
  * @vram_size: Size of VRAM in bytes.
  * @peer_vram_size: Per peer index, the VRAM size of the peer connected
- *	there, or 0 if none is: written by the backend, read by
- *	nvsvm_hw_copies_validate() (with READ_ONCE()).
+ *	there, or 0 if none is. The backend sets it in @ops->peer_connect and
+ *	clears it in @ops->peer_disconnect; nvsvm_hw_copies_validate() reads
+ *	it (with READ_ONCE()).
  */
 struct nvsvm_hw {
 	const struct nvsvm_hw_ops *ops;
@@ -538,6 +589,18 @@ static inline void nvsvm_hw_debugfs_init(struct nvsvm_hw *hw,
 static inline u64 nvsvm_hw_dma_faults(struct nvsvm_hw *hw)
 {
 	return hw->ops->dma_faults(hw);
+}
+
+static inline int nvsvm_hw_peer_connect(struct nvsvm_hw *hw,
+					struct nvsvm_hw *peer)
+{
+	return hw->ops->peer_connect(hw, peer);
+}
+
+static inline void nvsvm_hw_peer_disconnect(struct nvsvm_hw *hw,
+					    struct nvsvm_hw *peer)
+{
+	hw->ops->peer_disconnect(hw, peer);
 }
 
 #endif /* __NVSVM_HW_H__ */

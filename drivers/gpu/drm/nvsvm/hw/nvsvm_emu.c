@@ -34,6 +34,8 @@
  *   or batch with -EIO instead of touching memory.
  * - Programs and batches are bounded (nvsvm_hw_ops_validate(),
  *   nvsvm_hw_copies_validate()).
+ * - A peer's VRAM is reached only through a connection that is open, and
+ *   only inside the peer's VRAM (DOC: Emulated peer-to-peer).
  */
 
 /**
@@ -130,15 +132,23 @@ static int nvsvm_emu_ce_show(struct seq_file *m, void *data)
 	for (i = 0; i < NVSVM_EMU_CE_MAX; i++)
 		seq_printf(m, "engine%u seqno %llu\n", i,
 			   READ_ONCE(emu->ce[i].seqno));
+	seq_printf(m, "sys_read_bytes %ld\nsys_written_bytes %ld\n",
+		   atomic_long_read(&emu->ce_sys_read),
+		   atomic_long_read(&emu->ce_sys_written));
+	seq_printf(m, "peer_read_bytes %ld\npeer_written_bytes %ld\n",
+		   atomic_long_read(&emu->peer_read),
+		   atomic_long_read(&emu->peer_written));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(nvsvm_emu_ce);
 
 /*
  * Debugfs, in the "emu" directory of the DRM device: the IOMMU's files
- * (DOC: Emulated IOMMU), "tlb", the hub TLB's lookups so far, and "ce",
- * the copy-engine batches run inline and on the workqueues, and the last
- * fence seqno of each engine.
+ * (DOC: Emulated IOMMU), "peers" (DOC: Emulated peer-to-peer), "tlb", the
+ * hub TLB's lookups so far, and "ce", the copy-engine batches run inline
+ * and on the workqueues, the last fence seqno of each engine, and the
+ * bytes the engines read from and wrote to system memory and to peers'
+ * VRAM.
  */
 static void nvsvm_emu_debugfs_init(struct nvsvm_hw *hw, struct dentry *root)
 {
@@ -148,6 +158,7 @@ static void nvsvm_emu_debugfs_init(struct nvsvm_hw *hw, struct dentry *root)
 	debugfs_create_file("tlb", 0400, dir, &emu->hub_tlb, &nvsvm_emu_tlb_fops);
 	debugfs_create_file("ce", 0400, dir, emu, &nvsvm_emu_ce_fops);
 	nvsvm_emu_iommu_debugfs_init(emu, dir);
+	nvsvm_emu_peer_debugfs_init(emu, dir);
 }
 
 static void nvsvm_emu_destroy(struct nvsvm_hw *hw)
@@ -156,7 +167,9 @@ static void nvsvm_emu_destroy(struct nvsvm_hw *hw)
 
 	WARN_ON(atomic_read(&emu->chans));
 	nvsvm_emu_fault_fini(emu);
+	/* Its own batches run to the end, then no peer reaches its VRAM. */
 	nvsvm_emu_ce_fini(emu);
+	nvsvm_emu_peer_fini(emu);
 	destroy_workqueue(emu->exec_wq);
 	nvsvm_emu_tlb_fini(emu, &emu->hub_tlb);
 	WARN_ON(!list_empty(&emu->tlbs));
@@ -184,6 +197,8 @@ static const struct nvsvm_hw_ops nvsvm_emu_ops = {
 	.chan_id	= nvsvm_emu_chan_id,
 	.job_submit	= nvsvm_emu_job_submit,
 	.dma_faults	= nvsvm_emu_dma_faults,
+	.peer_connect	= nvsvm_emu_peer_connect,
+	.peer_disconnect = nvsvm_emu_peer_disconnect,
 	.debugfs_init	= nvsvm_emu_debugfs_init,
 };
 
@@ -245,6 +260,7 @@ struct nvsvm_hw *nvsvm_hw_emu_create(struct device *dev, u64 vram_size)
 	if (ret)
 		goto err_fini_fault;
 
+	nvsvm_emu_peer_init(emu);
 	return &emu->hw;
 
 err_fini_fault:

@@ -15,6 +15,7 @@
 #include <linux/list.h>
 #include <linux/mempool.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -178,6 +179,17 @@ struct nvsvm_emu_ce {
 };
 
 /**
+ * struct nvsvm_emu_peer - One entry of a GPU's peer table.
+ * @emu: The peer GPU this index reaches, or %NULL.
+ * @gen: Bumped by every connect and disconnect at this index, so that a
+ *	batch can tell the connection it was checked against is gone.
+ */
+struct nvsvm_emu_peer {
+	struct nvsvm_emu *emu;
+	u32 gen;
+};
+
+/**
  * struct nvsvm_emu - The emulated GP100.
  * @hw: The interface the driver sees.
  * @iommu: The IOMMU its system-memory accesses go through.
@@ -192,8 +204,18 @@ struct nvsvm_emu_ce {
  * @fault: The fault buffer.
  * @ce_inline: Batches that ran in the submitter's context.
  * @ce_queued: Batches that ran on the workqueue.
+ * @ce_sys_read: Bytes the copy engine read from system memory.
+ * @ce_sys_written: Bytes it wrote to system memory.
  * @next_chid: Id of the last channel created.
  * @chans: Channels alive, to check at destroy.
+ * @peer_sem: Held for reading by a copy while it touches a peer's VRAM,
+ *	and while a batch is checked and queued; for writing while @peers
+ *	changes. Nests inside nvsvm_emu_peer_lock.
+ * @peers: The peer table, by peer index.
+ * @peer_node: In the list of every emulated GPU, where destroy finds the
+ *	GPUs that reach this one.
+ * @peer_read: Bytes the copy engine read from peers' VRAM.
+ * @peer_written: Bytes it wrote to peers' VRAM.
  */
 struct nvsvm_emu {
 	struct nvsvm_hw hw;
@@ -208,8 +230,15 @@ struct nvsvm_emu {
 	struct nvsvm_emu_fault_unit fault;
 	atomic_long_t ce_inline;
 	atomic_long_t ce_queued;
+	atomic_long_t ce_sys_read;
+	atomic_long_t ce_sys_written;
 	atomic_t next_chid;
 	atomic_t chans;
+	struct rw_semaphore peer_sem; /* copies through peers vs. @peers */
+	struct nvsvm_emu_peer peers[NVSVM_HW_MAX_PEERS];
+	struct list_head peer_node;
+	atomic_long_t peer_read;
+	atomic_long_t peer_written;
 };
 
 /**
@@ -293,6 +322,16 @@ void nvsvm_emu_ce_fini(struct nvsvm_emu *emu);
 struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
 				    const struct nvsvm_hw_copy *copies,
 				    unsigned int count);
+
+/* nvsvm_emu_peer.c */
+extern bool nvsvm_emu_peer_access;
+void nvsvm_emu_peer_init(struct nvsvm_emu *emu);
+void nvsvm_emu_peer_fini(struct nvsvm_emu *emu);
+int nvsvm_emu_peer_connect(struct nvsvm_hw *hw, struct nvsvm_hw *peer_hw);
+void nvsvm_emu_peer_disconnect(struct nvsvm_hw *hw, struct nvsvm_hw *peer_hw);
+struct nvsvm_emu *nvsvm_emu_peer_get(struct nvsvm_emu *emu, u16 index,
+				     const u32 *gens);
+void nvsvm_emu_peer_debugfs_init(struct nvsvm_emu *emu, struct dentry *dir);
 
 /* nvsvm_emu_exec.c */
 struct nvsvm_hw_chan *nvsvm_emu_chan_create(struct nvsvm_hw *hw, u64 pdb);

@@ -22,12 +22,12 @@
  * batch goes to an idle engine, or to the one with the fewest batches
  * pending, as a driver's channel pool would spread them: batches on one
  * engine run and complete in submission order, on an ordered workqueue of
- * its own; batches on different engines, in any order. Copies work on
- * VRAM offsets and system DMA addresses; the latter go through the GPU's
- * IOMMU, which must allow a read of the source and a write of the
- * destination. A system address is accessed one page at a time through
- * kmap_local_page(), with the IOMMU's lock held, so that an unmap waits for
- * the page's copy.
+ * its own; batches on different engines, in any order. Copies work on VRAM
+ * offsets, system DMA addresses and offsets into peers' VRAM (DOC:
+ * Emulated peer-to-peer). System addresses go through the GPU's IOMMU,
+ * which must allow a read of the source and a write of the destination. A
+ * system address is accessed one page at a time through kmap_local_page(),
+ * with the IOMMU's lock held, so that an unmap waits for the page's copy.
  *
  * Like a ring, an engine takes work without memory to spare: when a
  * batch's descriptors cannot be allocated, they go to the one reserved
@@ -66,6 +66,9 @@ MODULE_PARM_DESC(ce_engines,
  * @work: Runs the batch.
  * @ce: The engine it runs on.
  * @count: Number of @copies.
+ * @peer_gens: &nvsvm_emu_peer.gen of each peer index when the batch was
+ *	checked: a copy runs only through the connection it was checked
+ *	against.
  * @copies: The copies: @inline_copies, or &nvsvm_emu.ce_reserve's array
  *	until the batch has run.
  * @inline_copies: The copies, when memory allowed.
@@ -76,6 +79,7 @@ struct nvsvm_emu_ce_batch {
 	struct work_struct work;
 	struct nvsvm_emu_ce *ce;
 	unsigned int count;
+	u32 peer_gens[NVSVM_HW_MAX_PEERS];
 	struct nvsvm_hw_copy *copies;
 	struct nvsvm_hw_copy inline_copies[];
 };
@@ -118,18 +122,41 @@ static u64 nvsvm_emu_ce_span(u32 aperture, u64 addr, u64 len)
 	return len;
 }
 
-/* Inside nvsvm_emu_iommu_lock(). */
-static void *nvsvm_emu_ce_map(struct nvsvm_emu *emu, u32 aperture, u64 addr,
-			      u64 len, bool write)
+/*
+ * Inside nvsvm_emu_iommu_lock(), and for a peer operand with
+ * &nvsvm_emu.peer_sem held for reading. A peer's VRAM is reached through
+ * the peer's own accessor, bounds-checked against its own size.
+ */
+static void *nvsvm_emu_ce_map(struct nvsvm_emu_ce_batch *batch, u32 aperture,
+			      u16 peer_index, u64 addr, u64 len, bool write)
 {
+	struct nvsvm_emu *emu = batch->ce->emu, *peer;
 	unsigned long pfn;
 
+	if (aperture == NVSVM_HW_APERTURE_PEER) {
+		peer = nvsvm_emu_peer_get(emu, peer_index, batch->peer_gens);
+		return peer ? nvsvm_emu_vram_ptr(peer, addr, len) : NULL;
+	}
 	if (!nvsvm_emu_aperture_is_sys(aperture))
 		return nvsvm_emu_vram_ptr(emu, addr, len);
 
 	if (nvsvm_emu_iommu_translate(emu, addr, write, &pfn))
 		return NULL;
 	return kmap_local_page(pfn_to_page(pfn)) + offset_in_page(addr);
+}
+
+/* Count the bytes of a chunk that crossed the link, by where they went. */
+static void nvsvm_emu_ce_count(struct nvsvm_emu *emu,
+			       const struct nvsvm_hw_copy *c, u64 len)
+{
+	if (c->src_aperture == NVSVM_HW_APERTURE_PEER)
+		atomic_long_add(len, &emu->peer_read);
+	else if (nvsvm_emu_aperture_is_sys(c->src_aperture))
+		atomic_long_add(len, &emu->ce_sys_read);
+	if (c->dst_aperture == NVSVM_HW_APERTURE_PEER)
+		atomic_long_add(len, &emu->peer_written);
+	else if (nvsvm_emu_aperture_is_sys(c->dst_aperture))
+		atomic_long_add(len, &emu->ce_sys_written);
 }
 
 static void nvsvm_emu_ce_unmap(u32 aperture, void *ptr)
@@ -152,8 +179,12 @@ static void nvsvm_emu_ce_move(void *d, const void *s, u64 len)
 		memmove(d, s, len);
 }
 
-static int nvsvm_emu_ce_run(struct nvsvm_emu *emu, const struct nvsvm_hw_copy *c)
+static int nvsvm_emu_ce_run(struct nvsvm_emu_ce_batch *batch,
+			    const struct nvsvm_hw_copy *c)
 {
+	struct nvsvm_emu *emu = batch->ce->emu;
+	bool peer = c->src_aperture == NVSVM_HW_APERTURE_PEER ||
+		    c->dst_aperture == NVSVM_HW_APERTURE_PEER;
 	u64 done = 0;
 
 	while (done < c->len) {
@@ -163,18 +194,26 @@ static int nvsvm_emu_ce_run(struct nvsvm_emu *emu, const struct nvsvm_hw_copy *c
 		len = nvsvm_emu_ce_span(c->src_aperture, src, c->len - done);
 		len = nvsvm_emu_ce_span(c->dst_aperture, dst, len);
 
+		/* A disconnect waits for the chunk; see DOC: Emulated peer-to-peer. */
+		if (peer)
+			down_read(&emu->peer_sem);
 		nvsvm_emu_iommu_lock(emu);
-		s = nvsvm_emu_ce_map(emu, c->src_aperture, src, len, false);
-		d = s ? nvsvm_emu_ce_map(emu, c->dst_aperture, dst, len, true) :
-			NULL;
-		if (d)
+		s = nvsvm_emu_ce_map(batch, c->src_aperture, c->src_peer, src,
+				     len, false);
+		d = s ? nvsvm_emu_ce_map(batch, c->dst_aperture, c->dst_peer,
+					 dst, len, true) : NULL;
+		if (d) {
 			nvsvm_emu_ce_move(d, s, len);
+			nvsvm_emu_ce_count(emu, c, len);
+		}
 		/* Local mappings unwind in reverse order. */
 		if (d)
 			nvsvm_emu_ce_unmap(c->dst_aperture, d);
 		if (s)
 			nvsvm_emu_ce_unmap(c->src_aperture, s);
 		nvsvm_emu_iommu_unlock(emu);
+		if (peer)
+			up_read(&emu->peer_sem);
 		if (!d)
 			return -EIO;
 		done += len;
@@ -197,7 +236,7 @@ static void nvsvm_emu_ce_batch_run(struct nvsvm_emu_ce_batch *batch)
 
 	lockdep_assert_held(&ce->run_lock);
 	for (i = 0; i < batch->count && !ret; i++)
-		ret = nvsvm_emu_ce_run(emu, &batch->copies[i]);
+		ret = nvsvm_emu_ce_run(batch, &batch->copies[i]);
 	if (batch->copies != batch->inline_copies)
 		mempool_free(batch->copies, emu->ce_reserve);
 	batch->copies = NULL;
@@ -269,19 +308,26 @@ static bool nvsvm_emu_ce_small(const struct nvsvm_hw_copy *copies,
  * Context: Process context, may sleep; when memory is short, until the
  * batch that holds the reserve has run. A small batch on an idle engine
  * runs before the call returns.
- * Return: The batch's fence, or an ERR_PTR(-EINVAL).
+ * Return: The batch's fence, or an ERR_PTR() of -EINVAL or -ENXIO.
  */
 struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
 				    const struct nvsvm_hw_copy *copies,
 				    unsigned int count)
 {
 	struct nvsvm_emu *emu = to_nvsvm_emu(hw);
+	u32 gens[NVSVM_HW_MAX_PEERS];
 	struct nvsvm_emu_ce_batch *batch;
 	bool locked, run_inline;
 	struct nvsvm_emu_ce *ce;
+	unsigned int i;
 	int ret;
 
+	/* The peers it was checked against are those it will reach. */
+	down_read(&emu->peer_sem);
 	ret = nvsvm_hw_copies_validate(hw, copies, count);
+	for (i = 0; i < NVSVM_HW_MAX_PEERS; i++)
+		gens[i] = emu->peers[i].gen;
+	up_read(&emu->peer_sem);
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -297,6 +343,7 @@ struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,
 	ce = nvsvm_emu_ce_pick(emu);
 	batch->ce = ce;
 	batch->count = count;
+	memcpy(batch->peer_gens, gens, sizeof(gens));
 	memcpy(batch->copies, copies, array_size(count, sizeof(*copies)));
 	spin_lock_init(&batch->lock);
 	INIT_WORK(&batch->work, nvsvm_emu_ce_work);
