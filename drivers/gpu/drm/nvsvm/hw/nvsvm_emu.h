@@ -317,6 +317,7 @@ void nvsvm_emu_fault_cancel(struct nvsvm_hw *hw, u64 inst, u64 va,
 /* nvsvm_emu_ce.c */
 extern unsigned int nvsvm_emu_ce_inline_kb;
 extern unsigned int nvsvm_emu_ce_engines;
+extern unsigned int nvsvm_emu_debug_peer_delay_us;
 int nvsvm_emu_ce_init(struct nvsvm_emu *emu);
 void nvsvm_emu_ce_fini(struct nvsvm_emu *emu);
 struct dma_fence *nvsvm_emu_ce_copy(struct nvsvm_hw *hw,

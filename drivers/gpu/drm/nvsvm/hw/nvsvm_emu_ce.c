@@ -5,6 +5,7 @@
 
 #include <kunit/visibility.h>
 #include <linux/dma-fence.h>
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/mempool.h>
 #include <linux/mm.h>
@@ -58,6 +59,14 @@ EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_ce_engines);
 module_param_named(ce_engines, nvsvm_emu_ce_engines, uint, 0644);
 MODULE_PARM_DESC(ce_engines,
 		 "Copy engines of the emulated GPU that take batches, 1 to 4 (default 2)");
+
+/* Not static: the KUnit tests set it. */
+unsigned int nvsvm_emu_debug_peer_delay_us;
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_emu_debug_peer_delay_us);
+module_param_named(debug_peer_delay_us, nvsvm_emu_debug_peer_delay_us, uint,
+		   0600);
+MODULE_PARM_DESC(debug_peer_delay_us,
+		 "Debug: sleep this long in each chunk of a peer copy without a system operand, between finding the peer and touching its VRAM: widens the race of a disconnect, or a GPU's removal, with the peer copy in flight (default 0)");
 
 /**
  * struct nvsvm_emu_ce_batch - A batch of copies in flight.
@@ -123,8 +132,8 @@ static u64 nvsvm_emu_ce_span(u32 aperture, u64 addr, u64 len)
 }
 
 /*
- * Inside nvsvm_emu_iommu_lock(), and for a peer operand with
- * &nvsvm_emu.peer_sem held for reading. A peer's VRAM is reached through
+ * For a system operand inside nvsvm_emu_iommu_lock(), for a peer operand
+ * with &nvsvm_emu.peer_sem held for reading. A peer's VRAM is reached through
  * the peer's own accessor, bounds-checked against its own size.
  */
 static void *nvsvm_emu_ce_map(struct nvsvm_emu_ce_batch *batch, u32 aperture,
@@ -185,6 +194,9 @@ static int nvsvm_emu_ce_run(struct nvsvm_emu_ce_batch *batch,
 	struct nvsvm_emu *emu = batch->ce->emu;
 	bool peer = c->src_aperture == NVSVM_HW_APERTURE_PEER ||
 		    c->dst_aperture == NVSVM_HW_APERTURE_PEER;
+	bool sys = nvsvm_emu_aperture_is_sys(c->src_aperture) ||
+		   nvsvm_emu_aperture_is_sys(c->dst_aperture);
+	unsigned int delay_us;
 	u64 done = 0;
 
 	while (done < c->len) {
@@ -194,14 +206,21 @@ static int nvsvm_emu_ce_run(struct nvsvm_emu_ce_batch *batch,
 		len = nvsvm_emu_ce_span(c->src_aperture, src, c->len - done);
 		len = nvsvm_emu_ce_span(c->dst_aperture, dst, len);
 
-		/* A disconnect waits for the chunk; see DOC: Emulated peer-to-peer. */
+		/*
+		 * A disconnect waits for the chunk (DOC: Emulated
+		 * peer-to-peer); an unmap waits for a system page's.
+		 */
 		if (peer)
 			down_read(&emu->peer_sem);
-		nvsvm_emu_iommu_lock(emu);
+		if (sys)
+			nvsvm_emu_iommu_lock(emu);
 		s = nvsvm_emu_ce_map(batch, c->src_aperture, c->src_peer, src,
 				     len, false);
 		d = s ? nvsvm_emu_ce_map(batch, c->dst_aperture, c->dst_peer,
 					 dst, len, true) : NULL;
+		delay_us = READ_ONCE(nvsvm_emu_debug_peer_delay_us);
+		if (d && peer && !sys && delay_us)
+			fsleep(delay_us);
 		if (d) {
 			nvsvm_emu_ce_move(d, s, len);
 			nvsvm_emu_ce_count(emu, c, len);
@@ -211,7 +230,8 @@ static int nvsvm_emu_ce_run(struct nvsvm_emu_ce_batch *batch,
 			nvsvm_emu_ce_unmap(c->dst_aperture, d);
 		if (s)
 			nvsvm_emu_ce_unmap(c->src_aperture, s);
-		nvsvm_emu_iommu_unlock(emu);
+		if (sys)
+			nvsvm_emu_iommu_unlock(emu);
 		if (peer)
 			up_read(&emu->peer_sem);
 		if (!d)

@@ -45,7 +45,8 @@
  *   touches the peer's VRAM, a chunk of at most %NVSVM_HW_COPY_MAX_LEN.
  * - A disconnect changes the entry with that lock held for writing: it
  *   waits for the chunk in flight, and the copies after it find the entry
- *   changed.
+ *   changed. The module parameter debug_peer_delay_us holds each chunk of
+ *   a peer copy in flight that long, for tests of this rule.
  * - A batch records the generation of every entry when it is checked and
  *   queued, under the same lock. A copy whose entry has changed since
  *   (disconnected, even if reconnected to another GPU at the same index)
