@@ -1363,12 +1363,12 @@ static void nvsvm_ce_blocker_release(void *arg)
 	flush_work(&b->work);
 }
 
-static void nvsvm_ce_blocker_start(struct kunit *test, struct nvsvm_fixture *fx,
+static void nvsvm_ce_blocker_start(struct kunit *test, struct nvsvm_emu *emu,
 				   struct nvsvm_ce_blocker *b)
 {
 	INIT_WORK(&b->work, nvsvm_ce_blocker_fn);
 	init_completion(&b->go);
-	queue_work(fx->emu->ce[0].wq, &b->work);
+	queue_work(emu->ce[0].wq, &b->work);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							nvsvm_ce_blocker_release,
 							b), 0);
@@ -1432,7 +1432,7 @@ static void nvsvm_test_ce_inline(struct kunit *test)
 	memset64(vram1, 2, SZ_1M / 8);
 	memset64(vram, 0, SZ_1M / 8);
 
-	nvsvm_ce_blocker_start(test, fx, b1);
+	nvsvm_ce_blocker_start(test, fx->emu, b1);
 	/* Idle: done on return, though the workqueue is held. */
 	sys[0] = 1;
 	f1 = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &small, 1));
@@ -1472,7 +1472,7 @@ static void nvsvm_test_ce_inline(struct kunit *test)
 
 	/* ce_inline_kb=0: never inline. */
 	nvsvm_emu_ce_inline_kb = 0;
-	nvsvm_ce_blocker_start(test, fx, b2);
+	nvsvm_ce_blocker_start(test, fx->emu, b2);
 	sys[0] = 5;
 	f5 = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &small, 1));
 	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(f5));
@@ -1524,7 +1524,7 @@ static void nvsvm_test_ce_engines(struct kunit *test)
 
 	/* Queued on engine 0, which is idle: inline off for it. */
 	nvsvm_emu_ce_inline_kb = 0;
-	nvsvm_ce_blocker_start(test, fx, b);
+	nvsvm_ce_blocker_start(test, fx->emu, b);
 	f1 = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &big, 1));
 	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(f1));
 	KUNIT_EXPECT_EQ(test, fx->emu->ce[0].seqno, seq0 + 1);
@@ -1749,4 +1749,567 @@ static struct kunit_suite nvsvm_emu_suite = {
 	.test_cases = nvsvm_emu_cases,
 };
 
-kunit_test_suites(&nvsvm_gp100_suite, &nvsvm_vmm_suite, &nvsvm_emu_suite);
+/* ------------------------------------------------------------------ */
+/* Peer-to-peer between two GPUs */
+
+/* A's VRAM is twice B's: an offset can be inside A's VRAM and not B's. */
+#define NVSVM_PEER_VRAM_A	SZ_16M
+#define NVSVM_PEER_VRAM_B	SZ_8M
+/* GPUs beyond A and B, to fill a peer table: one more than it holds. */
+#define NVSVM_PEER_EXTRA	NVSVM_HW_MAX_PEERS
+
+struct nvsvm_peer_fixture {
+	/* A, B, then the extra GPUs, created by the test that needs them. */
+	struct device *dev[2 + NVSVM_PEER_EXTRA];
+	struct nvsvm_hw *hw[2 + NVSVM_PEER_EXTRA];
+	struct nvsvm_emu *emu[2];
+};
+
+enum { NVSVM_A, NVSVM_B };
+
+static struct nvsvm_hw *nvsvm_peer_gpu(struct kunit *test, unsigned int i,
+				       u64 vram_size)
+{
+	struct nvsvm_peer_fixture *fx = test->priv;
+	char name[32];
+
+	snprintf(name, sizeof(name), "nvsvm-kunit-peer%u", i);
+	fx->dev[i] = kunit_device_register(test, name);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->dev[i]));
+	fx->dev[i]->dma_mask = &fx->dev[i]->coherent_dma_mask;
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(fx->dev[i],
+							DMA_BIT_MASK(47)), 0);
+	fx->hw[i] = nvsvm_hw_emu_create(fx->dev[i], vram_size);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fx->hw[i]));
+	return fx->hw[i];
+}
+
+static int nvsvm_peer_fixture_init(struct kunit *test)
+{
+	struct nvsvm_peer_fixture *fx;
+
+	fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fx);
+	test->priv = fx;
+	fx->emu[NVSVM_A] = to_nvsvm_emu(nvsvm_peer_gpu(test, NVSVM_A,
+						       NVSVM_PEER_VRAM_A));
+	fx->emu[NVSVM_B] = to_nvsvm_emu(nvsvm_peer_gpu(test, NVSVM_B,
+						       NVSVM_PEER_VRAM_B));
+	return 0;
+}
+
+static void nvsvm_peer_fixture_exit(struct kunit *test)
+{
+	struct nvsvm_peer_fixture *fx = test->priv;
+	int i;
+
+	if (!fx)
+		return;
+	for (i = ARRAY_SIZE(fx->hw); i-- > 0;)
+		if (!IS_ERR_OR_NULL(fx->hw[i]))
+			nvsvm_hw_destroy(fx->hw[i]);
+}
+
+static u8 *nvsvm_peer_vram(struct nvsvm_peer_fixture *fx, int gpu, u64 off)
+{
+	return nvsvm_emu_vram_ptr(fx->emu[gpu], off, 1);
+}
+
+/* What a test reads of the copy engine's traffic counters. */
+struct nvsvm_peer_traffic {
+	long peer_read, peer_written, sys_read, sys_written;
+};
+
+static struct nvsvm_peer_traffic nvsvm_peer_traffic(struct nvsvm_emu *emu)
+{
+	return (struct nvsvm_peer_traffic) {
+		.peer_read = atomic_long_read(&emu->peer_read),
+		.peer_written = atomic_long_read(&emu->peer_written),
+		.sys_read = atomic_long_read(&emu->ce_sys_read),
+		.sys_written = atomic_long_read(&emu->ce_sys_written),
+	};
+}
+
+struct nvsvm_peer_case {
+	const char *name;
+	/* The GPU whose copy engine copies; the other is its peer. */
+	int gpu;
+	/* Is the source the peer's VRAM, or the destination? */
+	bool peer_src;
+	u64 src_off;
+	u64 dst_off;
+	u64 len;
+};
+
+/*
+ * Offsets inside both VRAMs, so that a copy that reached the local VRAM
+ * instead of the peer's would succeed and copy the wrong bytes. The 2 MiB
+ * cases run on the engine's work item, the small ones inline.
+ */
+static const struct nvsvm_peer_case nvsvm_peer_cases[] = {
+	{ "b-reads-a", NVSVM_B, true, 0x10000, 0x20000, 3 * SZ_4K },
+	{ "b-writes-a", NVSVM_B, false, 0x30008, 0x40010, SZ_4K + 0x123 },
+	{ "a-reads-b", NVSVM_A, true, 0x50000, 0x60000, 2 * SZ_4K },
+	{ "a-writes-b", NVSVM_A, false, 0x70100, 0x80000, SZ_4K },
+	{ "b-reads-a-2m", NVSVM_B, true, SZ_2M, SZ_4M, SZ_2M },
+	{ "a-writes-b-2m", NVSVM_A, false, SZ_4M, SZ_1M, SZ_2M },
+};
+
+static void nvsvm_peer_case_desc(const struct nvsvm_peer_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(nvsvm_peer, nvsvm_peer_cases, nvsvm_peer_case_desc);
+
+/*
+ * A copy engine reads or writes the other GPU's VRAM through its peer
+ * aperture: the bytes land in the right VRAM, and the engine counts them
+ * as peer traffic, none as system traffic; the peer's own engine counts
+ * nothing.
+ */
+static void nvsvm_test_peer_copy(struct kunit *test)
+{
+	const struct nvsvm_peer_case *c = test->param_value;
+	struct nvsvm_peer_fixture *fx = test->priv;
+	int gpu = c->gpu, other = !c->gpu;
+	int src_gpu = c->peer_src ? other : gpu;
+	int dst_gpu = c->peer_src ? gpu : other;
+	struct nvsvm_peer_traffic before[2], after[2];
+	struct nvsvm_hw_copy copy = {
+		.src = c->src_off, .dst = c->dst_off, .len = c->len,
+		.src_aperture = NVSVM_HW_APERTURE_VRAM,
+		.dst_aperture = NVSVM_HW_APERTURE_VRAM,
+	};
+	struct dma_fence *fence;
+	u8 *src, *dst;
+	int index;
+	u64 i;
+
+	index = nvsvm_hw_peer_connect(fx->hw[gpu], fx->hw[other]);
+	KUNIT_ASSERT_GE(test, index, 0);
+	KUNIT_ASSERT_LT(test, index, NVSVM_HW_MAX_PEERS);
+	if (c->peer_src) {
+		copy.src_aperture = NVSVM_HW_APERTURE_PEER;
+		copy.src_peer = index;
+	} else {
+		copy.dst_aperture = NVSVM_HW_APERTURE_PEER;
+		copy.dst_peer = index;
+	}
+
+	/* Different bytes at the same offsets of both GPUs. */
+	for (i = 0; i < c->len; i++) {
+		nvsvm_peer_vram(fx, src_gpu, c->src_off)[i] = i * 7 + 3;
+		nvsvm_peer_vram(fx, dst_gpu, c->src_off)[i] = i * 5 + 1;
+	}
+	memset(nvsvm_peer_vram(fx, dst_gpu, c->dst_off), 0xa5, c->len + 8);
+	memset(nvsvm_peer_vram(fx, src_gpu, c->dst_off), 0x5a, c->len + 8);
+	before[NVSVM_A] = nvsvm_peer_traffic(fx->emu[NVSVM_A]);
+	before[NVSVM_B] = nvsvm_peer_traffic(fx->emu[NVSVM_B]);
+
+	fence = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw[gpu], &copy, 1));
+	KUNIT_ASSERT_EQ(test, nvsvm_fence_wait(fence), 0);
+
+	src = nvsvm_peer_vram(fx, src_gpu, c->src_off);
+	dst = nvsvm_peer_vram(fx, dst_gpu, c->dst_off);
+	for (i = 0; i < c->len; i++)
+		if (dst[i] != (u8)(i * 7 + 3))
+			break;
+	KUNIT_EXPECT_EQ_MSG(test, i, c->len, "first wrong byte at %llu", i);
+	KUNIT_EXPECT_EQ(test, dst[c->len], 0xa5);
+	/* The source GPU's bytes at the destination offset are untouched. */
+	KUNIT_EXPECT_EQ(test, nvsvm_peer_vram(fx, src_gpu, c->dst_off)[0], 0x5a);
+	KUNIT_EXPECT_EQ(test, src[0], 3);
+
+	after[NVSVM_A] = nvsvm_peer_traffic(fx->emu[NVSVM_A]);
+	after[NVSVM_B] = nvsvm_peer_traffic(fx->emu[NVSVM_B]);
+	KUNIT_EXPECT_EQ(test, after[gpu].peer_read - before[gpu].peer_read,
+			c->peer_src ? (long)c->len : 0);
+	KUNIT_EXPECT_EQ(test, after[gpu].peer_written - before[gpu].peer_written,
+			c->peer_src ? 0 : (long)c->len);
+	KUNIT_EXPECT_EQ(test, after[gpu].sys_read, before[gpu].sys_read);
+	KUNIT_EXPECT_EQ(test, after[gpu].sys_written, before[gpu].sys_written);
+	KUNIT_EXPECT_EQ(test, after[other].peer_read, before[other].peer_read);
+	KUNIT_EXPECT_EQ(test, after[other].peer_written,
+			before[other].peer_written);
+}
+
+/*
+ * Both ways at once, each GPU's engine reaching the other: A's index for B
+ * and B's index for A are each GPU's own, and a copy may have the peer on
+ * both sides.
+ */
+static void nvsvm_test_peer_both_ways(struct kunit *test)
+{
+	struct nvsvm_peer_fixture *fx = test->priv;
+	struct nvsvm_hw_copy copy = {
+		.src = 0, .dst = SZ_1M, .len = SZ_4K,
+		.src_aperture = NVSVM_HW_APERTURE_PEER,
+		.dst_aperture = NVSVM_HW_APERTURE_PEER,
+	};
+	u64 *a = nvsvm_emu_vram_ptr(fx->emu[NVSVM_A], 0, SZ_2M);
+	u64 *b = nvsvm_emu_vram_ptr(fx->emu[NVSVM_B], 0, SZ_2M);
+	struct dma_fence *fence;
+	int ab, ba;
+
+	ab = nvsvm_hw_peer_connect(fx->hw[NVSVM_A], fx->hw[NVSVM_B]);
+	ba = nvsvm_hw_peer_connect(fx->hw[NVSVM_B], fx->hw[NVSVM_A]);
+	KUNIT_ASSERT_GE(test, ab, 0);
+	KUNIT_ASSERT_GE(test, ba, 0);
+	/* Connecting again gives the same index; itself, none. */
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_peer_connect(fx->hw[NVSVM_A],
+						    fx->hw[NVSVM_B]), ab);
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_peer_connect(fx->hw[NVSVM_A],
+						    fx->hw[NVSVM_A]), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fx->hw[NVSVM_A]->peer_vram_size[ab],
+			NVSVM_PEER_VRAM_B);
+	KUNIT_EXPECT_EQ(test, fx->hw[NVSVM_B]->peer_vram_size[ba],
+			NVSVM_PEER_VRAM_A);
+
+	a[0] = 0xa0;
+	b[0] = 0xb0;
+	a[SZ_1M / 8] = 0;
+	b[SZ_1M / 8] = 0;
+	/* A's engine moves a word of B within B; B's, one of A within A. */
+	copy.src_peer = ab;
+	copy.dst_peer = ab;
+	fence = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw[NVSVM_A], &copy, 1));
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), 0);
+	KUNIT_EXPECT_EQ(test, b[SZ_1M / 8], 0xb0);
+	KUNIT_EXPECT_EQ(test, a[SZ_1M / 8], 0);
+	copy.src_peer = ba;
+	copy.dst_peer = ba;
+	fence = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw[NVSVM_B], &copy, 1));
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), 0);
+	KUNIT_EXPECT_EQ(test, b[SZ_1M / 8], 0xb0);
+	KUNIT_EXPECT_EQ(test, a[SZ_1M / 8], 0xa0);
+}
+
+/*
+ * A batch with a bad peer copy is refused whole, before any copy runs:
+ * -ENXIO for an index that is not connected, -EINVAL for a malformed one
+ * or a range outside the peer's VRAM (though inside the local VRAM).
+ */
+static void nvsvm_test_peer_validate(struct kunit *test)
+{
+	struct nvsvm_peer_fixture *fx = test->priv;
+	struct nvsvm_hw *a = fx->hw[NVSVM_A];
+	struct nvsvm_hw_copy copies[2] = {
+		/* A good local copy first: it must not run. */
+		{ .src = 0, .dst = SZ_4K, .len = 8,
+		  .src_aperture = NVSVM_HW_APERTURE_VRAM,
+		  .dst_aperture = NVSVM_HW_APERTURE_VRAM },
+		{ .src = 0, .dst = NVSVM_PEER_VRAM_B - SZ_4K, .len = SZ_4K,
+		  .src_aperture = NVSVM_HW_APERTURE_VRAM,
+		  .dst_aperture = NVSVM_HW_APERTURE_PEER },
+	};
+	struct nvsvm_hw_copy *c = &copies[1];
+	u64 *vram = nvsvm_emu_vram_ptr(fx->emu[NVSVM_A], 0, SZ_8K);
+	struct dma_fence *fence;
+	int index;
+
+	vram[0] = 1;
+	vram[SZ_4K / 8] = 0;
+
+	/* Nothing connected yet: every index is unknown. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(nvsvm_hw_ce_copy(a, copies, 2)), -ENXIO);
+	index = nvsvm_hw_peer_connect(a, fx->hw[NVSVM_B]);
+	KUNIT_ASSERT_GE(test, index, 0);
+	c->dst_peer = index;
+	fence = nvsvm_track(test, nvsvm_hw_ce_copy(a, copies, 2));
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), 0);
+	KUNIT_EXPECT_EQ(test, vram[SZ_4K / 8], 1);
+	vram[SZ_4K / 8] = 0;
+
+	/* Another index, connected to nothing. */
+	c->dst_peer = (index + 1) % NVSVM_HW_MAX_PEERS;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(nvsvm_hw_ce_copy(a, copies, 2)), -ENXIO);
+	/* No such index. */
+	c->dst_peer = NVSVM_HW_MAX_PEERS;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(nvsvm_hw_ce_copy(a, copies, 2)), -EINVAL);
+	c->dst_peer = index;
+	/* Past the end of B's VRAM, inside A's. */
+	c->len = SZ_8K;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(nvsvm_hw_ce_copy(a, copies, 2)), -EINVAL);
+	c->len = SZ_4K;
+	c->dst = NVSVM_PEER_VRAM_B;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(nvsvm_hw_ce_copy(a, copies, 2)), -EINVAL);
+	c->dst = U64_MAX - SZ_4K + 2;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(nvsvm_hw_ce_copy(a, copies, 2)), -EINVAL);
+	c->dst = NVSVM_PEER_VRAM_B - SZ_4K;
+	/* A peer index on an operand that is not in the peer aperture. */
+	c->src_peer = index ^ 1;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(nvsvm_hw_ce_copy(a, copies, 2)), -EINVAL);
+	c->src_peer = 0;
+	/* The peer aperture as a source too. */
+	c->src_aperture = NVSVM_HW_APERTURE_PEER;
+	c->src_peer = (index + 1) % NVSVM_HW_MAX_PEERS;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(nvsvm_hw_ce_copy(a, copies, 2)), -ENXIO);
+	c->src_aperture = NVSVM_HW_APERTURE_VRAM;
+	c->src_peer = 0;
+
+	/* Disconnected: unknown again. */
+	nvsvm_hw_peer_disconnect(a, fx->hw[NVSVM_B]);
+	KUNIT_EXPECT_EQ(test, a->peer_vram_size[index], 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(nvsvm_hw_ce_copy(a, copies, 2)), -ENXIO);
+	/* None of the refused batches ran its first copy. */
+	KUNIT_EXPECT_EQ(test, vram[SZ_4K / 8], 0);
+}
+
+static void nvsvm_peer_access_restore(void *arg)
+{
+	nvsvm_emu_peer_access = (uintptr_t)arg;
+}
+
+/* peer_access=0: no platform peer path, connecting fails both ways. */
+static void nvsvm_test_peer_access_off(struct kunit *test)
+{
+	struct nvsvm_peer_fixture *fx = test->priv;
+	struct nvsvm_hw *a = fx->hw[NVSVM_A], *b = fx->hw[NVSVM_B];
+	struct nvsvm_hw_copy copy = {
+		.src = 0, .dst = 0, .len = SZ_4K,
+		.src_aperture = NVSVM_HW_APERTURE_PEER,
+		.dst_aperture = NVSVM_HW_APERTURE_VRAM,
+	};
+	void *saved = (void *)(uintptr_t)nvsvm_emu_peer_access;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							nvsvm_peer_access_restore,
+							saved), 0);
+	nvsvm_emu_peer_access = false;
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_peer_connect(a, b), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_peer_connect(b, a), -EOPNOTSUPP);
+	for (i = 0; i < NVSVM_HW_MAX_PEERS; i++) {
+		KUNIT_EXPECT_EQ(test, a->peer_vram_size[i], 0);
+		KUNIT_EXPECT_EQ(test, b->peer_vram_size[i], 0);
+		copy.src_peer = i;
+		KUNIT_EXPECT_EQ(test, PTR_ERR(nvsvm_hw_ce_copy(b, &copy, 1)),
+				-ENXIO);
+	}
+	/* Disconnecting what was never connected is harmless. */
+	nvsvm_hw_peer_disconnect(b, a);
+
+	nvsvm_emu_peer_access = true;
+	KUNIT_EXPECT_GE(test, nvsvm_hw_peer_connect(b, a), 0);
+}
+
+/* A peer table holds %NVSVM_HW_MAX_PEERS peers; a freed index is reused. */
+static void nvsvm_test_peer_table_full(struct kunit *test)
+{
+	struct nvsvm_peer_fixture *fx = test->priv;
+	struct nvsvm_hw *a = fx->hw[NVSVM_A];
+	unsigned int i;
+
+	for (i = 0; i < NVSVM_PEER_EXTRA; i++)
+		nvsvm_peer_gpu(test, 2 + i, SZ_4K);
+	KUNIT_ASSERT_EQ(test, nvsvm_hw_peer_connect(a, fx->hw[NVSVM_B]), 0);
+	for (i = 1; i < NVSVM_HW_MAX_PEERS; i++)
+		KUNIT_EXPECT_EQ(test, nvsvm_hw_peer_connect(a, fx->hw[1 + i]),
+				i);
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_peer_connect(a, fx->hw[1 + i]),
+			-ENOSPC);
+	nvsvm_hw_peer_disconnect(a, fx->hw[4]);
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_peer_connect(a, fx->hw[1 + i]), 3);
+	KUNIT_EXPECT_EQ(test, a->peer_vram_size[3], SZ_4K);
+	/* Destroying a peer frees its index. */
+	nvsvm_hw_destroy(fx->hw[NVSVM_B]);
+	fx->hw[NVSVM_B] = NULL;
+	KUNIT_EXPECT_EQ(test, a->peer_vram_size[0], 0);
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_peer_connect(a, fx->hw[4]), 0);
+}
+
+/*
+ * B queues a read of A's VRAM and a write into it, behind a blocker, so
+ * that neither has run when @gone takes A away; then the blocker goes.
+ */
+static void nvsvm_peer_queue_and_lose(struct kunit *test,
+				      void (*gone)(struct kunit *test))
+{
+	struct nvsvm_peer_fixture *fx = test->priv;
+	struct nvsvm_emu *b = fx->emu[NVSVM_B];
+	struct nvsvm_hw_copy rd = {
+		.src = 0, .src_aperture = NVSVM_HW_APERTURE_PEER,
+		.dst = SZ_1M, .dst_aperture = NVSVM_HW_APERTURE_VRAM,
+		.len = SZ_4K,
+	}, wr = {
+		.src = SZ_2M, .src_aperture = NVSVM_HW_APERTURE_VRAM,
+		.dst = SZ_4K, .dst_aperture = NVSVM_HW_APERTURE_PEER,
+		.len = SZ_4K,
+	};
+	u64 *b_vram = nvsvm_emu_vram_ptr(b, 0, SZ_4M);
+	struct nvsvm_peer_traffic before;
+	struct nvsvm_ce_blocker *blk;
+	struct dma_fence *f_rd, *f_wr;
+	void *saved;
+	int index;
+
+	blk = kunit_kzalloc(test, sizeof(*blk), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	saved = (void *)(uintptr_t)nvsvm_emu_ce_inline_kb;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							nvsvm_ce_inline_restore,
+							saved), 0);
+	/* Queued, not run inline behind the blocker. */
+	nvsvm_emu_ce_inline_kb = 0;
+	/* Both behind it: on one engine, the one it holds. */
+	saved = (void *)(uintptr_t)nvsvm_emu_ce_engines;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							nvsvm_ce_engines_restore,
+							saved), 0);
+	nvsvm_emu_ce_engines = 1;
+
+	index = nvsvm_hw_peer_connect(fx->hw[NVSVM_B], fx->hw[NVSVM_A]);
+	KUNIT_ASSERT_GE(test, index, 0);
+	rd.src_peer = index;
+	wr.dst_peer = index;
+	memset64(nvsvm_emu_vram_ptr(fx->emu[NVSVM_A], 0, SZ_8K), 0xaa,
+		 SZ_8K / 8);
+	b_vram[SZ_1M / 8] = 0;
+	b_vram[SZ_2M / 8] = 0xbb;
+	before = nvsvm_peer_traffic(b);
+
+	nvsvm_ce_blocker_start(test, b, blk);
+	f_rd = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw[NVSVM_B], &rd, 1));
+	f_wr = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw[NVSVM_B], &wr, 1));
+	KUNIT_EXPECT_FALSE(test, dma_fence_is_signaled(f_rd));
+
+	gone(test);
+
+	nvsvm_ce_blocker_release(blk);
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(f_rd), -EIO);
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(f_wr), -EIO);
+	KUNIT_EXPECT_EQ(test, b_vram[SZ_1M / 8], 0);
+	KUNIT_EXPECT_EQ(test, nvsvm_peer_traffic(b).peer_read, before.peer_read);
+	KUNIT_EXPECT_EQ(test, nvsvm_peer_traffic(b).peer_written,
+			before.peer_written);
+	if (fx->hw[NVSVM_A])
+		KUNIT_EXPECT_EQ(test, *(u64 *)nvsvm_peer_vram(fx, NVSVM_A,
+							      SZ_4K), 0xaa);
+}
+
+/*
+ * Disconnected, and reconnected at the same index, while the batches wait:
+ * they were checked against the old connection, and fail.
+ */
+static void nvsvm_peer_disconnect_reconnect(struct kunit *test)
+{
+	struct nvsvm_peer_fixture *fx = test->priv;
+	struct nvsvm_hw *a = fx->hw[NVSVM_A], *b = fx->hw[NVSVM_B];
+	int index = nvsvm_hw_peer_connect(b, a);
+
+	nvsvm_hw_peer_disconnect(b, a);
+	KUNIT_EXPECT_EQ(test, nvsvm_hw_peer_connect(b, a), index);
+}
+
+static void nvsvm_test_peer_disconnect_queued(struct kunit *test)
+{
+	struct nvsvm_peer_fixture *fx = test->priv;
+	struct nvsvm_hw_copy rd = {
+		.src = 0, .src_aperture = NVSVM_HW_APERTURE_PEER,
+		.dst = SZ_1M, .dst_aperture = NVSVM_HW_APERTURE_VRAM,
+		.len = SZ_4K,
+	};
+	struct dma_fence *fence;
+
+	nvsvm_peer_queue_and_lose(test, nvsvm_peer_disconnect_reconnect);
+	/* A batch checked against the new connection runs. */
+	rd.src_peer = nvsvm_hw_peer_connect(fx->hw[NVSVM_B], fx->hw[NVSVM_A]);
+	fence = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw[NVSVM_B], &rd, 1));
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), 0);
+	KUNIT_EXPECT_EQ(test, *(u64 *)nvsvm_peer_vram(fx, NVSVM_B, SZ_1M), 0xaa);
+}
+
+static void nvsvm_peer_destroy_a(struct kunit *test)
+{
+	struct nvsvm_peer_fixture *fx = test->priv;
+
+	nvsvm_hw_destroy(fx->hw[NVSVM_A]);
+	fx->hw[NVSVM_A] = NULL;
+	fx->emu[NVSVM_A] = NULL;
+}
+
+/* A destroyed with B's batches queued on it: they fail, A's VRAM is gone. */
+static void nvsvm_test_peer_destroy_queued(struct kunit *test)
+{
+	nvsvm_peer_queue_and_lose(test, nvsvm_peer_destroy_a);
+}
+
+static void nvsvm_peer_delay_restore(void *arg)
+{
+	nvsvm_emu_debug_peer_delay_us = (uintptr_t)arg;
+}
+
+/*
+ * A disconnect waits for the peer copy in flight: B writes 64 x 2 MiB into
+ * A, each chunk held in flight 10 ms by debug_peer_delay_us; once some has
+ * gone, A is disconnected. From the return on, B writes nothing more into
+ * A, and the batch fails.
+ */
+static void nvsvm_test_peer_disconnect_running(struct kunit *test)
+{
+	struct nvsvm_peer_fixture *fx = test->priv;
+	struct nvsvm_hw *a = fx->hw[NVSVM_A], *b = fx->hw[NVSVM_B];
+	struct nvsvm_emu *emu = fx->emu[NVSVM_B];
+	void *saved = (void *)(uintptr_t)nvsvm_emu_debug_peer_delay_us;
+	unsigned int n = 64, i;
+	struct nvsvm_hw_copy *copies;
+	unsigned long timeout;
+	struct dma_fence *fence;
+	long start, stopped;
+	int index;
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							nvsvm_peer_delay_restore,
+							saved), 0);
+	nvsvm_emu_debug_peer_delay_us = 10000;
+	copies = kunit_kcalloc(test, n, sizeof(*copies), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, copies);
+	index = nvsvm_hw_peer_connect(b, a);
+	KUNIT_ASSERT_GE(test, index, 0);
+	for (i = 0; i < n; i++)
+		copies[i] = (struct nvsvm_hw_copy) {
+			.src = 0, .src_aperture = NVSVM_HW_APERTURE_VRAM,
+			.dst = (i % 4) * SZ_2M,
+			.dst_aperture = NVSVM_HW_APERTURE_PEER,
+			.dst_peer = index, .len = SZ_2M,
+		};
+	start = atomic_long_read(&emu->peer_written);
+	fence = nvsvm_track(test, nvsvm_hw_ce_copy(b, copies, n));
+
+	timeout = jiffies + msecs_to_jiffies(NVSVM_TEST_TIMEOUT_MS);
+	while (atomic_long_read(&emu->peer_written) == start) {
+		KUNIT_ASSERT_TRUE(test, time_before(jiffies, timeout));
+		usleep_range(100, 200);
+	}
+	nvsvm_hw_peer_disconnect(b, a);
+	stopped = atomic_long_read(&emu->peer_written);
+
+	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), -EIO);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&emu->peer_written), stopped);
+	KUNIT_EXPECT_LT(test, stopped - start, (long)n * SZ_2M);
+	kunit_info(test, "disconnected after %ld of %u MiB\n",
+		   (stopped - start) / SZ_1M, n * 2);
+}
+
+static struct kunit_case nvsvm_peer_test_cases[] = {
+	KUNIT_CASE_PARAM(nvsvm_test_peer_copy, nvsvm_peer_gen_params),
+	KUNIT_CASE(nvsvm_test_peer_both_ways),
+	KUNIT_CASE(nvsvm_test_peer_validate),
+	KUNIT_CASE(nvsvm_test_peer_access_off),
+	KUNIT_CASE(nvsvm_test_peer_table_full),
+	KUNIT_CASE(nvsvm_test_peer_disconnect_queued),
+	KUNIT_CASE(nvsvm_test_peer_destroy_queued),
+	KUNIT_CASE(nvsvm_test_peer_disconnect_running),
+	{}
+};
+
+static struct kunit_suite nvsvm_peer_suite = {
+	.name = "nvsvm_peer",
+	.init = nvsvm_peer_fixture_init,
+	.exit = nvsvm_peer_fixture_exit,
+	.test_cases = nvsvm_peer_test_cases,
+};
+
+kunit_test_suites(&nvsvm_gp100_suite, &nvsvm_vmm_suite, &nvsvm_emu_suite,
+		  &nvsvm_peer_suite);
