@@ -796,10 +796,13 @@ static void migrate_rep(void *arg, unsigned int rep)
 	     size_name(m->size));
 }
 
-/* The migrate_workers of the "nvsvm" participant: the module's default. */
+/* The module's migrate_workers, put back at the end of the group. */
 static unsigned int migrate_workers_default;
 
-/* "nvsvm-1w" is nvsvm with one migration worker: the caller alone. */
+/*
+ * "nvsvm" migrates with a worker per CPU (migrate_workers=0), "nvsvm-1w"
+ * with one, the caller alone.
+ */
 static void migrate_before(const void *arg)
 {
 	const struct migrate_st *m = arg;
@@ -807,7 +810,7 @@ static void migrate_before(const void *arg)
 	if (!strcmp(m->driver, "nvsvm-1w"))
 		param_set("migrate_workers", 1);
 	else if (!strcmp(m->driver, "nvsvm"))
-		param_set("migrate_workers", migrate_workers_default);
+		param_set("migrate_workers", 0);
 }
 
 static void bench_migrate(void)
