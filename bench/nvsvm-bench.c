@@ -1419,6 +1419,8 @@ static void bench_tlb(void)
 /* --- 5: CPU fault-back (migrate_to_ram) ---------------------------------- */
 
 #define CPUFAULT_SIZE	(64 * SZ_1M)
+/* The buffer of cpufault and cpufault1: -s MIB. */
+static size_t cpufault_size = CPUFAULT_SIZE;
 
 /* Read one word of every page: each page that is in VRAM faults back. */
 static double cpu_touch(const struct buf *b, uint64_t seed)
@@ -1438,21 +1440,21 @@ static double cpu_touch(const struct buf *b, uint64_t seed)
 static void cpufault_rep(void *arg, unsigned int rep)
 {
 	struct setting_st *t = arg;
-	size_t pages = CPUFAULT_SIZE / PAGE_SZ;
+	size_t pages = cpufault_size / PAGE_SZ;
 	bool hmm = t->hmm_size;
 	struct sample s = { .group = "cpufault",
 			    .driver = hmm ? "test_hmm" : "nvsvm",
-			    .size = CPUFAULT_SIZE, .thp_pct = -1 };
+			    .size = cpufault_size, .thp_pct = -1 };
 	struct drm_nvsvm_stats s0 = { 0 }, s1 = { 0 };
 	struct buf b;
 	double time;
 
-	buf_map(&b, CPUFAULT_SIZE, false);
+	buf_map(&b, cpufault_size, false);
 	buf_fill(&b, false, rep);
 	if (hmm) {
-		hmm_migrate(t->hmm, b.p, CPUFAULT_SIZE, t->mirror, true);
+		hmm_migrate(t->hmm, b.p, cpufault_size, t->mirror, true);
 	} else {
-		gpu_migrate(&t->g, b.p, CPUFAULT_SIZE, TO_VRAM, true);
+		gpu_migrate(&t->g, b.p, cpufault_size, TO_VRAM, true);
 		s0 = gpu_stats(&t->g);
 	}
 	time = cpu_touch(&b, rep);
@@ -1499,6 +1501,24 @@ static void bench_cpufault(void)
 	bench_settings("cpufault", "cpu_fault_window_kb", st, ARRAY_SIZE(st),
 		       cpufault_rep);
 	param_set("ce_inline_kb", inline_kb);
+}
+
+/*
+ * Only the one-page fault-back, nvsvm's (the default ce_inline_kb) and
+ * test_hmm's, over fewer pages: what scripts/profile-cpufault.sh traces.
+ * Not in the default set of groups.
+ */
+static void bench_cpufault1(void)
+{
+	struct setting_st st[] = {
+		{ .param = "cpu_fault_window_kb", .value = 4, .label = "win4k" },
+		{ .label = "test_hmm", .hmm_size = cpufault_size },
+	};
+
+	note("cpufault1: cpu_fault_window_kb 4 and test_hmm, %zu faults a rep",
+	     cpufault_size / PAGE_SZ);
+	bench_settings("cpufault1", "cpu_fault_window_kb", st, ARRAY_SIZE(st),
+		       cpufault_rep);
 }
 
 /* --- 6: oversubscription ------------------------------------------------- */
@@ -1611,42 +1631,46 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 	uint64_t min_vram;
+	bool on_request;	/* only when named, never by default */
 } groups[] = {
 	/* 1 and 2: memcpy runs alongside the drivers. */
-	{ "migrate", bench_migrate, 2 * 128 * SZ_1M },
-	{ "remigrate", bench_remigrate, 2 * REMIGRATE_SIZE },
-	{ "gpufault", bench_gpufault, 0 },
-	{ "faultbound", bench_faultbound, 0 },
-	{ "latency", bench_latency, 2 * LATENCY_SIZE },
-	{ "dma", bench_dma, 2 * DMA_SIZE },
-	{ "tlb", bench_tlb, 2 * 3 * TLB_ARRAY },
-	{ "cpufault", bench_cpufault, 2 * CPUFAULT_SIZE },
-	{ "oversub", bench_oversub, 0 },
+	{ "migrate", bench_migrate, 2 * 128 * SZ_1M, false },
+	{ "remigrate", bench_remigrate, 2 * REMIGRATE_SIZE, false },
+	{ "gpufault", bench_gpufault, 0, false },
+	{ "faultbound", bench_faultbound, 0, false },
+	{ "latency", bench_latency, 2 * LATENCY_SIZE, false },
+	{ "dma", bench_dma, 2 * DMA_SIZE, false },
+	{ "tlb", bench_tlb, 2 * 3 * TLB_ARRAY, false },
+	{ "cpufault", bench_cpufault, 2 * CPUFAULT_SIZE, false },
+	{ "cpufault1", bench_cpufault1, 2 * CPUFAULT_SIZE, true },
+	{ "oversub", bench_oversub, 0, false },
 };
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: nvsvm-bench [-o FILE] [-r REPS] [-w WARMUP] [-d INDEX] [-H DEV] [GROUP...]\n"
+		"usage: nvsvm-bench [-o FILE] [-r REPS] [-w WARMUP] [-d INDEX] [-H DEV] [-s MIB] [GROUP...]\n"
 		"  -o FILE    append the samples to FILE (default: stdout)\n"
 		"  -r REPS    repetitions that count (default 5)\n"
 		"  -w WARMUP  repetitions before them, not counted (default 1)\n"
 		"  -d INDEX   nvsvm device (default 0)\n"
 		"  -H DEV     test_hmm device node (default /dev/hmm_dmirror0)\n"
+		"  -s MIB     the buffer of cpufault and cpufault1 (default 64)\n"
 		"  GROUP      migrate (with memcpy and kcopy), remigrate, gpufault,\n"
 		"             faultbound, latency, dma, tlb, cpufault, oversub\n"
-		"             (default: all)\n");
+		"             (default: all of these), cpufault1 (the one-page\n"
+		"             fault-back alone, for scripts/profile-cpufault.sh)\n");
 	exit(2);
 }
 
-static bool wanted(const char *name, int argc, char **argv)
+static bool wanted(unsigned int group, int argc, char **argv)
 {
 	int a;
 
 	for (a = optind; a < argc; a++)
-		if (!strcmp(argv[a], name))
+		if (!strcmp(argv[a], groups[group].name))
 			return true;
-	return optind == argc;
+	return optind == argc && !groups[group].on_request;
 }
 
 int main(int argc, char **argv)
@@ -1656,7 +1680,7 @@ int main(int argc, char **argv)
 	int opt, fd, ret;
 	double t;
 
-	while ((opt = getopt(argc, argv, "o:r:w:d:H:h")) != -1) {
+	while ((opt = getopt(argc, argv, "o:r:w:d:H:s:h")) != -1) {
 		switch (opt) {
 		case 'o':
 			path = optarg;
@@ -1672,6 +1696,11 @@ int main(int argc, char **argv)
 			break;
 		case 'H':
 			hmm_path = optarg;
+			break;
+		case 's':
+			cpufault_size = strtoul(optarg, NULL, 0) * SZ_1M;
+			if (!cpufault_size || cpufault_size > CPUFAULT_SIZE)
+				usage();
 			break;
 		default:
 			usage();
@@ -1698,7 +1727,7 @@ int main(int argc, char **argv)
 		die("GETPARAM: %s", nvsvm_strerror(ret));
 	close(fd);
 	for (i = 0; i < ARRAY_SIZE(groups); i++)
-		if (wanted(groups[i].name, argc, argv) &&
+		if (wanted(i, argc, argv) &&
 		    vram_size < groups[i].min_vram)
 			die("%s needs %" PRIu64 " MiB of VRAM, the device has %" PRIu64 " (vram_size_mb)",
 			    groups[i].name, groups[i].min_vram >> 20,
@@ -1707,7 +1736,7 @@ int main(int argc, char **argv)
 	     vram_size >> 20, warmup, reps);
 
 	for (i = 0; i < ARRAY_SIZE(groups); i++) {
-		if (!wanted(groups[i].name, argc, argv))
+		if (!wanted(i, argc, argv))
 			continue;
 		t = now();
 		groups[i].fn();
