@@ -17,6 +17,7 @@
 #   -T           trust the host's TSC, for a fine clock, as the bench profile
 #                always does (see below): for timings, such as trace events'
 #                ns= durations and timestamps
+#   -a ARGS      append ARGS to the guest kernel's command line
 #
 # The guest sees the host's / read-only, so COMMAND runs from the host tree,
 # in the top directory of the repository. Its output goes to stdout. The exit
@@ -27,9 +28,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 profile=test timeout=600 modparams="num_devices=2 ${NVSVM_MODPARAMS:-}" load=1 rundir=$NVSVM_TOP/build/vm
-tsc=0
+tsc=0 append=
 module=$NVSVM_TOP/drivers/gpu/drm/nvsvm/nvsvm.ko
-while getopts "p:t:m:Nk:o:T" opt; do
+while getopts "p:t:m:Nk:o:Ta:" opt; do
 	case $opt in
 	p) profile=$OPTARG ;;
 	t) timeout=$OPTARG ;;
@@ -38,11 +39,12 @@ while getopts "p:t:m:Nk:o:T" opt; do
 	k) module=$(realpath "$OPTARG") ;;
 	o) rundir=$OPTARG ;;
 	T) tsc=1 ;;
+	a) append=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || die "usage: scripts/vm-run.sh [-p PROFILE] [-t SECONDS] [-m PARAMS] [-N] [-k MODULE] [-o DIR] [-T] -- COMMAND..."
+[ $# -gt 0 ] || die "usage: scripts/vm-run.sh [-p PROFILE] [-t SECONDS] [-m PARAMS] [-N] [-k MODULE] [-o DIR] [-T] [-a ARGS] -- COMMAND..."
 
 kdir=$("$NVSVM_TOP/scripts/kernel-build.sh" "$profile")
 if [ "$load" = 1 ]; then
@@ -93,6 +95,7 @@ cmdline+=" kasan_multi_shot"
 if [ "$profile" = bench ] || [ "$tsc" = 1 ]; then
 	cmdline+=" tsc_early_khz=$(host_tsc_khz) tsc=reliable"
 fi
+cmdline+="${append:+ $append}"
 
 set +e
 timeout -k 10 "$timeout" qemu-system-x86_64 \
