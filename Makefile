@@ -57,7 +57,8 @@ APP := $(BUILD)/userspace/nvsvm-demo
 
 .PHONY: all deps kernel modules userspace igt tools test demo vm-run check clean \
 	trace-report-check \
-	help bench bench-kernel bench-modules stress fuzz faultinj mutants \
+	help bench bench-kernel bench-modules profile-cpufault profile-hmm \
+	stress fuzz faultinj mutants \
 	lib pkg-build install install-tests install-dkms install-check dkms-check \
 	deb deb-check
 
@@ -75,6 +76,8 @@ help:
 	@echo "make check        checkpatch --strict, sparse and kernel-doc"
 	@echo "make trace-report-check  scripts/trace-report.py on its sample"
 	@echo "make bench        benchmark against test_hmm and memcpy (bench kernel)"
+	@echo "make profile-cpufault  function_graph profile of a one-page CPU fault-back"
+	@echo "                  against test_hmm's (bench kernel)"
 	@echo "make modules      build nvsvm.ko (W=1) against the cached kernel"
 	@echo "make kernel       build the $(PROFILE) kernel into the cache"
 	@echo "make install      install libnvsvm, its headers and .pc, nvsvm-demo(1)"
@@ -213,6 +216,21 @@ $(BENCH_BIN): bench/nvsvm-bench.c $(LIBNVSVM) | bench-kernel
 
 bench: deps bench-modules $(BENCH_BIN)
 	@scripts/bench.sh
+
+# test_hmm.ko with the function tracer's hooks, which the kernel's lib/
+# builds without (ccflags-remove of CC_FLAGS_FTRACE), from the same source:
+# scripts/profile-cpufault.sh graphs its dmirror_devmem_fault().
+PROFILE_HMMDIR := $(BUILD)/profile/test_hmm
+
+profile-hmm: bench-kernel
+	@mkdir -p $(PROFILE_HMMDIR)
+	@cp -p $(BENCH_KDIR)/source/lib/test_hmm.c \
+		$(BENCH_KDIR)/source/lib/test_hmm_uapi.h $(PROFILE_HMMDIR)/
+	@echo 'obj-m := test_hmm.o' >$(PROFILE_HMMDIR)/Kbuild
+	$(MAKE) -C $(BENCH_KDIR) M=$(PROFILE_HMMDIR) modules
+
+profile-cpufault: deps bench-modules $(BENCH_BIN) profile-hmm
+	@scripts/profile-cpufault.sh
 
 check: modules trace-report-check
 	scripts/check.sh $(KDIR)
