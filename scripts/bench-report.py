@@ -234,8 +234,8 @@ def table(metrics, info):
                         f" {pct(nv.get('ratio_memcpy')):>6}")
                 row += " |" if d == "to_dev" else ""
             add(row)
-    add("nvsvm: a worker per CPU (migrate_workers=0); 1 wkr: one, the caller"
-        " alone (the module's default). Every CPU vs one, 4k: " + ", ".join(
+    add("nvsvm: a worker per CPU (migrate_workers=0, the module's default);"
+        " 1 wkr: one, the caller alone. Every CPU vs one, 4k: " + ", ".join(
             f"{size} {fx(m(f'migrate/to_dev/nvsvm/4k/{size}').get('ratio_1w'))}"
             f"/{fx(m(f'migrate/to_sys/nvsvm/4k/{size}').get('ratio_1w'))}"
             for size in SIZES))

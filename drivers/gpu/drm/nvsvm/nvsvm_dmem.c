@@ -89,8 +89,7 @@
  * so nvsvm_dmem_migrate() splits a range into its 2 MiB blocks and has up
  * to migrate_workers work items on the GPU's unbound migration workqueue
  * take them, one block at a time, in address order, while the caller
- * sleeps. With one worker, the default for now, the caller does it all
- * itself.
+ * sleeps. With one worker, the caller does it all itself.
  *
  * The caller does not take blocks beside the workers, though it could:
  * the migration unmaps the CPU's PTEs, and a CPU that runs the address
@@ -133,14 +132,10 @@ module_param(cpu_fault_window_kb, uint, 0644);
 MODULE_PARM_DESC(cpu_fault_window_kb,
 		 "Pages a CPU fault on VRAM brings back, in KiB: a power of two from 4 (one page, like nouveau) to 2048 (default 2048)");
 
-/*
- * One by default: under TCG, two workers share the emulated IOMMU, and a
- * 128 MiB migration ran slower with two (docs/benchmarks.md).
- */
-static unsigned int migrate_workers = 1;
+static unsigned int migrate_workers;
 module_param(migrate_workers, uint, 0644);
 MODULE_PARM_DESC(migrate_workers,
-		 "Workers of one migration, each on its own 2 MiB blocks, on as many CPUs (0: one per online CPU; default 1: the caller alone)");
+		 "Workers of one migration, each on its own 2 MiB blocks, on as many CPUs (default 0: one per online CPU; 1: the caller alone)");
 
 static unsigned int debug_migrate_delay_ms;
 module_param(debug_migrate_delay_ms, uint, 0600);
