@@ -516,6 +516,28 @@ static void migrate_blocks(const struct gpu *g, uint64_t *blocks,
 
 #define MIGRATE_DELAY	NVSVM_PARAMS "/debug_migrate_delay_ms"
 
+/*
+ * Migrate a range whose @pages all move, in @blocks blocks, @by_workers of
+ * them taken by a worker rather than the caller.
+ */
+static void migrate_workers_all(void *buf, size_t len, uint32_t target,
+				const char *workers, uint64_t pages,
+				uint64_t blocks, uint64_t by_workers)
+{
+	uint64_t b0, w0, b1, w1;
+	struct moved m;
+
+	migrate_blocks(&dev0, &b0, &w0);
+	m = migrate(&dev0, buf, len, target);
+	migrate_blocks(&dev0, &b1, &w1);
+	igt_info("migrate_workers=%s: %llu pages to %s, blocks %llu, by workers %llu\n",
+		 workers, (unsigned long long)m.migrated, target_name(target),
+		 (unsigned long long)(b1 - b0), (unsigned long long)(w1 - w0));
+	igt_assert_eq_u64(m.migrated, pages);
+	igt_assert_eq_u64(b1 - b0, blocks);
+	igt_assert_eq_u64(w1 - w0, by_workers);
+}
+
 static char workers_saved[16];
 
 static void restore_migrate_workers(void)
@@ -542,9 +564,8 @@ static void test_migrate_workers(void)
 	const size_t ro = 3 * SZ_1M + 5 * PAGE_SZ, hole = 4 * SZ_1M + PAGE_SZ;
 	const size_t pages = len / PAGE_SZ - 1;
 	const uint64_t blocks = 4, first = 0xa000, gpu = 0xb000;
-	uint64_t b0, w0, b1, w1, b2, w2, sum;
+	uint64_t sum;
 	char *base, *buf;
-	struct moved m;
 	int round;
 
 	igt_require_f(sysconf(_SC_NPROCESSORS_ONLN) >= 2, "one CPU\n");
@@ -567,16 +588,8 @@ static void test_migrate_workers(void)
 		igt_assert_eq(munmap(buf + hole, PAGE_SZ), 0);
 		sum = nvsvm_checksum(buf, hole);
 
-		migrate_blocks(&dev0, &b0, &w0);
-		m = migrate(&dev0, buf, len, TO_VRAM);
-		migrate_blocks(&dev0, &b1, &w1);
-		igt_info("migrate_workers=%s: %llu pages to VRAM, blocks %llu, by workers %llu\n",
-			 workers, (unsigned long long)m.migrated,
-			 (unsigned long long)(b1 - b0),
-			 (unsigned long long)(w1 - w0));
-		igt_assert_eq_u64(m.migrated, pages);
-		igt_assert_eq_u64(b1 - b0, blocks);
-		igt_assert_eq_u64(w1 - w0, round ? 0 : blocks);
+		migrate_workers_all(buf, len, TO_VRAM, workers, pages, blocks,
+				    round ? 0 : blocks);
 
 		/* The GPU reads every word from VRAM, then writes others. */
 		igt_assert_eq_u64(gpu_checksum(&dev0, buf, hole), sum);
@@ -585,15 +598,8 @@ static void test_migrate_workers(void)
 				   PAGE_FIRST(f, hole / PAGE_SZ + 1), STEP);
 		gpu_write_pattern(&dev0, buf, ro, gpu, STEP);
 
-		m = migrate(&dev0, buf, len, TO_SYS);
-		migrate_blocks(&dev0, &b2, &w2);
-		igt_info("migrate_workers=%s: %llu pages back, blocks %llu, by workers %llu\n",
-			 workers, (unsigned long long)m.migrated,
-			 (unsigned long long)(b2 - b1),
-			 (unsigned long long)(w2 - w1));
-		igt_assert_eq_u64(m.migrated, pages);
-		igt_assert_eq_u64(b2 - b1, blocks);
-		igt_assert_eq_u64(w2 - w1, round ? 0 : blocks);
+		migrate_workers_all(buf, len, TO_SYS, workers, pages, blocks,
+				    round ? 0 : blocks);
 		assert_buf(buf, ro, gpu, STEP);
 		assert_buf(buf + ro, hole - ro, PAGE_FIRST(f, ro / PAGE_SZ),
 			   STEP);
