@@ -354,7 +354,8 @@ struct drm_nvsvm_stats {
 	__u64 invalidations;
 	/**
 	 * @invalidations_skipped: MMU_NOTIFY_MIGRATE invalidations skipped
-	 * because this device started the migration.
+	 * because this device started the migration, or because it moves
+	 * only another device's VRAM pages, which this one never maps.
 	 */
 	__u64 invalidations_skipped;
 	/** @tlb_flushes: GPU TLB invalidations issued. */
@@ -406,6 +407,17 @@ struct drm_nvsvm_stats {
 	__u64 big_mapped;
 	/** @huge_vram_mapped: 2 MiB GPU pages of VRAM mapped. */
 	__u64 huge_vram_mapped;
+	/**
+	 * @peer_migrated: Pages moved into this GPU's VRAM directly from
+	 * another GPU's VRAM, through its copy engine's peer-to-peer path;
+	 * also counted in @migrated_to_vram.
+	 */
+	__u64 peer_migrated;
+	/**
+	 * @peer_bounced: Pages that another GPU's VRAM gave back to system
+	 * memory on their way into this GPU's VRAM, for want of a peer path.
+	 */
+	__u64 peer_bounced;
 };
 
 /**

@@ -6,6 +6,7 @@
 #include <linux/delay.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
+#include <linux/hash.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/jiffies.h>
@@ -115,6 +116,53 @@
  */
 
 /**
+ * DOC: Peer migration
+ *
+ * A migration to VRAM takes the range's pages in other GPUs' VRAM too.
+ * Where this GPU's copy engine reaches a peer's VRAM (nvsvm_hw_peer_connect(),
+ * asked at each migration), a step selects the peer's device-private pages
+ * (%MIGRATE_VMA_SELECT_DEVICE_PRIVATE, the peer as owner), allocates this
+ * GPU's VRAM for them, invalidates the peer's GPU mappings of exactly the
+ * pages that move (the peer's notifier skips its own pages' migrations,
+ * see DOC: Migration owners in nvsvm_svm.c), copies VRAM to VRAM through
+ * the peer aperture, and maps the new pages for this GPU: one copy, and no
+ * page in system memory on the way. Where the copy engine does not reach
+ * the peer, the pages bounce: the peer's own migration to system memory,
+ * then this GPU's from it. The system pages of the step go last, as ever.
+ * A GPU fault in a range that prefers VRAM takes the peers' pages directly
+ * first (%NVSVM_DMEM_PEERS_ONLY): hmm_range_fault() would fault
+ * them back to system memory for this GPU, which cannot map them.
+ *
+ * No livelock. Three rules, each of which the race of opposing migrations
+ * (IGT peer-migrate-race) was seen to need:
+ *
+ * - Migrations of one 2 MiB block take turns: a migration holds the
+ *   block's lock, hashed from the address space and the block, over its
+ *   steps in the block, each from its setup to its finalize. Without it,
+ *   two migrations that reach a block together take its pages
+ *   (migrate_vma_setup() only trylocks them), and its large folio (each
+ *   holds a reference that fails the other's split), from each other's
+ *   hands: both return, having moved nothing, again and again.
+ *   (debug_no_block_lock=1 shows it.) A step takes no other block's lock,
+ *   and nothing it waits for takes one: CPU faults and evictions do not.
+ * - A migration makes one pass over its range, and skips what it cannot
+ *   take (a page a CPU fault holds); it never waits for a page while
+ *   holding others, nor retries until the range is complete.
+ * - GPU faults come first. A window that keeps losing its fault-in to
+ *   migrations (fault_block_after times, in one fault or in faults again
+ *   on it) blocks every migration between blocks, through the migration
+ *   rwsem (migrations hold it for reading per block; the fault, for
+ *   writing, like Xe's migration rwsem), and then holds them off for a
+ *   while (fault_holdoff_ms, doubled at each new fault on the window) so
+ *   that the replayed access reaches its pages. Without it, two migrations
+ *   in a loop keep invalidating the window between its mapping and the
+ *   replay, and the GPU job never ends.
+ *
+ * CPU faults on a page in flight wait on its migration entry, for one
+ * step.
+ */
+
+/**
  * DOC: Locking
  *
  * - &nvsvm_dmem.lock, a spinlock, protects the chunk list and the
@@ -122,6 +170,12 @@
  * - &nvsvm_dmem.evict_mutex serialises chunk registration and eviction.
  *   It is taken with the mmap lock of the migrating process held, and it
  *   is never held while taking an mmap lock.
+ * - The migration rwsem, then the mmap lock, then a block lock (DOC: Peer
+ *   migration): a migration holds the rwsem for reading and one block lock
+ *   per block; a GPU fault that blocks migrations holds the rwsem for
+ *   writing, with no mmap lock, and its own migrations then take no rwsem.
+ *   Page locks (trylocked), the svmm locks and &nvsvm_dmem.evict_mutex
+ *   nest inside a block lock. CPU faults and evictions take neither.
  * - migrate_to_ram() takes no driver lock of its own but the svmm locks of
  *   the SVMMs whose GPU mappings it invalidates, in the order mmap lock >
  *   svmm lock that the svm layer documents.
@@ -146,6 +200,11 @@ static unsigned int debug_migrate_setup_delay_ms;
 module_param(debug_migrate_setup_delay_ms, uint, 0600);
 MODULE_PARM_DESC(debug_migrate_setup_delay_ms,
 		 "Debug: sleep this long in each step of a migration to VRAM, right after migrate_vma_setup(), to widen the window of races with the CPU's page-table changes (default 0)");
+
+static bool debug_no_block_lock;
+module_param(debug_no_block_lock, bool, 0600);
+MODULE_PARM_DESC(debug_no_block_lock,
+		 "Debug: migrations of one 2 MiB block no longer take turns, to show what opposing migrations then do: take pages and large folios from each other's hands, and move nothing (default false)");
 
 static unsigned int debug_page_free_delay_us;
 module_param(debug_page_free_delay_us, uint, 0600);
@@ -376,40 +435,49 @@ take:
 	return pfn_to_page(PHYS_PFN(chunk->pagemap.range.start) + index);
 }
 
-/* Copy pages between system memory and VRAM. */
+/* Copy a page, in the run of the last copy if it continues it. */
 static void nvsvm_dmem_copy_add(struct nvsvm_hw_copy *copies,
-				unsigned int *count, u64 src, u32 src_ap,
-				u64 dst, u32 dst_ap)
+				unsigned int *count,
+				const struct nvsvm_hw_copy *page)
 {
 	struct nvsvm_hw_copy *last = *count ? &copies[*count - 1] : NULL;
 
-	if (last && last->src + last->len == src &&
-	    last->dst + last->len == dst && last->src_aperture == src_ap &&
-	    last->dst_aperture == dst_ap &&
+	if (last && last->src + last->len == page->src &&
+	    last->dst + last->len == page->dst &&
+	    last->src_aperture == page->src_aperture &&
+	    last->dst_aperture == page->dst_aperture &&
+	    last->src_peer == page->src_peer &&
+	    last->dst_peer == page->dst_peer &&
 	    last->len + PAGE_SIZE <= NVSVM_HW_COPY_MAX_LEN) {
 		last->len += PAGE_SIZE;
 		return;
 	}
-	copies[(*count)++] = (struct nvsvm_hw_copy) {
-		.src = src, .src_aperture = src_ap,
-		.dst = dst, .dst_aperture = dst_ap,
-		.len = PAGE_SIZE,
-	};
+	copies[(*count)++] = *page;
 }
 
 /*
- * The copy-engine address of @page: its VRAM offset, or the DMA address of
- * a system page, mapped for the copy in direction @dir.
+ * The copy-engine address of @page: its VRAM offset, the offset in the
+ * VRAM of the peer at index @peer for a page of another GPU (a migration
+ * from a peer gives it, see DOC: Peer migration), or the DMA address of a
+ * system page, mapped for the copy in direction @dir.
  */
 static int nvsvm_dmem_addr(struct nvsvm_dmem *dmem, struct page *page,
-			   enum dma_data_direction dir, u64 *addr, u32 *aperture)
+			   enum dma_data_direction dir, int peer, u64 *addr,
+			   u16 *aperture, u16 *peer_index)
 {
 	struct device *dev = dmem->ndev->hw->dev;
 	dma_addr_t dma;
 
+	*peer_index = 0;
 	if (is_device_private_page(page)) {
-		*aperture = NVSVM_HW_APERTURE_VRAM;
 		*addr = nvsvm_dmem_page_offset(page);
+		*aperture = NVSVM_HW_APERTURE_VRAM;
+		if (nvsvm_dmem_page_is_ours(dmem->ndev, page))
+			return 0;
+		if (WARN_ON_ONCE(peer < 0))
+			return -EINVAL;
+		*aperture = NVSVM_HW_APERTURE_PEER;
+		*peer_index = peer;
 		return 0;
 	}
 	dma = dma_map_page(dev, page, 0, PAGE_SIZE, dir);
@@ -422,12 +490,12 @@ static int nvsvm_dmem_addr(struct nvsvm_dmem *dmem, struct page *page,
 }
 
 /* Unmap @len bytes of system pages that nvsvm_dmem_addr() mapped at @addr. */
-static void nvsvm_dmem_addr_put(struct nvsvm_dmem *dmem, u64 addr, u32 aperture,
+static void nvsvm_dmem_addr_put(struct nvsvm_dmem *dmem, u64 addr, u16 aperture,
 				u64 len, enum dma_data_direction dir)
 {
 	u64 off;
 
-	if (aperture == NVSVM_HW_APERTURE_VRAM)
+	if (aperture != NVSVM_HW_APERTURE_SYS_COHERENT)
 		return;
 	/* One mapping per page: a run is one copy only where they abut. */
 	for (off = 0; off < len; off += PAGE_SIZE)
@@ -497,15 +565,18 @@ static void nvsvm_dmem_abort(unsigned long *dst, unsigned long npages)
 
 /*
  * Copy every page with a destination: src[i] to dst[i], migrate-pfn
- * encoded. Contiguous runs become one copy each. If anything fails, every
- * destination is given up, so that no page moves with partial data or
- * none: a caller always goes on to migrate_*_pages() with what is left.
- * @gfp is for the copy descriptors: a page of them at most, so that they
- * never need vmalloc(), whose page tables __GFP_NOFAIL does not cover.
+ * encoded. Sources in another GPU's VRAM are read through the peer
+ * aperture at index @peer. Contiguous runs become one copy each. If
+ * anything fails, every destination is given up, so that no page moves
+ * with partial data or none: a caller always goes on to migrate_*_pages()
+ * with what is left. @gfp is for the copy descriptors: a page of them at
+ * most, so that they never need vmalloc(), whose page tables __GFP_NOFAIL
+ * does not cover.
  */
 static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
-			   unsigned long *dst, unsigned long npages, gfp_t gfp,
-			   struct nvsvm_trace_migrate_ns *phase, u64 *t)
+			   unsigned long *dst, unsigned long npages, int peer,
+			   gfp_t gfp, struct nvsvm_trace_migrate_ns *phase,
+			   u64 *t)
 {
 	struct nvsvm_hw_copy *copies;
 	unsigned int count = 0;
@@ -521,9 +592,8 @@ static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
 	}
 
 	for (i = 0; i <= npages; i++) {
+		struct nvsvm_hw_copy c = { .len = PAGE_SIZE };
 		struct page *spage, *dpage;
-		u32 sap, dap;
-		u64 s, d;
 
 		if (i == npages || count == NVSVM_DMEM_COPY_BATCH) {
 			if (count)
@@ -537,16 +607,18 @@ static int nvsvm_dmem_copy(struct nvsvm_dmem *dmem, const unsigned long *src,
 		spage = migrate_pfn_to_page(src[i]);
 		if (!dpage || !spage)
 			continue;
-		ret = nvsvm_dmem_addr(dmem, spage, DMA_TO_DEVICE, &s, &sap);
+		ret = nvsvm_dmem_addr(dmem, spage, DMA_TO_DEVICE, peer, &c.src,
+				      &c.src_aperture, &c.src_peer);
 		if (ret)
 			break;
-		ret = nvsvm_dmem_addr(dmem, dpage, DMA_FROM_DEVICE, &d, &dap);
+		ret = nvsvm_dmem_addr(dmem, dpage, DMA_FROM_DEVICE, peer, &c.dst,
+				      &c.dst_aperture, &c.dst_peer);
 		if (ret) {
-			nvsvm_dmem_addr_put(dmem, s, sap, PAGE_SIZE,
-					    DMA_TO_DEVICE);
+			nvsvm_dmem_addr_put(dmem, c.src, c.src_aperture,
+					    PAGE_SIZE, DMA_TO_DEVICE);
 			break;
 		}
-		nvsvm_dmem_copy_add(copies, &count, s, sap, d, dap);
+		nvsvm_dmem_copy_add(copies, &count, &c);
 	}
 	/* A page that could not be mapped: the batch so far never ran. */
 	nvsvm_dmem_copies_put(dmem, copies, count);
@@ -658,7 +730,8 @@ static int nvsvm_dmem_evict_chunk(struct nvsvm_dmem *dmem,
 		dst[i] = migrate_pfn(page_to_pfn(dpage));
 	}
 
-	ret = nvsvm_dmem_copy(dmem, src, dst, npages, gfp, &phase, &untimed);
+	ret = nvsvm_dmem_copy(dmem, src, dst, npages, -1, gfp, &phase,
+			      &untimed);
 	migrate_device_pages(src, dst, npages);
 	moved = nvsvm_dmem_count(src, dst, npages);
 	migrate_device_finalize(src, dst, npages);
@@ -676,10 +749,13 @@ out_free:
 }
 
 /*
- * One step of a migration to VRAM, within one VMA and one 2 MiB block.
- * Called with the mmap lock held for reading.
+ * One step of a migration to VRAM, within one VMA and one 2 MiB block: of
+ * the system pages, or with @from, of the pages in the VRAM of that peer
+ * GPU, which the copy engine reads through the peer aperture at index
+ * @peer (DOC: Peer migration). Called with the mmap lock held for reading.
  */
 static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
+				   struct nvsvm_device *from, int peer,
 				   struct vm_area_struct *vma, u64 start,
 				   u64 end, unsigned long *src,
 				   unsigned long *dst, u64 *pfns,
@@ -695,8 +771,10 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 		.end = end,
 		.src = src,
 		.dst = dst,
-		.pgmap_owner = ndev,
-		.flags = MIGRATE_VMA_SELECT_SYSTEM,
+		/* See DOC: Migration owners in nvsvm_svm.c. */
+		.pgmap_owner = from ?: nvsvm_svm_sys_owner(ndev),
+		.flags = from ? MIGRATE_VMA_SELECT_DEVICE_PRIVATE :
+				MIGRATE_VMA_SELECT_SYSTEM,
 	};
 	unsigned long i, npages = (end - start) >> PAGE_SHIFT, moved;
 	struct nvsvm_dmem_chunk *step = NULL;
@@ -742,11 +820,16 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 
 	nvsvm_trace_lap(&t, &phase.setup);
 
-	nvsvm_svm_migrating(ndev, vma->vm_mm, start, dst, args.npages, true);
+	/*
+	 * Pages from a peer's VRAM are mapped by that GPU alone, and its
+	 * notifier skipped this migration of its pages.
+	 */
+	nvsvm_svm_migrating(from ?: ndev, vma->vm_mm, start, dst, args.npages,
+			    true);
 	nvsvm_trace_lap(&t, &phase.unmap);
 
-	ret = nvsvm_dmem_copy(dmem, src, dst, args.npages, GFP_KERNEL, &phase,
-			      &t);
+	ret = nvsvm_dmem_copy(dmem, src, dst, args.npages, peer, GFP_KERNEL,
+			      &phase, &t);
 
 	migrate_vma_pages(&args);
 	nvsvm_trace_lap(&t, &phase.pages);
@@ -775,6 +858,9 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 	nvsvm_trace_lap(&t, &phase.finalize);
 	*migrated += moved;
 	nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_MIGRATED_TO_VRAM, moved);
+	if (from)
+		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_PEER_MIGRATED,
+			       moved);
 	trace_nvsvm_migrate(ndev->index, true, start, end, moved,
 			    args.npages - moved, &phase, t0);
 out_put:
@@ -838,7 +924,7 @@ static int nvsvm_dmem_step_to_sys(struct nvsvm_device *ndev,
 	nvsvm_svm_migrating(ndev, vma->vm_mm, start, dst, args.npages, false);
 	nvsvm_trace_lap(&t, &phase.unmap);
 
-	ret = nvsvm_dmem_copy(to_dmem(ndev), src, dst, args.npages,
+	ret = nvsvm_dmem_copy(to_dmem(ndev), src, dst, args.npages, -1,
 			      GFP_KERNEL, &phase, &t);
 
 	migrate_vma_pages(&args);
@@ -922,12 +1008,49 @@ static bool nvsvm_dmem_vma_migratable(struct vm_area_struct *vma)
 	       !(vma->vm_flags & (VM_SPECIAL | VM_SHARED));
 }
 
+/*
+ * Block locks: a migration step holds the lock of its 2 MiB block, hashed
+ * from the address space and the block's address, from its setup to its
+ * finalize (DOC: Peer migration).
+ */
+#define NVSVM_DMEM_BLOCK_LOCK_BITS	8
+static struct mutex nvsvm_dmem_block_locks[1 << NVSVM_DMEM_BLOCK_LOCK_BITS];
+
+static struct mutex *nvsvm_dmem_block_lock(struct mm_struct *mm, u64 addr)
+{
+	unsigned long key = (unsigned long)mm ^ (addr / NVSVM_DMEM_STEP);
+
+	return &nvsvm_dmem_block_locks[hash_long(key,
+						 NVSVM_DMEM_BLOCK_LOCK_BITS)];
+}
+
+/**
+ * nvsvm_dmem_module_init() - Set up what every GPU's migrations share.
+ *
+ * Context: Module init, before any GPU is created.
+ */
+void nvsvm_dmem_module_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nvsvm_dmem_block_locks); i++)
+		mutex_init(&nvsvm_dmem_block_locks[i]);
+}
+
 /**
  * struct nvsvm_dmem_migration - A migration of a range, shared by its workers.
  * @svmm: The SVMM whose address space migrates.
  * @start: Start of the range.
  * @end: End of the range.
  * @to_vram: The direction.
+ * @peers_only: To VRAM, only the pages in peers' VRAM that can come
+ *	directly (a GPU fault's, before HMM takes them to system memory).
+ * @blocking: The caller holds nvsvm_dmem_migrations_block(): the workers
+ *	must not take the migration rwsem.
+ * @peers: To VRAM, per GPU index, the peer index through which this GPU's
+ *	copy engine reads that GPU's VRAM; a negative errno if it cannot, and
+ *	the pages bounce through system memory; %NVSVM_DMEM_NO_PEER where
+ *	there is nothing to take (no GPU, this one, or no VRAM in use).
  * @next: The next 2 MiB block that no worker has taken yet.
  * @moved: Pages moved so far, by every worker.
  * @ret: The first error of any worker; the others stop at it.
@@ -939,6 +1062,9 @@ struct nvsvm_dmem_migration {
 	u64 start;
 	u64 end;
 	bool to_vram;
+	bool peers_only;
+	bool blocking;
+	int peers[NVSVM_MAX_DEVICES];
 	atomic64_t next;
 	atomic64_t moved;
 	atomic_t ret;
@@ -956,6 +1082,52 @@ struct nvsvm_dmem_migration_work {
 	struct nvsvm_dmem_migration *mig;
 };
 
+/* &nvsvm_dmem_migration.peers: nothing to take from that GPU. */
+#define NVSVM_DMEM_NO_PEER	(-ENODEV)
+
+/*
+ * Bring the pages of [start, end) of @vma into VRAM: first those in the
+ * VRAM of other GPUs, directly or by way of system memory (DOC: Peer
+ * migration), then the system pages, those included. Called with the mmap
+ * lock held for reading.
+ */
+static int nvsvm_dmem_step_in(struct nvsvm_dmem_migration *mig,
+			      struct vm_area_struct *vma, u64 start, u64 end,
+			      unsigned long *src, unsigned long *dst,
+			      u64 *pfns, u64 *moved)
+{
+	struct nvsvm_svmm *svmm = mig->svmm;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(mig->peers); i++) {
+		struct nvsvm_device *peer = nvsvm_device_lookup(i);
+		u64 bounced = 0;
+
+		if (mig->peers[i] == NVSVM_DMEM_NO_PEER || !peer)
+			continue;
+		if (mig->peers[i] >= 0) {
+			ret = nvsvm_dmem_step_to_vram(svmm, peer, mig->peers[i],
+						      vma, start, end, src,
+						      dst, pfns, moved);
+		} else {
+			/* The peer's own migration, on its own copy engine. */
+			ret = nvsvm_dmem_step_to_sys(peer, vma, start, end,
+						     NULL, src, dst, &bounced);
+			nvsvm_stat_add(peer, NULL, NVSVM_STAT_MIGRATED_TO_SYS,
+				       bounced);
+			nvsvm_stat_add(svmm->ndev, &svmm->stats,
+				       NVSVM_STAT_PEER_BOUNCED, bounced);
+		}
+		if (ret)
+			return ret;
+	}
+	if (mig->peers_only)
+		return 0;
+	return nvsvm_dmem_step_to_vram(svmm, NULL, -1, vma, start, end, src,
+				       dst, pfns, moved);
+}
+
 /*
  * Migrate the part of one 2 MiB block in [addr, end), a step per VMA in
  * it. Called with the mmap lock held for reading.
@@ -964,12 +1136,16 @@ static int nvsvm_dmem_migrate_block(struct nvsvm_dmem_migration *mig,
 				    u64 addr, u64 end, unsigned long *src,
 				    unsigned long *dst, u64 *pfns)
 {
+	struct mutex *lock = nvsvm_dmem_block_lock(mig->svmm->mm, addr);
 	struct nvsvm_svmm *svmm = mig->svmm;
 	struct vm_area_struct *vma;
 	u64 moved = 0, next;
 	int ret = 0;
 
 	mmap_assert_locked(svmm->mm);
+	/* Migrations of one block take turns: DOC: Peer migration. */
+	if (!READ_ONCE(debug_no_block_lock))
+		mutex_lock(lock);
 
 	for (; addr < end && !ret; addr = next) {
 		vma = find_vma(svmm->mm, addr);
@@ -981,8 +1157,8 @@ static int nvsvm_dmem_migrate_block(struct nvsvm_dmem_migration *mig,
 		ret = nvsvm_svm_vma_check(vma);
 		if (!ret && nvsvm_dmem_vma_migratable(vma))
 			ret = mig->to_vram ?
-			      nvsvm_dmem_step_to_vram(svmm, vma, addr, next,
-						      src, dst, pfns, &moved) :
+			      nvsvm_dmem_step_in(mig, vma, addr, next, src,
+						 dst, pfns, &moved) :
 			      nvsvm_dmem_step_to_sys(svmm->ndev, vma, addr,
 						     next, NULL, src, dst,
 						     &moved);
@@ -990,8 +1166,88 @@ static int nvsvm_dmem_migrate_block(struct nvsvm_dmem_migration *mig,
 		if (ret == -EINVAL)
 			ret = 0;
 	}
+	if (!READ_ONCE(debug_no_block_lock))
+		mutex_unlock(lock);
 	atomic64_add(moved, &mig->moved);
 	return ret;
+}
+
+/*
+ * The migration rwsem: every migration block but a CPU fault's and an
+ * eviction's holds it for reading; a GPU fault that keeps losing the race
+ * with migrations holds it for writing (DOC: Peer migration).
+ */
+static DECLARE_RWSEM(nvsvm_dmem_migration_sem);
+/* No migration block starts before this time (jiffies). */
+static unsigned long nvsvm_dmem_holdoff_until = INITIAL_JIFFIES;
+
+/**
+ * nvsvm_dmem_migrations_block() - Stop every migration between its blocks.
+ *
+ * Waits for the blocks in progress, of every GPU; until
+ * nvsvm_dmem_migrations_unblock(), no other block starts. For a GPU fault
+ * that has lost the race with migrations too often: it then gets one
+ * fault-in with no migration of any GPU's moving its pages, or its
+ * notifier sequence. CPU faults on VRAM pages and evictions go on. The
+ * caller's own migrations pass %NVSVM_DMEM_BLOCKING.
+ *
+ * Context: Process context, no mmap lock held; sleeps.
+ */
+void nvsvm_dmem_migrations_block(void)
+{
+	down_write(&nvsvm_dmem_migration_sem);
+}
+
+/**
+ * nvsvm_dmem_migrations_unblock() - Let migrations go on, after a while.
+ * @holdoff_ms: How long they wait still, before their next block.
+ *
+ * The GPU fault that blocked migrations has mapped its pages, but the
+ * access that faulted only replays after its batch: it needs them mapped
+ * until then.
+ *
+ * Context: Process context, after nvsvm_dmem_migrations_block().
+ */
+void nvsvm_dmem_migrations_unblock(unsigned int holdoff_ms)
+{
+	WRITE_ONCE(nvsvm_dmem_holdoff_until,
+		   jiffies + msecs_to_jiffies(holdoff_ms));
+	up_write(&nvsvm_dmem_migration_sem);
+}
+
+/*
+ * Wait for the migration rwsem, and for the end of a hold-off, before a
+ * block. The caller's wait is killable; a worker's is bounded by the
+ * hold-off, and its caller waits for it.
+ */
+static int nvsvm_dmem_migration_lock(struct nvsvm_dmem_migration *mig,
+				     bool caller)
+{
+	unsigned long until;
+
+	if (mig->blocking)
+		return 0;
+	for (;;) {
+		if (!caller)
+			down_read(&nvsvm_dmem_migration_sem);
+		else if (down_read_killable(&nvsvm_dmem_migration_sem))
+			return -EINTR;
+		until = READ_ONCE(nvsvm_dmem_holdoff_until);
+		if (!time_before(jiffies, until))
+			return 0;
+		up_read(&nvsvm_dmem_migration_sem);
+		if (!caller)
+			schedule_timeout_uninterruptible(until - jiffies);
+		else if (schedule_timeout_killable(until - jiffies) &&
+			 fatal_signal_pending(current))
+			return -EINTR;
+	}
+}
+
+static void nvsvm_dmem_migration_unlock(struct nvsvm_dmem_migration *mig)
+{
+	if (!mig->blocking)
+		up_read(&nvsvm_dmem_migration_sem);
 }
 
 /*
@@ -1023,11 +1279,18 @@ static void nvsvm_dmem_migration_run(struct nvsvm_dmem_migration *mig,
 			break;
 		if (caller) {
 			if (fatal_signal_pending(current) ||
-			    mmap_read_lock_killable(mm)) {
+			    nvsvm_dmem_migration_lock(mig, true)) {
+				ret = -EINTR;
+				break;
+			}
+			if (mmap_read_lock_killable(mm)) {
+				nvsvm_dmem_migration_unlock(mig);
 				ret = -EINTR;
 				break;
 			}
 		} else {
+			/* The caller, killable, waits for this worker. */
+			nvsvm_dmem_migration_lock(mig, false);
 			mmap_read_lock(mm);
 		}
 		ret = nvsvm_dmem_migrate_block(mig, max(block, mig->start),
@@ -1035,6 +1298,7 @@ static void nvsvm_dmem_migration_run(struct nvsvm_dmem_migration *mig,
 						   mig->end),
 					       src, dst, pfns);
 		mmap_read_unlock(mm);
+		nvsvm_dmem_migration_unlock(mig);
 		atomic64_inc(&dmem->blocks);
 		if (!caller)
 			atomic64_inc(&dmem->worker_blocks);
@@ -1067,33 +1331,67 @@ static unsigned int nvsvm_dmem_migration_workers(u64 blocks)
 	return clamp_t(u64, blocks, 1, n);
 }
 
+/*
+ * Whose VRAM a migration to this GPU takes pages from, and how: see
+ * &nvsvm_dmem_migration.peers. The connection is asked for at every
+ * migration: it costs a mutex, and a GPU that loses its peer path (with
+ * the emulated GPU, peer_access=0) bounces from the next migration on.
+ */
+static void nvsvm_dmem_migration_peers(struct nvsvm_dmem_migration *mig)
+{
+	struct nvsvm_device *ndev = mig->svmm->ndev, *peer;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mig->peers); i++) {
+		peer = nvsvm_device_lookup(i);
+		mig->peers[i] = NVSVM_DMEM_NO_PEER;
+		if (!mig->to_vram || !peer || peer == ndev ||
+		    !nvsvm_stat_read(peer, &peer->svm.stats,
+				     NVSVM_STAT_VRAM_IN_USE))
+			continue;
+		mig->peers[i] = nvsvm_hw_peer_connect(ndev->hw, peer->hw);
+		/* A GPU fault leaves the bounce to HMM. */
+		if (mig->peers[i] < 0 && mig->peers_only)
+			mig->peers[i] = NVSVM_DMEM_NO_PEER;
+	}
+}
+
 /**
  * nvsvm_dmem_migrate() - Migrate a range of an SVMM's address space.
  * @svmm: The SVMM; its GPU is the VRAM side.
  * @start: Start of the range, page aligned.
  * @end: End of the range, page aligned.
- * @to_vram: To VRAM, or to system memory.
+ * @flags: %NVSVM_DMEM_TO_VRAM, or to system memory; with it,
+ *	%NVSVM_DMEM_PEERS_ONLY to take only the pages in the VRAM of peers
+ *	that this GPU reaches directly (a GPU fault asks for that before it
+ *	faults a range in: HMM would take them to system memory first).
+ *	%NVSVM_DMEM_BLOCKING: the caller holds nvsvm_dmem_migrations_block().
  * @migrated: Incremented by the number of pages moved.
  *
- * Pages that cannot move stay where they are; that is not an error. The
- * range is refused as a whole if any of it is memory no device may touch
- * (DOC: VMA policy in nvsvm_svm.c). The range goes in blocks of 2 MiB to
- * the workers of DOC: Migration workers. The mmap lock is let go between
- * blocks, and a fatal signal ends the migration there, once the blocks in
- * progress are done.
+ * To VRAM, pages in other GPUs' VRAM move too, directly where this GPU
+ * reaches their VRAM, by way of system memory where it does not (DOC: Peer
+ * migration). Pages that cannot move stay where they are; that is not an
+ * error. The range is refused as a whole if any of it is memory no device
+ * may touch (DOC: VMA policy in nvsvm_svm.c). The range goes in blocks of
+ * 2 MiB to the workers of DOC: Migration workers. The mmap lock is let go
+ * between blocks, and a fatal signal ends the migration there, once the
+ * blocks in progress are done.
  *
- * Context: Process context; takes the SVMM's mmap lock for reading.
+ * Context: Process context; takes the SVMM's mmap lock for reading, and,
+ * unless %NVSVM_DMEM_BLOCKING, the migration rwsem for reading.
  * Return: 0; -ESRCH when the address space is gone; -EFAULT for memory no
  * device may touch; -EINTR on a fatal signal; -ENOMEM.
  */
 int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
-		       bool to_vram, u64 *migrated)
+		       unsigned int flags, u64 *migrated)
 {
 	struct nvsvm_dmem_migration mig = {
 		.svmm = svmm,
 		.start = start,
 		.end = end,
-		.to_vram = to_vram,
+		.to_vram = flags & NVSVM_DMEM_TO_VRAM,
+		.peers_only = flags & NVSVM_DMEM_PEERS_ONLY,
+		.blocking = flags & NVSVM_DMEM_BLOCKING,
 		.next = ATOMIC64_INIT(ALIGN_DOWN(start, NVSVM_DMEM_STEP)),
 		.moved = ATOMIC64_INIT(0),
 		.ret = ATOMIC_INIT(0),
@@ -1106,6 +1404,14 @@ int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 
 	if (start >= end)
 		return 0;
+	nvsvm_dmem_migration_peers(&mig);
+	if (mig.peers_only) {
+		for (i = 0; i < ARRAY_SIZE(mig.peers); i++)
+			if (mig.peers[i] != NVSVM_DMEM_NO_PEER)
+				break;
+		if (i == ARRAY_SIZE(mig.peers))
+			return 0;
+	}
 	if (!mmget_not_zero(mm))
 		return -ESRCH;
 
@@ -1149,7 +1455,7 @@ int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 
 	moved = atomic64_read(&mig.moved);
 	/* Per file, nvsvm_svm_migrating() counted the pages it unmapped. */
-	if (!to_vram)
+	if (!mig.to_vram)
 		nvsvm_stat_add(svmm->ndev, NULL, NVSVM_STAT_MIGRATED_TO_SYS,
 			       moved);
 	*migrated += moved;

@@ -5,6 +5,7 @@
 #ifndef __NVSVM_DMEM_H__
 #define __NVSVM_DMEM_H__
 
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -38,6 +39,7 @@ struct nvsvm_dmem {
 	struct workqueue_struct *wq;
 };
 
+void nvsvm_dmem_module_init(void);
 int nvsvm_dmem_init(struct nvsvm_device *ndev);
 void nvsvm_dmem_debugfs_init(struct nvsvm_device *ndev);
 void nvsvm_dmem_fini(struct nvsvm_device *ndev);
@@ -46,7 +48,16 @@ bool nvsvm_dmem_page_is_ours(struct nvsvm_device *ndev, struct page *page);
 u64 nvsvm_dmem_page_offset(struct page *page);
 
 int nvsvm_dmem_make_room(struct nvsvm_device *ndev, u64 bytes);
+/** define NVSVM_DMEM_TO_VRAM - nvsvm_dmem_migrate(): to VRAM. */
+#define NVSVM_DMEM_TO_VRAM	BIT(0)
+/** define NVSVM_DMEM_PEERS_ONLY - nvsvm_dmem_migrate(): from peers only. */
+#define NVSVM_DMEM_PEERS_ONLY	BIT(1)
+/** define NVSVM_DMEM_BLOCKING - nvsvm_dmem_migrate(): migrations blocked. */
+#define NVSVM_DMEM_BLOCKING	BIT(2)
+
 int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
-		       bool to_vram, u64 *migrated);
+		       unsigned int flags, u64 *migrated);
+void nvsvm_dmem_migrations_block(void);
+void nvsvm_dmem_migrations_unblock(unsigned int holdoff_ms);
 
 #endif /* __NVSVM_DMEM_H__ */

@@ -51,7 +51,43 @@ module_param(debug_inject_warn, bool, 0600);
 MODULE_PARM_DESC(debug_inject_warn,
 		 "Debug: GETPARAM raises a WARN while set, to prove that the test harness catches kernel splats (default false)");
 
+/* Every GPU, by index: set once it is registered, cleared at unload. */
 static struct nvsvm_device *nvsvm_devices[NVSVM_MAX_DEVICES];
+
+/**
+ * nvsvm_device_lookup() - Find a GPU by index.
+ * @index: The GPU's index, &nvsvm_device.index.
+ *
+ * A GPU lives until the module is unloaded, which no open file allows: a
+ * caller that has a file of any GPU open may use the result as long as it
+ * keeps that file.
+ *
+ * Context: Any context.
+ * Return: The GPU, or NULL if there is none at @index.
+ */
+struct nvsvm_device *nvsvm_device_lookup(unsigned int index)
+{
+	if (index >= ARRAY_SIZE(nvsvm_devices))
+		return NULL;
+	return READ_ONCE(nvsvm_devices[index]);
+}
+
+/**
+ * nvsvm_device_is_gpu() - Tell whether a pointer is one of the GPUs.
+ * @owner: Any pointer, such as the owner of an mmu notifier range.
+ *
+ * Context: Any context.
+ * Return: True if @owner is a registered &struct nvsvm_device.
+ */
+bool nvsvm_device_is_gpu(const void *owner)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nvsvm_devices); i++)
+		if (owner && READ_ONCE(nvsvm_devices[i]) == owner)
+			return true;
+	return false;
+}
 
 static int nvsvm_getparam_string(const char *str,
 				 struct drm_nvsvm_getparam *args)
@@ -171,6 +207,8 @@ static const char *const nvsvm_stat_names[NVSVM_STAT_COUNT] = {
 	[NVSVM_STAT_IOMMU_FAULTS]		= "iommu_faults",
 	[NVSVM_STAT_BIG_MAPPED]			= "big_mapped",
 	[NVSVM_STAT_HUGE_VRAM_MAPPED]		= "huge_vram_mapped",
+	[NVSVM_STAT_PEER_MIGRATED]		= "peer_migrated",
+	[NVSVM_STAT_PEER_BOUNCED]		= "peer_bounced",
 };
 
 static int nvsvm_debugfs_stats(struct seq_file *m, void *data)
@@ -316,9 +354,11 @@ static void nvsvm_devices_destroy(void)
 	unsigned int i;
 
 	for (i = ARRAY_SIZE(nvsvm_devices); i-- > 0;) {
-		if (nvsvm_devices[i])
-			nvsvm_device_destroy(nvsvm_devices[i]);
-		nvsvm_devices[i] = NULL;
+		struct nvsvm_device *ndev = nvsvm_devices[i];
+
+		WRITE_ONCE(nvsvm_devices[i], NULL);
+		if (ndev)
+			nvsvm_device_destroy(ndev);
 	}
 }
 
@@ -337,6 +377,7 @@ static int __init nvsvm_init(void)
 		return -EINVAL;
 	}
 
+	nvsvm_dmem_module_init();
 	for (i = 0; i < num_devices; i++) {
 		struct nvsvm_device *ndev = nvsvm_device_create(i);
 
@@ -344,7 +385,7 @@ static int __init nvsvm_init(void)
 			nvsvm_devices_destroy();
 			return PTR_ERR(ndev);
 		}
-		nvsvm_devices[i] = ndev;
+		WRITE_ONCE(nvsvm_devices[i], ndev);
 	}
 
 	return 0;

@@ -86,6 +86,8 @@ static inline struct nvsvm_device *to_nvsvm_device(struct drm_device *drm)
 }
 
 int nvsvm_getparam(struct nvsvm_device *ndev, struct drm_nvsvm_getparam *args);
+struct nvsvm_device *nvsvm_device_lookup(unsigned int index);
+bool nvsvm_device_is_gpu(const void *owner);
 
 struct drm_file;
 

@@ -354,6 +354,9 @@ int nvsvm_stats_ioctl(struct drm_device *drm, void *data,
 	unsigned int i;
 	int ret;
 
+	BUILD_BUG_ON(sizeof(*args) != offsetof(struct drm_nvsvm_stats, faults) +
+		     NVSVM_STAT_COUNT * sizeof(*out));
+
 	if (args->flags & ~DRM_NVSVM_STATS_DEVICE || args->pad)
 		return -EINVAL;
 
@@ -423,8 +426,8 @@ int nvsvm_migrate_ioctl(struct drm_device *drm, void *data,
 		return PTR_ERR(svmm);
 
 	ret = nvsvm_dmem_migrate(svmm, args->addr, args->addr + args->size,
-				 args->target == DRM_NVSVM_MIGRATE_TO_VRAM,
-				 &migrated);
+				 args->target == DRM_NVSVM_MIGRATE_TO_VRAM ?
+				 NVSVM_DMEM_TO_VRAM : 0, &migrated);
 	if (ret)
 		return ret;
 	args->migrated = migrated;

@@ -63,7 +63,34 @@
  * the GPU TLB before the CPU change proceeds. It skips two events, both
  * started by this GPU: an %MMU_NOTIFY_MIGRATE, since the driver
  * invalidates exactly the pages that move inside the migration, and an
- * %MMU_NOTIFY_EXCLUSIVE, which hands a page to the GPU (see below).
+ * %MMU_NOTIFY_EXCLUSIVE, which hands a page to the GPU (see below). It
+ * also skips the migrations that move only another GPU's VRAM pages (DOC:
+ * Migration owners).
+ */
+
+/**
+ * DOC: Migration owners
+ *
+ * migrate_vma_setup() hands its pgmap_owner to the notifiers, as the owner
+ * of the %MMU_NOTIFY_MIGRATE invalidation it raises. A GPU's migrations
+ * give one of two owners:
+ *
+ * - the GPU itself, its pgmap owner, for migrations that select its
+ *   device-private pages (%MIGRATE_VMA_SELECT_DEVICE_PRIVATE needs that
+ *   owner): back to system memory, or directly into a peer GPU's VRAM
+ *   (DOC: Peer migration in nvsvm_dmem.c). Such a migration moves nothing
+ *   but that GPU's VRAM pages;
+ * - nvsvm_svm_sys_owner() of the GPU, for migrations that select system
+ *   pages: into its VRAM, or to split a THP.
+ *
+ * A GPU's notifier skips the migrations of both its owners: inside them,
+ * the driver invalidates the pages that move (nvsvm_svm_migrating()). It
+ * acts on another GPU's migrations of system pages, which it may map. It
+ * skips another nvsvm GPU's migrations of VRAM pages: no GPU maps another
+ * GPU's VRAM (HMM faults such a page back to system memory for it), and
+ * nothing else in the range changes. A GPU that pulls pages from a peer's
+ * VRAM therefore keeps its own mappings, and its migration sequence, whole;
+ * the peer, whose pages leave, is invalidated inside the migration.
  */
 
 /**
@@ -145,7 +172,7 @@ MODULE_PARM_DESC(populate_writes,
 static bool skip_own_migrate = true;
 module_param(skip_own_migrate, bool, 0644);
 MODULE_PARM_DESC(skip_own_migrate,
-		 "Skip the notifier invalidation of migrations this GPU starts, which invalidate the pages that move themselves; off invalidates the whole range like any other event (default true)");
+		 "Skip the notifier invalidation of migrations this GPU starts, which invalidate the pages that move themselves, and of migrations of another GPU's VRAM pages, which this GPU cannot map; off invalidates the whole range like any other event (default true)");
 
 static bool debug_skip_invalidate;
 module_param(debug_skip_invalidate, bool, 0600);
@@ -176,6 +203,16 @@ MODULE_PARM_DESC(debug_fault_map_delay_ms,
  * VRAM that must be free before page tables are allocated: the spares of
  * every level, with room to spare (see nvsvm_dmem_make_room()).
  */
+static unsigned int fault_block_after = 8;
+module_param(fault_block_after, uint, 0644);
+MODULE_PARM_DESC(fault_block_after,
+		 "Fault-ins of a GPU fault window that may lose the race with migrations, in one fault or in faults again on the same window, before the next one blocks every migration (default 8; 0: never, and a window that keeps moving may starve its GPU)");
+
+static unsigned int fault_holdoff_ms = 20;
+module_param(fault_holdoff_ms, uint, 0644);
+MODULE_PARM_DESC(fault_holdoff_ms,
+		 "How long migrations stay held off after a GPU fault-in that had to block them, so that the replayed access reaches the pages, in ms; doubled each time the same window faults again, up to 64 times (default 20)");
+
 #define NVSVM_SVM_TABLE_ROOM	SZ_64K
 
 #define NVSVM_SVM_WINDOW_MAX	SZ_2M
@@ -315,7 +352,11 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 {
 	struct nvsvm_svmm *svmm = container_of(mni, struct nvsvm_svmm, notifier);
 	struct nvsvm_device *ndev = svmm->ndev;
-	bool own = range->event == MMU_NOTIFY_MIGRATE && range->owner == ndev;
+	bool migrate = range->event == MMU_NOTIFY_MIGRATE;
+	bool own = migrate && (range->owner == ndev ||
+			       range->owner == nvsvm_svm_sys_owner(ndev));
+	/* Only another GPU's VRAM pages move: DOC: Migration owners. */
+	bool peer_vram = migrate && !own && nvsvm_device_is_gpu(range->owner);
 	u64 start = range->start;
 	u64 end = min_t(u64, range->end, NVSVM_VMM_VA_END);
 
@@ -329,16 +370,19 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 		return false;
 
 	/*
-	 * Even a skipped invalidation moves the sequence on, so that a fault
-	 * that looked up the pages before the migration started retries
-	 * rather than mapping a page that is moving away.
+	 * Even a skipped invalidation of this GPU's own moves the sequence
+	 * on, so that a fault that looked up the pages before the migration
+	 * started retries rather than mapping a page that is moving away.
+	 * Another GPU's VRAM pages were never looked up: a fault of this GPU
+	 * faults them to system memory first.
 	 */
-	mmu_interval_set_seq(mni, cur_seq);
+	if (!peer_vram)
+		mmu_interval_set_seq(mni, cur_seq);
 	/* What a migration of this GPU must not miss: nvsvm_svmm_map_pfns(). */
-	if (!own)
+	if (!own && !peer_vram)
 		svmm->invalidations++;
 
-	if (own && READ_ONCE(skip_own_migrate)) {
+	if ((own || peer_vram) && READ_ONCE(skip_own_migrate)) {
 		nvsvm_stat_add(ndev, &svmm->stats,
 			       NVSVM_STAT_INVALIDATIONS_SKIPPED, 1);
 		trace_nvsvm_invalidate(ndev->index, range->event, start, end,
@@ -449,7 +493,10 @@ struct nvsvm_svm_window {
 	bool huge;
 };
 
-static bool nvsvm_svmm_place(struct nvsvm_svmm *svmm, u64 start, u64 end);
+static bool nvsvm_svmm_place(struct nvsvm_svmm *svmm, u64 start, u64 end,
+			     bool blocking);
+static void nvsvm_svmm_place_peers(struct nvsvm_svmm *svmm, u64 start,
+				   u64 end);
 
 /* The strongest access that faulted in @win, as &enum nvsvm_hw_access. */
 static unsigned int nvsvm_svm_window_access(const struct nvsvm_svm_window *win)
@@ -611,12 +658,14 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 	u64 start = ALIGN_DOWN(win->va, win->size);
 	u64 end = start + win->size;
 	unsigned long mapped = 0;
-	bool placed = false;
+	unsigned int retries = 0, limit = READ_ONCE(fault_block_after);
+	bool placed = false, blocking = false;
 	int ret;
 
 	if (!mmget_not_zero(mm))
 		return -EFAULT;
 
+	nvsvm_svmm_place_peers(svmm, start, end);
 	nvsvm_svmm_populate_writes(svmm, win);
 	nvsvm_svmm_fault_writes(svmm, win, timeout);
 	for (;;) {
@@ -626,6 +675,12 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 		if (time_after(jiffies, timeout)) {
 			ret = -EBUSY;
 			break;
+		}
+		/* Lost to migrations too often: DOC: Peer migration. */
+		if (!blocking && limit &&
+		    (retries++ >= limit || svmm->refaults >= limit)) {
+			nvsvm_dmem_migrations_block();
+			blocking = true;
 		}
 
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);
@@ -665,7 +720,8 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 			u64 migrated = 0;
 
 			ret = nvsvm_dmem_migrate(svmm, range.start, range.end,
-						 false, &migrated);
+						 blocking ? NVSVM_DMEM_BLOCKING : 0,
+						 &migrated);
 			nvsvm_trace_lap(&t, &svmm->batch_ns.migrate);
 			if (ret)
 				break;
@@ -677,7 +733,8 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 		 * fault-in: the migration moves the sequence on, whether any
 		 * page moved or not, so the window is looked up again.
 		 */
-		if (!placed && nvsvm_svmm_place(svmm, range.start, range.end)) {
+		if (!placed && nvsvm_svmm_place(svmm, range.start, range.end,
+						blocking)) {
 			nvsvm_trace_lap(&t, &svmm->batch_ns.migrate);
 			placed = true;
 			continue;
@@ -713,6 +770,11 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 				    hmm_pfn_to_map_order(hpfn);
 			svmm->batch_windows++;
 			svmm->batch_pages += mapped;
+			if (svmm->refault_va == start)
+				svmm->refaults++;
+			else
+				svmm->refaults = 0;
+			svmm->refault_va = start;
 			if (trace_nvsvm_fault_window_enabled())
 				trace_nvsvm_fault_window(svmm->ndev->index,
 							 range.start, range.end,
@@ -722,6 +784,16 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 		}
 		break;
 	}
+	/*
+	 * Let the replay reach the pages before migrations take them again:
+	 * for twice as long each time the window faults again, up to 64
+	 * times the hold-off.
+	 */
+	if (blocking)
+		nvsvm_dmem_migrations_unblock(READ_ONCE(fault_holdoff_ms) <<
+					      min(svmm->refaults -
+						  min(svmm->refaults, limit),
+						  6u));
 
 	mmput(mm);
 	return ret;
@@ -741,7 +813,7 @@ static int nvsvm_svm_split_thp(struct nvsvm_svmm *svmm,
 		.end = va + PAGE_SIZE,
 		.src = &src,
 		.dst = &dst,
-		.pgmap_owner = svmm->ndev,
+		.pgmap_owner = nvsvm_svm_sys_owner(svmm->ndev),
 		.flags = MIGRATE_VMA_SELECT_SYSTEM,
 	};
 	int ret;
@@ -951,30 +1023,59 @@ static int nvsvm_svmm_fault_atomic(struct nvsvm_svmm *svmm, u64 va)
 }
 
 /*
+ * The part [*from, *to) of [start, end) whose preferred location is VRAM,
+ * if any: an advised range overlaps it.
+ */
+static bool nvsvm_svmm_prefers_vram(struct nvsvm_svmm *svmm, u64 start,
+				    u64 end, u64 *from, u64 *to)
+{
+	unsigned int i;
+
+	*from = 0;
+	*to = 0;
+	spin_lock(&svmm->advice_lock);
+	for (i = 0; i < svmm->nadvice; i++) {
+		if (svmm->advice[i].start < end && svmm->advice[i].end > start) {
+			*from = max(start, svmm->advice[i].start);
+			*to = min(end, svmm->advice[i].end);
+			break;
+		}
+	}
+	spin_unlock(&svmm->advice_lock);
+	return *from < *to;
+}
+
+/*
  * Migrate the part of a faulted-in window whose preferred location is VRAM
  * there, so that it gets mapped from VRAM. Returns true if the window has
  * such a part, moved or not: the migration's own invalidation has moved
  * the notifier sequence on either way.
  */
-static bool nvsvm_svmm_place(struct nvsvm_svmm *svmm, u64 start, u64 end)
+static bool nvsvm_svmm_place(struct nvsvm_svmm *svmm, u64 start, u64 end,
+			     bool blocking)
 {
-	u64 from = 0, to = 0, migrated = 0;
-	unsigned int i;
+	u64 from, to, migrated = 0;
 
-	spin_lock(&svmm->advice_lock);
-	for (i = 0; i < svmm->nadvice; i++) {
-		if (svmm->advice[i].start < end && svmm->advice[i].end > start) {
-			from = max(start, svmm->advice[i].start);
-			to = min(end, svmm->advice[i].end);
-			break;
-		}
-	}
-	spin_unlock(&svmm->advice_lock);
-
-	if (from >= to)
+	if (!nvsvm_svmm_prefers_vram(svmm, start, end, &from, &to))
 		return false;
-	nvsvm_dmem_migrate(svmm, from, to, true, &migrated);
+	nvsvm_dmem_migrate(svmm, from, to, NVSVM_DMEM_TO_VRAM |
+			   (blocking ? NVSVM_DMEM_BLOCKING : 0), &migrated);
 	return true;
+}
+
+/*
+ * Before a window preferring VRAM is faulted in, take its pages in peer
+ * GPUs' VRAM directly: hmm_range_fault() would bring them back to system
+ * memory first (DOC: Peer migration in nvsvm_dmem.c).
+ */
+static void nvsvm_svmm_place_peers(struct nvsvm_svmm *svmm, u64 start,
+				   u64 end)
+{
+	u64 from, to, migrated = 0;
+
+	if (nvsvm_svmm_prefers_vram(svmm, start, end, &from, &to))
+		nvsvm_dmem_migrate(svmm, from, to, NVSVM_DMEM_TO_VRAM |
+				   NVSVM_DMEM_PEERS_ONLY, &migrated);
 }
 
 /**
@@ -1291,6 +1392,19 @@ static struct nvsvm_svmm *nvsvm_svmm_next(struct nvsvm_svm_device *sdev,
 	}
 	xa_unlock(&sdev->svmms);
 	return svmm;
+}
+
+/**
+ * nvsvm_svm_sys_owner() - Owner of a GPU's migrations of system pages.
+ * @ndev: The GPU.
+ *
+ * Context: Any context.
+ * Return: The pgmap_owner that @ndev gives migrate_vma_setup() when it
+ * selects system pages; see DOC: Migration owners.
+ */
+void *nvsvm_svm_sys_owner(struct nvsvm_device *ndev)
+{
+	return &ndev->svm;
 }
 
 /**

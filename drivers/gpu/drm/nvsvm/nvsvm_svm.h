@@ -57,6 +57,10 @@ struct nvsvm_vmm;
  *	hardware, see nvsvm_stat_read().
  * @NVSVM_STAT_BIG_MAPPED: 64 KiB GPU pages of VRAM mapped.
  * @NVSVM_STAT_HUGE_VRAM_MAPPED: 2 MiB GPU pages of VRAM mapped.
+ * @NVSVM_STAT_PEER_MIGRATED: Pages moved into VRAM directly from a peer
+ *	GPU's VRAM.
+ * @NVSVM_STAT_PEER_BOUNCED: Pages moved from a peer GPU's VRAM to system
+ *	memory on their way into this GPU's VRAM, for want of a peer path.
  * @NVSVM_STAT_COUNT: Number of counters.
  */
 enum nvsvm_stat {
@@ -85,6 +89,8 @@ enum nvsvm_stat {
 	NVSVM_STAT_IOMMU_FAULTS,
 	NVSVM_STAT_BIG_MAPPED,
 	NVSVM_STAT_HUGE_VRAM_MAPPED,
+	NVSVM_STAT_PEER_MIGRATED,
+	NVSVM_STAT_PEER_BOUNCED,
 	NVSVM_STAT_COUNT,
 };
 
@@ -142,6 +148,10 @@ struct nvsvm_svm_device {
  * @batch_windows: Windows the batch being serviced has mapped so far, for
  *	its trace event; used by @fault_work only.
  * @batch_pages: Pages those windows mapped; used by @fault_work only.
+ * @refault_va: The window the last fault-in mapped; used by @fault_work
+ *	and the atomic path, serialised by it.
+ * @refaults: How many fault-ins in a row mapped @refault_va, each for an
+ *	access that invalidations took back before the GPU replayed it.
  * @batch_ns: Where the batch's time went, for its trace event, while the
  *	event is enabled: faulting pages in, migrating them, mapping them;
  *	used by @fault_work only.
@@ -175,6 +185,8 @@ struct nvsvm_svmm {
 	u64 *pfns;
 	unsigned int batch_windows;
 	u64 batch_pages;
+	u64 refault_va;
+	unsigned int refaults;
 	struct {
 		u64 fault;
 		u64 migrate;
@@ -190,6 +202,7 @@ struct nvsvm_svmm *nvsvm_svmm_create(struct nvsvm_device *ndev,
 				     struct mm_struct *mm);
 void nvsvm_svmm_destroy(struct nvsvm_svmm *svmm);
 
+void *nvsvm_svm_sys_owner(struct nvsvm_device *ndev);
 void nvsvm_svm_migrating(struct nvsvm_device *ndev, struct mm_struct *mm,
 			 u64 start, const unsigned long *dst,
 			 unsigned long npages, bool to_vram);
