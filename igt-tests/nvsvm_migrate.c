@@ -1390,6 +1390,483 @@ static void test_advise_preferred_vram(void)
 	munmap(both, 3 * len);
 }
 
+/* --- peer-migrate, peer-migrate-fault, peer-fallback ------------------- */
+
+#define PEER_ACCESS	"peer_access"
+
+/* Bytes the copy engine of @g moved, from its debugfs file "emu/ce". */
+struct ce_bytes {
+	uint64_t sys_read;
+	uint64_t sys_written;
+	uint64_t peer_read;
+	uint64_t peer_written;
+};
+
+static struct ce_bytes ce_bytes(const struct gpu *g)
+{
+	unsigned long long v;
+	struct ce_bytes b = { 0 };
+	char path[128], key[64], line[128];
+	uint64_t index;
+	int found = 0;
+	FILE *f;
+
+	igt_assert_eq(nvsvm_getparam(g->fd, DRM_NVSVM_PARAM_DEVICE_INDEX,
+				     &index), 0);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/nvsvm%llu/emu/ce",
+		 (unsigned long long)index);
+	f = fopen(path, "r");
+	igt_require_f(f, "%s: %s\n", path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %llu", key, &v) != 2)
+			continue;
+		found++;
+		if (!strcmp(key, "sys_read_bytes"))
+			b.sys_read = v;
+		else if (!strcmp(key, "sys_written_bytes"))
+			b.sys_written = v;
+		else if (!strcmp(key, "peer_read_bytes"))
+			b.peer_read = v;
+		else if (!strcmp(key, "peer_written_bytes"))
+			b.peer_written = v;
+		else
+			found--;
+	}
+	fclose(f);
+	igt_assert_f(found == 4, "%s: %d of 4 byte counters\n", path, found);
+	return b;
+}
+
+static char peer_access_saved[8];
+
+static void restore_peer_access(void)
+{
+	if (peer_access_saved[0])
+		param_write(PEER_ACCESS, peer_access_saved);
+	peer_access_saved[0] = 0;
+}
+
+static void set_peer_access(const char *value)
+{
+	if (!peer_access_saved[0])
+		igt_require_f(param_read(PEER_ACCESS, peer_access_saved,
+					 sizeof(peer_access_saved)),
+			      "nvsvm has no %s parameter\n", PEER_ACCESS);
+	param_write(PEER_ACCESS, value);
+}
+
+/* What moving a range from device 0 to device 1 did, per device. */
+struct peer_move {
+	struct drm_nvsvm_stats d0, d1;	/* device counters, deltas */
+	struct ce_bytes c0, c1;		/* copy-engine bytes, deltas */
+};
+
+static struct ce_bytes ce_delta(struct ce_bytes a, struct ce_bytes b)
+{
+	return (struct ce_bytes) {
+		a.sys_read - b.sys_read, a.sys_written - b.sys_written,
+		a.peer_read - b.peer_read, a.peer_written - b.peer_written,
+	};
+}
+
+static struct drm_nvsvm_stats stats_delta(struct drm_nvsvm_stats a,
+					  struct drm_nvsvm_stats b)
+{
+	__u64 *pa = &a.faults;
+	const __u64 *pb = &b.faults;
+
+	for (size_t i = 0; i < (sizeof(a) - offsetof(struct drm_nvsvm_stats,
+						       faults)) / 8; i++)
+		pa[i] -= pb[i];
+	return a;
+}
+
+/*
+ * Run @fn, which moves pages from device 0 to device 1 one way or
+ * another, and tell what it did on both devices.
+ */
+static struct peer_move peer_measure(const struct gpu *g1,
+				     void (*fn)(const struct gpu *g1,
+						void *buf, size_t len),
+				     void *buf, size_t len)
+{
+	struct drm_nvsvm_stats d0 = dev_stats(&dev0), d1 = dev_stats(g1);
+	struct ce_bytes c0 = ce_bytes(&dev0), c1 = ce_bytes(g1);
+	struct peer_move m;
+
+	fn(g1, buf, len);
+	m.d0 = stats_delta(dev_stats(&dev0), d0);
+	m.d1 = stats_delta(dev_stats(g1), d1);
+	m.c0 = ce_delta(ce_bytes(&dev0), c0);
+	m.c1 = ce_delta(ce_bytes(g1), c1);
+	igt_info("device 1: %llu pages peer-to-peer, %llu bounced, %llu to VRAM; copy engine: %llu bytes from peers, %llu from / %llu to system memory\n",
+		 (unsigned long long)m.d1.peer_migrated,
+		 (unsigned long long)m.d1.peer_bounced,
+		 (unsigned long long)m.d1.migrated_to_vram,
+		 (unsigned long long)m.c1.peer_read,
+		 (unsigned long long)m.c1.sys_read,
+		 (unsigned long long)m.c1.sys_written);
+	igt_info("device 0: %llu pages to system memory, %llu GPU mappings invalidated in migrations; copy engine: %llu from / %llu to system memory\n",
+		 (unsigned long long)m.d0.migrated_to_sys,
+		 (unsigned long long)m.d0.migration_invalidations,
+		 (unsigned long long)m.c0.sys_read,
+		 (unsigned long long)m.c0.sys_written);
+	return m;
+}
+
+static void peer_by_migrate(const struct gpu *g1, void *buf, size_t len)
+{
+	migrate_all(g1, buf, len, TO_VRAM);
+}
+
+/* Where peer_by_fault() reads to: mapped already, so that it unmaps nothing. */
+static uint64_t *peer_fault_out;
+
+static void peer_by_fault(const struct gpu *g1, void *buf, size_t len)
+{
+	/* The GPU's copy of the buffer, into system memory. */
+	gpu_read(g1, peer_fault_out, buf, len);
+	assert_gpu_read(peer_fault_out, len, 0x9e0000, 0x9e0000,
+			"device 1's fault");
+}
+
+#define PEER_PAGES	32
+
+/*
+ * Pages in device 0's VRAM, which device 0 has mapped and cached in its
+ * TLB, move to device 1 by @fn. Then device 1 writes them, in its VRAM,
+ * and device 0 must read what device 1 wrote: its mappings of the pages
+ * that left were invalidated inside the migration, which its notifier
+ * skips. A device 0 that kept them would read its old VRAM pages.
+ */
+static struct peer_move peer_move_check(void (*fn)(const struct gpu *g1,
+						   void *buf, size_t len),
+					bool advise)
+{
+	const size_t len = PEER_PAGES * PAGE_SZ;
+	const uint64_t a = 0x9e0000, b = 0x9e8000;
+	struct gpu dev1 = open_dev1();
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint64_t *out = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct peer_move m;
+
+	igt_assert_eq(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	cpu_fill(buf, len, a, STEP);
+	migrate_all(&dev0, buf, len, TO_VRAM);
+	gpu_read(&dev0, out, buf, len);
+	assert_gpu_read(out, len, a, a, "device 0, in its VRAM");
+	if (advise)
+		igt_assert_eq(nvsvm_advise(dev1.fd, buf, len, PREFERRED,
+					   TO_VRAM), 0);
+	peer_fault_out = out;
+
+	m = peer_measure(&dev1, fn, buf, len);
+	/* Every page left device 0's VRAM, and its mappings. */
+	igt_assert_eq_u64(m.d1.migrated_to_vram, PEER_PAGES);
+	igt_assert_eq_u64(m.d0.migration_invalidations, PEER_PAGES);
+
+	gpu_write_pattern(&dev1, buf, len, b, STEP);
+	gpu_read(&dev0, out, buf, len);
+	assert_gpu_read(out, len, b, a,
+			"device 0, after its pages moved to device 1 and device 1 wrote them");
+	assert_buf(buf, len, b, STEP);
+	close(dev1.fd);
+	munmap(buf, len);
+	munmap(out, len);
+	return m;
+}
+
+/*
+ * Nothing went through system memory: device 1 read device 0's VRAM. And
+ * device 1's notifier left its mappings alone: the migration moved only
+ * device 0's pages.
+ */
+static void assert_peer_to_peer(const struct peer_move *m)
+{
+	igt_assert_eq_u64(m->d1.invalidations, 0);
+	igt_assert_eq_u64(m->d1.peer_migrated, PEER_PAGES);
+	igt_assert_eq_u64(m->d1.peer_bounced, 0);
+	igt_assert_eq_u64(m->d0.migrated_to_sys, 0);
+	igt_assert_eq_u64(m->c1.peer_read, PEER_PAGES * PAGE_SZ);
+	igt_assert_eq_u64(m->c1.sys_read + m->c1.sys_written, 0);
+	igt_assert_eq_u64(m->c0.sys_read + m->c0.sys_written, 0);
+}
+
+static void test_peer_migrate(void)
+{
+	struct peer_move m;
+
+	set_peer_access("1");
+	m = peer_move_check(peer_by_migrate, false);
+	assert_peer_to_peer(&m);
+}
+
+static void test_peer_migrate_fault(void)
+{
+	struct peer_move m;
+
+	set_peer_access("1");
+	m = peer_move_check(peer_by_fault, true);
+	assert_peer_to_peer(&m);
+}
+
+/*
+ * With no peer path, both ways still move every page, through system
+ * memory: MIGRATE has device 0 bring them back first, and a fault on
+ * device 1 has HMM do it.
+ */
+static void test_peer_fallback(void)
+{
+	struct peer_move m;
+
+	set_peer_access("0");
+	m = peer_move_check(peer_by_migrate, false);
+	igt_assert_eq_u64(m.d1.peer_migrated, 0);
+	igt_assert_eq_u64(m.d1.peer_bounced, PEER_PAGES);
+	igt_assert_eq_u64(m.d0.migrated_to_sys, PEER_PAGES);
+	igt_assert_eq_u64(m.c1.peer_read + m.c1.peer_written, 0);
+	igt_assert_eq_u64(m.c0.sys_written, PEER_PAGES * PAGE_SZ);
+	igt_assert_eq_u64(m.c1.sys_read, PEER_PAGES * PAGE_SZ);
+
+	m = peer_move_check(peer_by_fault, true);
+	igt_assert_eq_u64(m.d1.peer_migrated, 0);
+	igt_assert_eq_u64(m.d0.migrated_to_sys, PEER_PAGES);
+	igt_assert_eq_u64(m.c1.peer_read + m.c1.peer_written, 0);
+	restore_peer_access();
+}
+
+/* --- peer-migrate-race -------------------------------------------------- */
+
+#define RACE_LEN	(4ul << 20)
+/* A MIGRATE that takes this long is stuck: opposing migrations livelock. */
+#define RACE_CALL_MAX_NS	(20 * SEC_NS)
+
+struct race_mover {
+	const struct gpu *g;
+	void *buf;
+	volatile bool *stop;
+	pthread_t thread;
+	uint64_t calls, pages, max_ns;
+	int err;
+};
+
+static void *race_mover_thread(void *arg)
+{
+	struct race_mover *mv = arg;
+
+	while (!*mv->stop && !mv->err) {
+		uint64_t migrated = 0, skipped = 0, t0 = now_ns(), ns;
+
+		mv->err = nvsvm_migrate(mv->g->fd, mv->buf, RACE_LEN, TO_VRAM,
+					&migrated, &skipped);
+		ns = now_ns() - t0;
+		mv->max_ns = ns > mv->max_ns ? ns : mv->max_ns;
+		mv->calls++;
+		mv->pages += migrated;
+		if (ns > RACE_CALL_MAX_NS)
+			break;
+	}
+	return NULL;
+}
+
+/* Words of @buf that are not pattern (@first, STEP), from the CPU. */
+static size_t race_cpu_errors(const uint64_t *w, size_t len, uint64_t first)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < len / 8; i++)
+		bad += w[i] != first + i * STEP;
+	return bad;
+}
+
+/*
+ * Two threads migrate one range to device 0 and to device 1, over and
+ * over, each taking the pages the other just took, peer to peer. Each
+ * round the CPU writes a new pattern over the range (faulting back what
+ * is in VRAM, racing the movers), then both GPUs and the CPU read every
+ * word. Every MIGRATE returns, in bounded time, having moved pages: DOC:
+ * Peer migration says why no interleaving livelocks.
+ */
+static void test_peer_migrate_race(void)
+{
+	const char *env = getenv("NVSVM_PEER_RACE_SECONDS");
+	uint64_t secs = env ? strtoull(env, NULL, 0) : 60;
+	struct drm_nvsvm_stats p0, p1, q0, q1;
+	/*
+	 * Static: a failed assertion leaves the subtest with the movers
+	 * still running, until the process exits.
+	 */
+	static struct gpu dev1;
+	static volatile bool stop;
+	static struct race_mover mv[2];
+	uint64_t *buf = map_anon(RACE_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint64_t *out = map_anon(RACE_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint64_t rounds = 0, words = 0, end, first = 0;
+	struct timespec deadline;
+	char msg[256];
+	int i;
+
+	dev1 = open_dev1();
+	stop = false;
+	mv[0] = (struct race_mover) { .g = &dev0, .buf = buf, .stop = &stop };
+	mv[1] = (struct race_mover) { .g = &dev1, .buf = buf, .stop = &stop };
+	set_peer_access("1");
+	cpu_fill(buf, RACE_LEN, first, STEP);
+	p0 = dev_stats(&dev0);
+	p1 = dev_stats(&dev1);
+	for (i = 0; i < 2; i++)
+		igt_assert_eq(pthread_create(&mv[i].thread, NULL,
+					     race_mover_thread, &mv[i]), 0);
+
+	end = now_ns() + secs * SEC_NS;
+	while (now_ns() < end && !mv[0].err && !mv[1].err) {
+		const struct gpu *g = rounds % 2 ? &dev1 : &dev0;
+		size_t bad;
+
+		first = 0xace0000ull + (rounds << 32);
+		cpu_fill(buf, RACE_LEN, first, STEP);
+		bad = race_cpu_errors(buf, RACE_LEN, first);
+		igt_assert_f(!bad, "round %llu: the CPU read %zu words wrong right after writing\n",
+			     (unsigned long long)rounds, bad);
+		gpu_read(g, out, buf, RACE_LEN);
+		bad = gpu_read_errors(out, RACE_LEN, first, first,
+				      rounds % 2 ? "device 1" : "device 0",
+				      msg, sizeof(msg));
+		igt_assert_f(!bad, "round %llu: %s; %zu words wrong\n",
+			     (unsigned long long)rounds, msg, bad);
+		gpu_read(rounds % 2 ? &dev0 : &dev1, out, buf, RACE_LEN);
+		bad = gpu_read_errors(out, RACE_LEN, first, first,
+				      rounds % 2 ? "device 0" : "device 1",
+				      msg, sizeof(msg));
+		igt_assert_f(!bad, "round %llu: %s; %zu words wrong\n",
+			     (unsigned long long)rounds, msg, bad);
+		bad = race_cpu_errors(buf, RACE_LEN, first);
+		igt_assert_f(!bad, "round %llu: the CPU read %zu words wrong\n",
+			     (unsigned long long)rounds, bad);
+		words += 4 * RACE_LEN / 8;
+		rounds++;
+	}
+	stop = true;
+	/* A livelocked mover never comes back: do not wait for it forever. */
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += RACE_CALL_MAX_NS / SEC_NS;
+	for (i = 0; i < 2; i++)
+		igt_assert_f(!pthread_timedjoin_np(mv[i].thread, NULL,
+						   &deadline),
+			     "device %d's MIGRATE has not returned %llu s after the end: opposing migrations livelocked\n",
+			     i, (unsigned long long)(RACE_CALL_MAX_NS / SEC_NS));
+	q0 = dev_stats(&dev0);
+	q1 = dev_stats(&dev1);
+
+	igt_info("%llu s: %llu rounds, %llu words checked (each round: CPU after writing, both GPUs, CPU)\n",
+		 (unsigned long long)secs, (unsigned long long)rounds,
+		 (unsigned long long)words);
+	for (i = 0; i < 2; i++)
+		igt_info("to device %d: %llu MIGRATE calls, %llu pages moved, longest call %.3f s, %llu pages peer-to-peer, %llu bounced\n",
+			 i, (unsigned long long)mv[i].calls,
+			 (unsigned long long)mv[i].pages, mv[i].max_ns / 1e9,
+			 (unsigned long long)(i ? DELTA(q1, p1, peer_migrated) :
+					      DELTA(q0, p0, peer_migrated)),
+			 (unsigned long long)(i ? DELTA(q1, p1, peer_bounced) :
+					      DELTA(q0, p0, peer_bounced)));
+	for (i = 0; i < 2; i++) {
+		igt_assert_f(!mv[i].err, "MIGRATE to device %d: %s\n", i,
+			     nvsvm_strerror(mv[i].err));
+		igt_assert_f(mv[i].max_ns <= RACE_CALL_MAX_NS,
+			     "a MIGRATE to device %d took %.3f s\n", i,
+			     mv[i].max_ns / 1e9);
+		igt_assert(mv[i].calls > 0 && mv[i].pages > 0);
+	}
+	igt_assert(rounds > 0);
+	igt_assert(DELTA(q0, p0, peer_migrated) > 0);
+	igt_assert(DELTA(q1, p1, peer_migrated) > 0);
+	assert_buf(buf, RACE_LEN, first, STEP);
+	close(dev1.fd);
+	munmap(buf, RACE_LEN);
+	munmap(out, RACE_LEN);
+}
+
+/* --- peer-migrate-kill -------------------------------------------------- */
+
+#define PEER_KILL_LEN	(8ul << 20)
+
+static uint64_t dev_vram_in_use(const struct gpu *g)
+{
+	return dev_stats(g).vram_in_use;
+}
+
+/*
+ * SIGKILL lands in the middle of a peer migration, whose copies are slowed
+ * down: the process ends at once, every VRAM page it had on both devices
+ * is freed, and peer migration works on.
+ */
+static void test_peer_migrate_kill(void)
+{
+	struct gpu dev1 = open_dev1();
+	uint64_t v0 = dev_vram_in_use(&dev0), v1 = dev_vram_in_use(&dev1);
+	int kmsg = kmsg_mark();
+	struct sync_pipe s;
+	uint64_t t0, t1;
+	int status;
+	pid_t pid;
+
+	set_peer_access("1");
+	param_require_set("debug_peer_delay_us", "2000");
+	sync_open(&s, 1);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		uint64_t *big = map_anon(PEER_KILL_LEN, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE);
+		uint64_t migrated, skipped;
+		struct gpu g0, g1;
+
+		sync_as_child(&s, 1, 0);
+		g0 = gpu_open(0);
+		g1 = gpu_open(1);
+		cpu_fill(big, PEER_KILL_LEN, 0x4b1, STEP);
+		if (nvsvm_migrate(g0.fd, big, PEER_KILL_LEN, TO_VRAM,
+				  &migrated, &skipped))
+			_exit(1);
+		sync_post(s.up[1]);
+		for (;;) {
+			nvsvm_migrate(g1.fd, big, PEER_KILL_LEN, TO_VRAM,
+				      &migrated, &skipped);
+			nvsvm_migrate(g0.fd, big, PEER_KILL_LEN, TO_VRAM,
+				      &migrated, &skipped);
+		}
+	}
+	sync_as_parent(&s, 1);
+	sync_await(s.up[0]);
+	usleep(500 * 1000);
+	t0 = now_ns();
+	kill(pid, SIGKILL);
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	t1 = now_ns();
+	igt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	sync_close_parent(&s, 1);
+	param_write("debug_peer_delay_us", "0");
+	igt_info("SIGKILL to exit during peer migrations: %.3f s; VRAM in use: device 0 %llu, device 1 %llu bytes (before: %llu, %llu)\n",
+		 (t1 - t0) / 1e9,
+		 (unsigned long long)dev_vram_in_use(&dev0),
+		 (unsigned long long)dev_vram_in_use(&dev1),
+		 (unsigned long long)v0, (unsigned long long)v1);
+	igt_assert_f(t1 - t0 < 2 * SEC_NS,
+		     "a killed peer migration took %.3f s to end\n",
+		     (t1 - t0) / 1e9);
+	igt_assert_eq_u64(dev_vram_in_use(&dev0), v0);
+	igt_assert_eq_u64(dev_vram_in_use(&dev1), v1);
+	kmsg_assert_clean(kmsg);
+	close(dev1.fd);
+
+	/* Peer migration works on. */
+	{
+		struct peer_move m = peer_move_check(peer_by_migrate, false);
+
+		assert_peer_to_peer(&m);
+	}
+}
+
 /* --- unload-with-vram --------------------------------------------------- */
 
 /* Close every DRM file of this process, whoever opened it. */
@@ -1936,6 +2413,31 @@ igt_main
 	igt_describe("GPU faults on a range advised to VRAM move its pages there, and only its pages.");
 	igt_subtest("advise-preferred-vram")
 		test_advise_preferred_vram();
+
+	igt_describe("MIGRATE to device 1 of pages in device 0's VRAM copies them VRAM to VRAM, none through system memory; device 0 reads the new data.");
+	igt_subtest("peer-migrate")
+		test_peer_migrate();
+
+	igt_describe("A fault of device 1 in a range it prefers in VRAM takes the pages in device 0's VRAM peer to peer.");
+	igt_subtest("peer-migrate-fault")
+		test_peer_migrate_fault();
+
+	igt_describe("With peer access off, both MIGRATE and faults move the pages through system memory, correctly.");
+	igt_subtest("peer-fallback")
+		test_peer_fallback();
+
+	igt_describe("Opposing migrations to two devices, with GPU and CPU checking every word, each return in bounded time.");
+	igt_subtest("peer-migrate-race")
+		test_peer_migrate_race();
+
+	igt_describe("SIGKILL during peer migrations ends the process at once and frees its VRAM on both devices.");
+	igt_subtest("peer-migrate-kill")
+		test_peer_migrate_kill();
+
+	igt_fixture {
+		restore_peer_access();
+		param_write("debug_peer_delay_us", "0");
+	}
 
 	/* Last: these unload and reload the module. */
 	igt_describe("Unloading the driver after a migration to VRAM loses no data.");
