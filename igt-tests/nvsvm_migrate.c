@@ -1635,6 +1635,68 @@ static void test_peer_fallback(void)
 	restore_peer_access();
 }
 
+/* --- peer-migrate-gpu-write -------------------------------------------- */
+
+struct peer_pull {
+	const struct gpu *g;
+	void *buf;
+	size_t len;
+	struct moved m;
+	int ret;
+};
+
+static void *peer_pull_thread(void *arg)
+{
+	struct peer_pull *p = arg;
+
+	p->ret = nvsvm_migrate(p->g->fd, p->buf, p->len, TO_VRAM,
+			       &p->m.migrated, &p->m.skipped);
+	return NULL;
+}
+
+/*
+ * Device 0 writes pages while device 1 pulls them from device 0's VRAM,
+ * after the copy and before the pull is done (debug_migrate_delay_ms holds
+ * it there). The write must land: device 0's mappings of the pages went
+ * inside the pull, before the copy, so its write faults and waits for the
+ * pull. A device 0 that kept them writes the VRAM the data has left, and
+ * the write is lost, until something else invalidates them.
+ */
+static void test_peer_migrate_gpu_write(void)
+{
+	const size_t len = PEER_PAGES * PAGE_SZ;
+	struct gpu dev1 = open_dev1();
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct peer_pull p = { .g = &dev1, .buf = buf, .len = len };
+	pthread_t thread;
+
+	set_peer_access("1");
+	igt_assert_eq(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	cpu_fill(buf, len, GEN_VALUE(0), 0);
+	migrate_all(&dev0, buf, len, TO_VRAM);
+	/* Device 0 maps its VRAM pages for writing. */
+	gpu_ok(&dev0, nvsvm_op_fill(buf, len, GEN_VALUE(1)));
+
+	param_require_set("debug_migrate_delay_ms", "1000");
+	igt_assert_eq(pthread_create(&thread, NULL, peer_pull_thread, &p), 0);
+	usleep(300 * 1000);
+	gpu_ok(&dev0, nvsvm_op_fill(buf, len, GEN_VALUE(2)));
+	igt_assert_eq(pthread_join(thread, NULL), 0);
+	param_write("debug_migrate_delay_ms", "0");
+	igt_assert_f(!p.ret, "MIGRATE: %s\n", nvsvm_strerror(p.ret));
+	igt_info("device 1 pulled %llu pages\n",
+		 (unsigned long long)p.m.migrated);
+
+	for (size_t i = 0; i < len / 8; i++)
+		igt_assert_f(buf[i] == GEN_VALUE(2),
+			     "page %zu word %zu: %#llx, expected %#llx: device 0's write during the pull was lost\n",
+			     i / PAGE_WORDS, i % PAGE_WORDS,
+			     (unsigned long long)buf[i],
+			     (unsigned long long)GEN_VALUE(2));
+	close(dev1.fd);
+	munmap(buf, len);
+}
+
 /* --- peer-migrate-race -------------------------------------------------- */
 
 #define RACE_LEN	(4ul << 20)
@@ -2422,6 +2484,10 @@ igt_main
 	igt_subtest("peer-migrate-fault")
 		test_peer_migrate_fault();
 
+	igt_describe("Device 0's GPU write during device 1's pull of its VRAM pages lands.");
+	igt_subtest("peer-migrate-gpu-write")
+		test_peer_migrate_gpu_write();
+
 	igt_describe("With peer access off, both MIGRATE and faults move the pages through system memory, correctly.");
 	igt_subtest("peer-fallback")
 		test_peer_fallback();
@@ -2437,6 +2503,7 @@ igt_main
 	igt_fixture {
 		restore_peer_access();
 		param_write("debug_peer_delay_us", "0");
+		param_write("debug_migrate_delay_ms", "0");
 	}
 
 	/* Last: these unload and reload the module. */
