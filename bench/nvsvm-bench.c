@@ -1625,6 +1625,99 @@ static void bench_oversub(void)
 	}
 }
 
+/* --- 10: peer migration, device to device -------------------------------- */
+
+/* The sizes of the peer group; the goal is at the larger. */
+static const size_t peer_sizes[] = { SZ_2M, 128 * SZ_1M };
+
+struct peer_st {
+	struct setting_st t;	/* param: peer_access; t.g: the source */
+	struct gpu dst;		/* the next device, the destination */
+};
+
+static void peer_setup(void *arg)
+{
+	struct peer_st *p = arg;
+	unsigned int src = nvsvm_index;
+
+	p->t.g = gpu_open();
+	nvsvm_index = src + 1;
+	p->dst = gpu_open();
+	nvsvm_index = src;
+}
+
+/*
+ * A buffer in one GPU's VRAM moves to the next GPU's: MIGRATE on the
+ * destination, with peer_access on (VRAM to VRAM through the peer
+ * aperture) or off (the source's migration to system memory, then the
+ * destination's from it).
+ */
+static void peer_rep(void *arg, unsigned int rep)
+{
+	struct peer_st *p = arg;
+	bool peer = p->t.value;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(peer_sizes); i++) {
+		size_t len = peer_sizes[i];
+		struct sample s = { .group = "peer", .driver = "nvsvm",
+				    .size = len, .thp_pct = -1 };
+		struct drm_nvsvm_stats s0, s1;
+		struct buf b;
+		double t;
+
+		buf_map(&b, len, false);
+		buf_fill(&b, false, rep);
+		gpu_migrate(&p->t.g, b.p, len, TO_VRAM, true);
+		s0 = gpu_stats(&p->dst);
+		t = now();
+		gpu_migrate(&p->dst, b.p, len, TO_VRAM, true);
+		t = now() - t;
+		s1 = gpu_stats(&p->dst);
+		if (DELTA(s1, s0, peer_migrated) != (peer ? len / PAGE_SZ : 0) ||
+		    DELTA(s1, s0, peer_bounced) != (peer ? 0 : len / PAGE_SZ))
+			die("peer: %.0f pages peer-to-peer and %.0f bounced, with peer_access=%d",
+			    DELTA(s1, s0, peer_migrated),
+			    DELTA(s1, s0, peer_bounced), peer);
+		buf_check(&b, rep, "peer");
+		buf_unmap(&b);
+		if (rep < warmup)
+			continue;
+		s.unit = "ms";
+		s.value = t * 1e3;
+		emit(&s, "peer/%s/%s/time", p->t.label, size_name(len));
+		s.unit = "GB/s";
+		s.value = len / t / 1e9;
+		emit(&s, "peer/%s/%s/throughput", p->t.label, size_name(len));
+	}
+}
+
+static void bench_peer(void)
+{
+	struct peer_st st[] = {
+		{ .t = { .param = "peer_access", .value = 1, .label = "peer" } },
+		{ .t = { .param = "peer_access", .value = 0, .label = "bounce" } },
+	};
+	unsigned int saved = param_get("peer_access"), i;
+	struct part parts[ARRAY_SIZE(st)];
+
+	if (nvsvm_count_devices() < (int)nvsvm_index + 2)
+		die("peer: needs nvsvm devices %u and %u", nvsvm_index,
+		    nvsvm_index + 1);
+	note("peer: device %u to device %u, peer_access 1 and 0", nvsvm_index,
+	     nvsvm_index + 1);
+	for (i = 0; i < ARRAY_SIZE(st); i++)
+		parts[i] = (struct part) {
+			.what = "peer",
+			.setup = peer_setup,
+			.rep = peer_rep,
+			.before = setting_before,
+			.st = &st[i],
+		};
+	run_parts(parts, ARRAY_SIZE(st));
+	param_set("peer_access", saved);
+}
+
 /* --- Main ----------------------------------------------------------------- */
 
 static const struct {
@@ -1644,6 +1737,8 @@ static const struct {
 	{ "cpufault", bench_cpufault, 2 * CPUFAULT_SIZE, false },
 	{ "cpufault1", bench_cpufault1, 2 * CPUFAULT_SIZE, true },
 	{ "oversub", bench_oversub, 0, false },
+	/* Needs two devices: scripts/guest-bench.sh reloads nvsvm for it. */
+	{ "peer", bench_peer, 2 * 128 * SZ_1M, true },
 };
 
 static void usage(void)
@@ -1659,7 +1754,8 @@ static void usage(void)
 		"  GROUP      migrate (with memcpy and kcopy), remigrate, gpufault,\n"
 		"             faultbound, latency, dma, tlb, cpufault, oversub\n"
 		"             (default: all of these), cpufault1 (the one-page\n"
-		"             fault-back alone, for scripts/profile-cpufault.sh)\n");
+		"             fault-back alone, for scripts/profile-cpufault.sh),\n"
+		"             peer (device INDEX to INDEX + 1; needs both)\n");
 	exit(2);
 }
 

@@ -24,7 +24,8 @@ import subprocess
 import sys
 
 GROUPS = ["migrate", "memcpy", "kcopy", "remigrate", "gpufault",
-          "faultbound", "latency", "dma", "tlb", "cpufault", "oversub"]
+          "faultbound", "latency", "dma", "tlb", "cpufault", "oversub",
+          "peer"]
 LAT_KINDS = [("gpu_fault_batch", "GPU fault batch"),
              ("cpu_fault", "CPU fault-back"),
              ("migrate_to_vram", "migrate step to VRAM"),
@@ -118,6 +119,9 @@ def add_ratios(metrics):
         elif (m["group"] == "oversub" and p[1] == "over" and
               p[2] in ("iter_time", "triad_bandwidth")):
             ratio(metrics, name, f"oversub/fit/{p[2]}", "ratio")
+        elif (m["group"] == "peer" and p[1] == "peer" and
+              p[3] == "throughput"):
+            ratio(metrics, name, f"peer/bounce/{p[2]}/throughput", "ratio")
 
 
 def goals(metrics):
@@ -160,6 +164,9 @@ def goals(metrics):
     v = get("tlb/4k/misses_per_mib", "ratio")
     goal("triad with large VRAM pages: >= 10x fewer TLB misses per MiB", v,
          10.0, v is not None and v >= 10.0)
+    v = get("peer/peer/128M/throughput", "ratio")
+    goal("device to device at 128 MiB: peer-to-peer >= 1.8x the bounce "
+         "through system memory", v, 1.8, v is not None and v >= 1.8)
     v = med("remigrate/skip_on/notifier_invalidations")
     r = med("remigrate/skip_on/resident_pages_refaulted")
     goal("remigration with the skip on: 0 GPU invalidations of resident pages",
@@ -356,6 +363,16 @@ def table(metrics, info):
         b = m(f"oversub/over/{key}")
         add(f"{label:34} {fmt(a.get('median')):>10} {fmt(b.get('median')):>10}"
             f" {fx(b.get('ratio')) if 'ratio' in b else '':>7}")
+    add("")
+
+    add("7. Device to device: MIGRATE to device 1 of a buffer in device 0's "
+        "VRAM (nvsvm reloaded with two GPUs)")
+    add(f"{'':34} {'peer':>10} {'bounce':>10} {'ratio':>7}")
+    for size in ("2M", "128M"):
+        a = m(f"peer/peer/{size}/throughput")
+        b = m(f"peer/bounce/{size}/throughput")
+        add(f"{size + ' (GB/s)':34} {fmt(a.get('median')):>10} "
+            f"{fmt(b.get('median')):>10} {fx(a.get('ratio')):>7}")
     add("")
     return lines
 

@@ -7,22 +7,25 @@
 #
 #   scripts/guest-bench.sh BENCH_BINARY OVERSUB_VRAM_MB [-r N] [-w N] [GROUP...]
 #
-# The oversubscription group runs last, on nvsvm reloaded with a VRAM of
-# OVERSUB_VRAM_MB: the emulated GPU computes a triad over twice the bench's
-# VRAM (hundreds of MiB) too slowly for a bench that runs in minutes.
+# The oversubscription group runs after the others, on nvsvm reloaded with a
+# VRAM of OVERSUB_VRAM_MB: the emulated GPU computes a triad over twice the
+# bench's VRAM (hundreds of MiB) too slowly for a bench that runs in
+# minutes. The peer group runs last, on two GPUs.
 
 bin=$1 oversub_mb=$2
 shift 2
-opts='' groups='' oversub=''
+opts='' groups='' oversub='' peer=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	-?) opts="$opts $1 $2"; shift ;;
 	oversub) oversub=1 ;;
+	peer) peer=1 ;;
 	*) groups="$groups $1" ;;
 	esac
 	shift
 done
-[ -n "$groups$oversub" ] || { groups="migrate remigrate gpufault faultbound latency dma tlb cpufault"; oversub=1; }
+[ -n "$groups$oversub$peer" ] || { groups="migrate remigrate gpufault faultbound latency dma tlb cpufault"; oversub=1; peer=1; }
+vram_mb=$(cat /sys/module/nvsvm/parameters/vram_size_mb)
 
 # Under TCG, the rep movsb and rep stosb that glibc picks on ERMS CPUs run
 # a byte per emulated iteration (0.02 GB/s for a 64 KiB memcpy): make the
@@ -54,6 +57,13 @@ if [ "$status" = 0 ] && [ -n "$oversub" ]; then
 	# shellcheck disable=SC2086
 	rmmod nvsvm && insmod "$NVSVM_MODULE" num_devices=1 vram_size_mb="$oversub_mb" &&
 		"$bin" -o "$raw" $opts oversub || status=1
+fi
+# The peer group, last too: on two GPUs of the bench's VRAM each.
+if [ "$status" = 0 ] && [ -n "$peer" ]; then
+	echo "guest: reloading nvsvm with num_devices=2 vram_size_mb=$vram_mb"
+	# shellcheck disable=SC2086
+	rmmod nvsvm && insmod "$NVSVM_MODULE" num_devices=2 vram_size_mb="$vram_mb" &&
+		"$bin" -o "$raw" $opts peer || status=1
 fi
 rmmod test_hmm || status=1
 exit $status
