@@ -1699,7 +1699,7 @@ static void test_peer_migrate_gpu_write(void)
 
 /* --- peer-migrate-race -------------------------------------------------- */
 
-#define RACE_LEN	(4ul << 20)
+#define RACE_LEN	(2ul << 20)
 /* A MIGRATE that takes this long is stuck: opposing migrations livelock. */
 #define RACE_CALL_MAX_NS	(20 * SEC_NS)
 
@@ -1765,7 +1765,7 @@ static void test_peer_migrate_race(void)
 	uint64_t *out = map_anon(RACE_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	uint64_t rounds = 0, words = 0, end, first = 0;
 	struct timespec deadline;
-	char msg[256];
+	char msg[256], fail[512] = "";
 	int i;
 
 	dev1 = open_dev1();
@@ -1780,31 +1780,44 @@ static void test_peer_migrate_race(void)
 		igt_assert_eq(pthread_create(&mv[i].thread, NULL,
 					     race_mover_thread, &mv[i]), 0);
 
+	/* A failure stops the movers before the verdict: see below. */
 	end = now_ns() + secs * SEC_NS;
-	while (now_ns() < end && !mv[0].err && !mv[1].err) {
-		const struct gpu *g = rounds % 2 ? &dev1 : &dev0;
+	while (now_ns() < end && !mv[0].err && !mv[1].err && !fail[0]) {
+		const struct gpu *g[2] = { rounds % 2 ? &dev1 : &dev0,
+					   rounds % 2 ? &dev0 : &dev1 };
 		size_t bad;
+		int ret;
 
 		first = 0xace0000ull + (rounds << 32);
 		cpu_fill(buf, RACE_LEN, first, STEP);
 		bad = race_cpu_errors(buf, RACE_LEN, first);
-		igt_assert_f(!bad, "round %llu: the CPU read %zu words wrong right after writing\n",
-			     (unsigned long long)rounds, bad);
-		gpu_read(g, out, buf, RACE_LEN);
-		bad = gpu_read_errors(out, RACE_LEN, first, first,
-				      rounds % 2 ? "device 1" : "device 0",
-				      msg, sizeof(msg));
-		igt_assert_f(!bad, "round %llu: %s; %zu words wrong\n",
-			     (unsigned long long)rounds, msg, bad);
-		gpu_read(rounds % 2 ? &dev0 : &dev1, out, buf, RACE_LEN);
-		bad = gpu_read_errors(out, RACE_LEN, first, first,
-				      rounds % 2 ? "device 0" : "device 1",
-				      msg, sizeof(msg));
-		igt_assert_f(!bad, "round %llu: %s; %zu words wrong\n",
-			     (unsigned long long)rounds, msg, bad);
-		bad = race_cpu_errors(buf, RACE_LEN, first);
-		igt_assert_f(!bad, "round %llu: the CPU read %zu words wrong\n",
-			     (unsigned long long)rounds, bad);
+		if (bad) {
+			snprintf(fail, sizeof(fail), "round %llu: the CPU read %zu words wrong right after writing",
+				 (unsigned long long)rounds, bad);
+			break;
+		}
+		for (i = 0; i < 2 && !fail[0]; i++) {
+			cpu_fill(out, RACE_LEN, POISON, 0);
+			ret = gpu_run(g[i], nvsvm_op_copy(out, buf, RACE_LEN));
+			if (ret) {
+				snprintf(fail, sizeof(fail), "round %llu: device %d's read: %s",
+					 (unsigned long long)rounds,
+					 g[i] == &dev0 ? 0 : 1, nvsvm_strerror(ret));
+				break;
+			}
+			bad = gpu_read_errors(out, RACE_LEN, first, first,
+					      g[i] == &dev0 ? "device 0" : "device 1",
+					      msg, sizeof(msg));
+			if (bad)
+				snprintf(fail, sizeof(fail), "round %llu: %s; %zu words wrong",
+					 (unsigned long long)rounds, msg, bad);
+		}
+		bad = fail[0] ? 0 : race_cpu_errors(buf, RACE_LEN, first);
+		if (bad)
+			snprintf(fail, sizeof(fail), "round %llu: the CPU read %zu words wrong",
+				 (unsigned long long)rounds, bad);
+		if (fail[0])
+			break;
 		words += 4 * RACE_LEN / 8;
 		rounds++;
 	}
@@ -1831,6 +1844,7 @@ static void test_peer_migrate_race(void)
 					      DELTA(q0, p0, peer_migrated)),
 			 (unsigned long long)(i ? DELTA(q1, p1, peer_bounced) :
 					      DELTA(q0, p0, peer_bounced)));
+	igt_assert_f(!fail[0], "%s\n", fail);
 	for (i = 0; i < 2; i++) {
 		igt_assert_f(!mv[i].err, "MIGRATE to device %d: %s\n", i,
 			     nvsvm_strerror(mv[i].err));
@@ -1994,7 +2008,7 @@ static bool run(const char *cmd)
 /* How to load the module again after a subtest unloads it. */
 struct reload {
 	char module[512];
-	char params[512];
+	char params[2048];
 };
 
 /* Skip unless the module can be unloaded and loaded again as it is now. */
@@ -2021,7 +2035,7 @@ static void reload_require(struct reload *r)
 /* Load the module again, with the parameters it had, and open device 0. */
 static void reload(const struct reload *r)
 {
-	char cmd[1200];
+	char cmd[2600];
 
 	snprintf(cmd, sizeof(cmd), "insmod '%s'%s", r->module, r->params);
 	igt_assert_f(run(cmd), "reloading nvsvm failed\n");

@@ -150,9 +150,9 @@
  *   holding others, nor retries until the range is complete.
  * - GPU faults come first. A window that keeps losing its fault-in to
  *   migrations (fault_block_after times, in one fault or in faults again
- *   on it) blocks every migration between blocks, through the migration
- *   rwsem (migrations hold it for reading per block; the fault, for
- *   writing, like Xe's migration rwsem), and then holds them off for a
+ *   on it) blocks the migrations of its address space between blocks,
+ *   through a migration rwsem (migrations hold it for reading per block;
+ *   the fault, for writing, like Xe's), and then holds them off for a
  *   while (fault_holdoff_ms, doubled at each new fault on the window) so
  *   that the replayed access reaches its pages. Without it, two migrations
  *   in a loop keep invalidating the window between its mapping and the
@@ -1025,19 +1025,6 @@ static struct mutex *nvsvm_dmem_block_lock(struct mm_struct *mm, u64 addr)
 }
 
 /**
- * nvsvm_dmem_module_init() - Set up what every GPU's migrations share.
- *
- * Context: Module init, before any GPU is created.
- */
-void nvsvm_dmem_module_init(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(nvsvm_dmem_block_locks); i++)
-		mutex_init(&nvsvm_dmem_block_locks[i]);
-}
-
-/**
  * struct nvsvm_dmem_migration - A migration of a range, shared by its workers.
  * @svmm: The SVMM whose address space migrates.
  * @start: Start of the range.
@@ -1173,33 +1160,45 @@ static int nvsvm_dmem_migrate_block(struct nvsvm_dmem_migration *mig,
 }
 
 /*
- * The migration rwsem: every migration block but a CPU fault's and an
- * eviction's holds it for reading; a GPU fault that keeps losing the race
- * with migrations holds it for writing (DOC: Peer migration).
+ * Migration gates, one per address space (hashed): a migration holds its
+ * address space's rwsem for reading per block; a GPU fault that keeps
+ * losing the race with migrations holds it for writing, and then holds
+ * them off for a while (DOC: Peer migration). Two address spaces that
+ * share a gate only wait for each other's hold-offs.
  */
-static DECLARE_RWSEM(nvsvm_dmem_migration_sem);
-/* No migration block starts before this time (jiffies). */
-static unsigned long nvsvm_dmem_holdoff_until = INITIAL_JIFFIES;
+#define NVSVM_DMEM_GATE_BITS	6
+
+static struct nvsvm_dmem_gate {
+	struct rw_semaphore sem;
+	unsigned long holdoff_until;	/* jiffies */
+} nvsvm_dmem_gates[1 << NVSVM_DMEM_GATE_BITS];
+
+static struct nvsvm_dmem_gate *nvsvm_dmem_gate(struct mm_struct *mm)
+{
+	return &nvsvm_dmem_gates[hash_ptr(mm, NVSVM_DMEM_GATE_BITS)];
+}
 
 /**
- * nvsvm_dmem_migrations_block() - Stop every migration between its blocks.
+ * nvsvm_dmem_migrations_block() - Stop the migrations of an address space.
+ * @mm: The address space.
  *
- * Waits for the blocks in progress, of every GPU; until
+ * Waits for the blocks in progress of @mm's migrations, by every GPU; until
  * nvsvm_dmem_migrations_unblock(), no other block starts. For a GPU fault
  * that has lost the race with migrations too often: it then gets one
- * fault-in with no migration of any GPU's moving its pages, or its
- * notifier sequence. CPU faults on VRAM pages and evictions go on. The
- * caller's own migrations pass %NVSVM_DMEM_BLOCKING.
+ * fault-in with no migration moving its pages, or its notifier sequence.
+ * CPU faults on VRAM pages and evictions go on. The caller's own
+ * migrations pass %NVSVM_DMEM_BLOCKING.
  *
  * Context: Process context, no mmap lock held; sleeps.
  */
-void nvsvm_dmem_migrations_block(void)
+void nvsvm_dmem_migrations_block(struct mm_struct *mm)
 {
-	down_write(&nvsvm_dmem_migration_sem);
+	down_write(&nvsvm_dmem_gate(mm)->sem);
 }
 
 /**
  * nvsvm_dmem_migrations_unblock() - Let migrations go on, after a while.
+ * @mm: The address space of nvsvm_dmem_migrations_block().
  * @holdoff_ms: How long they wait still, before their next block.
  *
  * The GPU fault that blocked migrations has mapped its pages, but the
@@ -1208,46 +1207,73 @@ void nvsvm_dmem_migrations_block(void)
  *
  * Context: Process context, after nvsvm_dmem_migrations_block().
  */
-void nvsvm_dmem_migrations_unblock(unsigned int holdoff_ms)
+void nvsvm_dmem_migrations_unblock(struct mm_struct *mm,
+				   unsigned int holdoff_ms)
 {
-	WRITE_ONCE(nvsvm_dmem_holdoff_until,
-		   jiffies + msecs_to_jiffies(holdoff_ms));
-	up_write(&nvsvm_dmem_migration_sem);
+	struct nvsvm_dmem_gate *gate = nvsvm_dmem_gate(mm);
+
+	WRITE_ONCE(gate->holdoff_until, jiffies + msecs_to_jiffies(holdoff_ms));
+	up_write(&gate->sem);
+}
+
+/**
+ * nvsvm_dmem_module_init() - Set up what every GPU's migrations share.
+ *
+ * Context: Module init, before any GPU is created.
+ */
+void nvsvm_dmem_module_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nvsvm_dmem_block_locks); i++)
+		mutex_init(&nvsvm_dmem_block_locks[i]);
+	for (i = 0; i < ARRAY_SIZE(nvsvm_dmem_gates); i++) {
+		init_rwsem(&nvsvm_dmem_gates[i].sem);
+		nvsvm_dmem_gates[i].holdoff_until = jiffies;
+	}
 }
 
 /*
- * Wait for the migration rwsem, and for the end of a hold-off, before a
- * block. The caller's wait is killable; a worker's is bounded by the
- * hold-off, and its caller waits for it.
+ * Pass the gate before a block: its rwsem, then the end of a hold-off. The
+ * caller's wait is killable; a worker stops waiting when the migration
+ * stops (its caller killed, or another worker's error).
  */
 static int nvsvm_dmem_migration_lock(struct nvsvm_dmem_migration *mig,
 				     bool caller)
 {
+	struct nvsvm_dmem_gate *gate = nvsvm_dmem_gate(mig->svmm->mm);
 	unsigned long until;
 
 	if (mig->blocking)
 		return 0;
 	for (;;) {
 		if (!caller)
-			down_read(&nvsvm_dmem_migration_sem);
-		else if (down_read_killable(&nvsvm_dmem_migration_sem))
+			down_read(&gate->sem);
+		else if (down_read_killable(&gate->sem))
 			return -EINTR;
-		until = READ_ONCE(nvsvm_dmem_holdoff_until);
+		until = READ_ONCE(gate->holdoff_until);
 		if (!time_before(jiffies, until))
 			return 0;
-		up_read(&nvsvm_dmem_migration_sem);
-		if (!caller)
-			schedule_timeout_uninterruptible(until - jiffies);
-		else if (schedule_timeout_killable(until - jiffies) &&
-			 fatal_signal_pending(current))
-			return -EINTR;
+		up_read(&gate->sem);
+		if (caller) {
+			if (schedule_timeout_killable(until - jiffies) &&
+			    fatal_signal_pending(current))
+				return -EINTR;
+		} else {
+			unsigned long slice = msecs_to_jiffies(10) + 1;
+
+			schedule_timeout_uninterruptible(min(until - jiffies,
+							     slice));
+			if (atomic_read(&mig->ret))
+				return -EINTR;
+		}
 	}
 }
 
 static void nvsvm_dmem_migration_unlock(struct nvsvm_dmem_migration *mig)
 {
 	if (!mig->blocking)
-		up_read(&nvsvm_dmem_migration_sem);
+		up_read(&nvsvm_dmem_gate(mig->svmm->mm)->sem);
 }
 
 /*
@@ -1289,8 +1315,8 @@ static void nvsvm_dmem_migration_run(struct nvsvm_dmem_migration *mig,
 				break;
 			}
 		} else {
-			/* The caller, killable, waits for this worker. */
-			nvsvm_dmem_migration_lock(mig, false);
+			if (nvsvm_dmem_migration_lock(mig, false))
+				break;
 			mmap_read_lock(mm);
 		}
 		ret = nvsvm_dmem_migrate_block(mig, max(block, mig->start),

@@ -12,6 +12,7 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+struct mm_struct;
 struct nvsvm_device;
 struct nvsvm_svmm;
 struct page;
@@ -57,7 +58,8 @@ int nvsvm_dmem_make_room(struct nvsvm_device *ndev, u64 bytes);
 
 int nvsvm_dmem_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 		       unsigned int flags, u64 *migrated);
-void nvsvm_dmem_migrations_block(void);
-void nvsvm_dmem_migrations_unblock(unsigned int holdoff_ms);
+void nvsvm_dmem_migrations_block(struct mm_struct *mm);
+void nvsvm_dmem_migrations_unblock(struct mm_struct *mm,
+				   unsigned int holdoff_ms);
 
 #endif /* __NVSVM_DMEM_H__ */

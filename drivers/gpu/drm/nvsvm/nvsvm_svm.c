@@ -203,10 +203,10 @@ MODULE_PARM_DESC(debug_fault_map_delay_ms,
  * VRAM that must be free before page tables are allocated: the spares of
  * every level, with room to spare (see nvsvm_dmem_make_room()).
  */
-static unsigned int fault_block_after = 8;
+static unsigned int fault_block_after = 3;
 module_param(fault_block_after, uint, 0644);
 MODULE_PARM_DESC(fault_block_after,
-		 "Fault-ins of a GPU fault window that may lose the race with migrations, in one fault or in faults again on the same window, before the next one blocks every migration (default 8; 0: never, and a window that keeps moving may starve its GPU)");
+		 "Fault-ins of a GPU fault window that may lose the race with migrations, in one fault or in faults again on the same window, before the next one blocks the migrations of its address space (default 3; 0: never, and a window that keeps moving may starve its GPU)");
 
 static unsigned int fault_holdoff_ms = 20;
 module_param(fault_holdoff_ms, uint, 0644);
@@ -679,7 +679,7 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 		/* Lost to migrations too often: DOC: Peer migration. */
 		if (!blocking && limit &&
 		    (retries++ >= limit || svmm->refaults >= limit)) {
-			nvsvm_dmem_migrations_block();
+			nvsvm_dmem_migrations_block(mm);
 			blocking = true;
 		}
 
@@ -790,7 +790,7 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 	 * times the hold-off.
 	 */
 	if (blocking)
-		nvsvm_dmem_migrations_unblock(READ_ONCE(fault_holdoff_ms) <<
+		nvsvm_dmem_migrations_unblock(mm, READ_ONCE(fault_holdoff_ms) <<
 					      min(svmm->refaults -
 						  min(svmm->refaults, limit),
 						  6u));
