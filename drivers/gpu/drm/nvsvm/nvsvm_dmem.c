@@ -1242,7 +1242,8 @@ static int nvsvm_dmem_migration_lock(struct nvsvm_dmem_migration *mig,
 				     bool caller)
 {
 	struct nvsvm_dmem_gate *gate = nvsvm_dmem_gate(mig->svmm->mm);
-	unsigned long until;
+	unsigned long slice = msecs_to_jiffies(10) + 1;
+	long left;
 
 	if (mig->blocking)
 		return 0;
@@ -1251,19 +1252,18 @@ static int nvsvm_dmem_migration_lock(struct nvsvm_dmem_migration *mig,
 			down_read(&gate->sem);
 		else if (down_read_killable(&gate->sem))
 			return -EINTR;
-		until = READ_ONCE(gate->holdoff_until);
-		if (!time_before(jiffies, until))
+		/* Read once: jiffies may pass it between two reads. */
+		left = (long)(READ_ONCE(gate->holdoff_until) - jiffies);
+		if (left <= 0)
 			return 0;
 		up_read(&gate->sem);
 		if (caller) {
-			if (schedule_timeout_killable(until - jiffies) &&
+			if (schedule_timeout_killable(left) &&
 			    fatal_signal_pending(current))
 				return -EINTR;
 		} else {
-			unsigned long slice = msecs_to_jiffies(10) + 1;
-
-			schedule_timeout_uninterruptible(min(until - jiffies,
-							     slice));
+			schedule_timeout_uninterruptible(min_t(long, left,
+							       slice));
 			if (atomic_read(&mig->ret))
 				return -EINTR;
 		}
