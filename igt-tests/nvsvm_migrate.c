@@ -493,21 +493,29 @@ static void test_migrate_multiple(void)
 
 #define MIGRATE_WORKERS	NVSVM_PARAMS "/migrate_workers"
 
-/* "blocks" and "worker_blocks" of the device's debugfs file "migrate". */
-static void migrate_blocks(const struct gpu *g, uint64_t *blocks,
-			   uint64_t *worker)
+/* Open the debugfs file @name of @g's DRM device, or skip the test. */
+static FILE *gpu_debugfs_open(const struct gpu *g, const char *name)
 {
-	unsigned long long b, w;
 	char path[128];
 	uint64_t index;
 	FILE *f;
 
 	igt_assert_eq(nvsvm_getparam(g->fd, DRM_NVSVM_PARAM_DEVICE_INDEX,
 				     &index), 0);
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/nvsvm%llu/migrate",
-		 (unsigned long long)index);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/nvsvm%llu/%s",
+		 (unsigned long long)index, name);
 	f = fopen(path, "r");
 	igt_require_f(f, "%s: %s\n", path, strerror(errno));
+	return f;
+}
+
+/* "blocks" and "worker_blocks" of the device's debugfs file "migrate". */
+static void migrate_blocks(const struct gpu *g, uint64_t *blocks,
+			   uint64_t *worker)
+{
+	FILE *f = gpu_debugfs_open(g, "migrate");
+	unsigned long long b, w;
+
 	igt_assert_eq(fscanf(f, "blocks %llu worker_blocks %llu", &b, &w), 2);
 	fclose(f);
 	*blocks = b;
@@ -1404,19 +1412,12 @@ struct ce_bytes {
 
 static struct ce_bytes ce_bytes(const struct gpu *g)
 {
-	unsigned long long v;
+	FILE *f = gpu_debugfs_open(g, "emu/ce");
 	struct ce_bytes b = { 0 };
-	char path[128], key[64], line[128];
-	uint64_t index;
+	char key[64], line[128];
+	unsigned long long v;
 	int found = 0;
-	FILE *f;
 
-	igt_assert_eq(nvsvm_getparam(g->fd, DRM_NVSVM_PARAM_DEVICE_INDEX,
-				     &index), 0);
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/nvsvm%llu/emu/ce",
-		 (unsigned long long)index);
-	f = fopen(path, "r");
-	igt_require_f(f, "%s: %s\n", path, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%63s %llu", key, &v) != 2)
 			continue;
@@ -1433,7 +1434,7 @@ static struct ce_bytes ce_bytes(const struct gpu *g)
 			found--;
 	}
 	fclose(f);
-	igt_assert_f(found == 4, "%s: %d of 4 byte counters\n", path, found);
+	igt_assert_f(found == 4, "emu/ce: %d of 4 byte counters\n", found);
 	return b;
 }
 
