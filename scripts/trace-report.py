@@ -55,7 +55,7 @@ MARKER_EVENT = "tracing_mark_write"
 EVENTS = [
     "nvsvm_gpu_fault", "nvsvm_fault_batch", "nvsvm_fault_window",
     "nvsvm_cpu_fault", "nvsvm_migrate", "nvsvm_invalidate", "nvsvm_evict",
-    "nvsvm_exclusive", "nvsvm_tlb_flush",
+    "nvsvm_exclusive", "nvsvm_tlb_flush", "nvsvm_thrash",
 ]
 
 # The durations the histogram shows: (label, event, filter).

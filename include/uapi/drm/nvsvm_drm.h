@@ -42,7 +42,7 @@ extern "C" {
  * Bumped whenever an ioctl, a structure field, a flag or a parameter is
  * added.
  */
-#define NVSVM_UAPI_VERSION		4
+#define NVSVM_UAPI_VERSION		5
 
 /**
  * enum drm_nvsvm_ioctl_id - Ioctl numbers, relative to %DRM_COMMAND_BASE.
@@ -418,6 +418,23 @@ struct drm_nvsvm_stats {
 	 * memory on their way into this GPU's VRAM, for want of a peer path.
 	 */
 	__u64 peer_bounced;
+	/**
+	 * @thrash_detections: Pages found thrashing: migrated to and from
+	 * VRAM, or granted to the GPU for atomics and revoked, too often in
+	 * too short a time (DOC: Thrashing). Since version 5.
+	 */
+	__u64 thrash_detections;
+	/**
+	 * @throttles: GPU faults, or CPU accesses that revoke a grant,
+	 * delayed because their page was thrashing. Since version 5.
+	 */
+	__u64 throttles;
+	/**
+	 * @pins: Thrashing pages pinned where they are for a while: the GPU
+	 * maps them in system memory instead of migrating them. Since
+	 * version 5.
+	 */
+	__u64 pins;
 };
 
 /**
@@ -438,6 +455,24 @@ struct drm_nvsvm_stats {
  *
  * Only private anonymous memory moves; shared and file-backed pages, and
  * pages never populated, stay where they are.
+ */
+
+/**
+ * DOC: Thrashing
+ *
+ * A page that the CPU and the GPU take turns on would move at every turn:
+ * to VRAM at each GPU fault of a range advised there, back at each CPU
+ * access; and a system page that the GPU holds for atomics would be taken
+ * back at each CPU access. The driver counts, per page, these migrations
+ * and exclusive grants in a short window. A page with too many is
+ * thrashing (&drm_nvsvm_stats.thrash_detections). A GPU fault that would
+ * migrate it is then delayed (&drm_nvsvm_stats.throttles), and after
+ * several delays the page is pinned where it is for a while
+ * (&drm_nvsvm_stats.pins): the GPU maps it in system memory instead of
+ * moving it. A CPU access that takes back a thrashing page's atomic grant
+ * waits until the grant is a little older, so that the GPU's atomics make
+ * progress. Placement changes, data never does. The thresholds and times
+ * are module parameters (thrash_*), and thrash_enable=0 switches it off.
  */
 
 /** define DRM_NVSVM_MIGRATE_TO_SYSTEM - Target: system memory. */

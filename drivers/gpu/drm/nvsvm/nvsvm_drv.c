@@ -209,6 +209,9 @@ static const char *const nvsvm_stat_names[NVSVM_STAT_COUNT] = {
 	[NVSVM_STAT_HUGE_VRAM_MAPPED]		= "huge_vram_mapped",
 	[NVSVM_STAT_PEER_MIGRATED]		= "peer_migrated",
 	[NVSVM_STAT_PEER_BOUNCED]		= "peer_bounced",
+	[NVSVM_STAT_THRASH_DETECTIONS]		= "thrash_detections",
+	[NVSVM_STAT_THROTTLES]			= "throttles",
+	[NVSVM_STAT_PINS]			= "pins",
 };
 
 static int nvsvm_debugfs_stats(struct seq_file *m, void *data)

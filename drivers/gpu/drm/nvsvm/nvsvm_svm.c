@@ -23,6 +23,7 @@
 
 #include "nvsvm_dmem.h"
 #include "nvsvm_drv.h"
+#include "nvsvm_perf.h"
 #include "nvsvm_svm.h"
 #include "nvsvm_trace.h"
 #include "nvsvm_vmm.h"
@@ -108,6 +109,9 @@
  * and takes the page again. The notifier ignores %MMU_NOTIFY_EXCLUSIVE
  * with this GPU as the owner: that is the grant itself, the page does not
  * change, and moving the sequence on would fail the very fault that asked.
+ * A CPU that keeps taking back a thrashing page's grant waits, before the
+ * svmm lock, until the grant has served the GPU a while (DOC: Thrashing in
+ * nvsvm_perf.c).
  *
  * Pages in VRAM take atomics natively and need no grant. Only private
  * anonymous memory can be taken exclusive; an atomic elsewhere (a shared
@@ -363,6 +367,10 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 	/* This GPU taking a page exclusive: see DOC: Atomics. */
 	if (range->event == MMU_NOTIFY_EXCLUSIVE && range->owner == ndev)
 		return true;
+	/* The CPU taking a page back: a thrashing grant is held a while. */
+	if (range->event == MMU_NOTIFY_EXCLUSIVE &&
+	    mmu_notifier_range_blockable(range))
+		nvsvm_perf_revoking(svmm, start, end);
 
 	if (mmu_notifier_range_blockable(range))
 		mutex_lock(&svmm->mutex);
@@ -1017,6 +1025,8 @@ static int nvsvm_svmm_fault_atomic(struct nvsvm_svmm *svmm, u64 va)
 		if (ret || page.vram || READ_ONCE(debug_atomic_no_exclusive))
 			break;
 		ret = nvsvm_svmm_grant_exclusive(svmm, va, page.huge);
+		if (!ret)
+			nvsvm_perf_granted(svmm, va);
 	} while (ret == -EAGAIN && time_before(jiffies, timeout));
 	mmput(mm);
 	return ret == -EAGAIN ? -EBUSY : ret;
@@ -1058,8 +1068,18 @@ static bool nvsvm_svmm_place(struct nvsvm_svmm *svmm, u64 start, u64 end,
 
 	if (!nvsvm_svmm_prefers_vram(svmm, start, end, &from, &to))
 		return false;
-	nvsvm_dmem_migrate(svmm, from, to, NVSVM_DMEM_TO_VRAM |
-			   (blocking ? NVSVM_DMEM_BLOCKING : 0), &migrated);
+	/* DOC: Thrashing in nvsvm_perf.c: throttle, and leave pinned pages. */
+	nvsvm_perf_throttle(svmm, from, to);
+	while (from < to) {
+		u64 run_end;
+
+		if (!nvsvm_perf_pinned(svmm, from, to, &run_end))
+			nvsvm_dmem_migrate(svmm, from, run_end,
+					   NVSVM_DMEM_TO_VRAM |
+					   (blocking ? NVSVM_DMEM_BLOCKING : 0),
+					   &migrated);
+		from = run_end;
+	}
 	return true;
 }
 
@@ -1446,6 +1466,7 @@ void nvsvm_svm_migrating(struct nvsvm_device *ndev, struct mm_struct *mm,
 			n += j - i;
 		}
 		mutex_unlock(&svmm->mutex);
+		nvsvm_perf_migrating(svmm, start, dst, npages);
 		nvsvm_stat_add(ndev, &svmm->stats,
 			       NVSVM_STAT_MIGRATION_INVALIDATIONS, n);
 		if (!to_vram)
@@ -1515,6 +1536,7 @@ static void nvsvm_svmm_free(struct nvsvm_svmm *svmm)
 	kvfree(svmm->batch);
 	kvfree(svmm->hmm_pfns);
 	kvfree(svmm->pfns);
+	nvsvm_perf_fini(&svmm->perf);
 	mutex_destroy(&svmm->mutex);
 	kfree(svmm);
 }
@@ -1541,6 +1563,7 @@ struct nvsvm_svmm *nvsvm_svmm_create(struct nvsvm_device *ndev,
 	kref_init(&svmm->kref);
 	spin_lock_init(&svmm->advice_lock);
 	spin_lock_init(&svmm->fault_lock);
+	nvsvm_perf_init(&svmm->perf);
 	INIT_WORK(&svmm->fault_work, nvsvm_svmm_fault_work);
 	svmm->pending = kvcalloc(NVSVM_HW_FAULT_ENTRIES, sizeof(*svmm->pending),
 				 GFP_KERNEL);

@@ -15,6 +15,7 @@
 #include <linux/xarray.h>
 
 #include "nvsvm_hw.h"
+#include "nvsvm_perf.h"
 #include "nvsvm_vmm.h"
 
 struct mm_struct;
@@ -61,6 +62,10 @@ struct nvsvm_vmm;
  *	GPU's VRAM.
  * @NVSVM_STAT_PEER_BOUNCED: Pages moved from a peer GPU's VRAM to system
  *	memory on their way into this GPU's VRAM, for want of a peer path.
+ * @NVSVM_STAT_THRASH_DETECTIONS: Pages found thrashing.
+ * @NVSVM_STAT_THROTTLES: GPU faults or CPU revocations delayed because of
+ *	thrashing.
+ * @NVSVM_STAT_PINS: Thrashing pages pinned where they are.
  * @NVSVM_STAT_COUNT: Number of counters.
  */
 enum nvsvm_stat {
@@ -91,6 +96,9 @@ enum nvsvm_stat {
 	NVSVM_STAT_HUGE_VRAM_MAPPED,
 	NVSVM_STAT_PEER_MIGRATED,
 	NVSVM_STAT_PEER_BOUNCED,
+	NVSVM_STAT_THRASH_DETECTIONS,
+	NVSVM_STAT_THROTTLES,
+	NVSVM_STAT_PINS,
 	NVSVM_STAT_COUNT,
 };
 
@@ -159,6 +167,7 @@ struct nvsvm_svm_device {
  * @batch_ns.migrate: In migrations of the batch's windows.
  * @batch_ns.map: Reserving page tables, writing PTEs and flushing.
  * @seen: The vmm's counts, as last accounted; under @mutex.
+ * @perf: Placement-policy state: DOC: Thrashing in nvsvm_perf.c.
  */
 struct nvsvm_svmm {
 	struct nvsvm_device *ndev;
@@ -193,6 +202,7 @@ struct nvsvm_svmm {
 		u64 map;
 	} batch_ns;
 	struct nvsvm_vmm_counts seen;
+	struct nvsvm_perf perf;
 };
 
 int nvsvm_svm_device_init(struct nvsvm_device *ndev);

@@ -323,6 +323,31 @@ TRACE_EVENT(nvsvm_exclusive,
 		      __entry->addr)
 );
 
+/*
+ * Thrashing mitigation (DOC: Thrashing in nvsvm_perf.c): a page found
+ * thrashing (op=detect, STATS thrash_detections), a faulting side delayed
+ * for ns= (op=throttle, STATS throttles; addr= the start of the range), or
+ * a page pinned where it is (op=pin, STATS pins).
+ */
+TRACE_EVENT(nvsvm_thrash,
+	    TP_PROTO(unsigned int dev, unsigned int op, u64 addr, u64 ns),
+	    TP_ARGS(dev, op, addr, ns),
+	    TP_STRUCT__entry(__field(unsigned int, dev)
+			     __field(unsigned int, op)
+			     __field(u64, addr)
+			     __field(u64, ns)),
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->op = op;
+			   __entry->addr = addr;
+			   __entry->ns = ns;),
+	    TP_printk("dev=%u op=%s addr=0x%llx ns=%llu",
+		      __entry->dev,
+		      __print_symbolic(__entry->op,
+				       { 0, "detect" }, { 1, "throttle" },
+				       { 2, "pin" }),
+		      __entry->addr, __entry->ns)
+);
+
 /* A GPU TLB invalidation of a range, and its ns: STATS tlb_flushes. */
 TRACE_EVENT(nvsvm_tlb_flush,
 	    TP_PROTO(unsigned int dev, u64 start, u64 end, u64 t0),
