@@ -185,6 +185,49 @@ static inline void param_require_set(const char *name, const char *value)
 }
 
 /*
+ * The thrashing-mitigation times (DOC: Thrashing in nvsvm_perf.c). Their
+ * defaults are UVM's, for hardware; the emulated GPU is some 50 times
+ * slower, so the tests stretch them, and restore them after.
+ */
+#define THRASH_NPARAMS	4
+#define THRASH_VALUE_LEN 24
+
+static inline const char *thrash_param(unsigned int i)
+{
+	static const char *const names[THRASH_NPARAMS] = {
+		"thrash_lapse_us", "thrash_throttle_us",
+		"thrash_pin_threshold", "thrash_pin_ms",
+	};
+
+	return names[i];
+}
+
+/* Set lapse, throttle, pin threshold and pin time; @saved keeps the old. */
+static inline void thrash_params_set(char saved[][THRASH_VALUE_LEN],
+				     const char *const values[THRASH_NPARAMS])
+{
+	char enable[8];
+
+	igt_require_f(param_read("thrash_enable", enable, sizeof(enable)),
+		      "nvsvm has no thrashing mitigation\n");
+	for (unsigned int i = 0; i < THRASH_NPARAMS; i++) {
+		if (!saved[i][0])
+			igt_assert(param_read(thrash_param(i), saved[i],
+					      THRASH_VALUE_LEN));
+		param_write(thrash_param(i), values[i]);
+	}
+}
+
+static inline void thrash_params_restore(char saved[][THRASH_VALUE_LEN])
+{
+	for (unsigned int i = 0; i < THRASH_NPARAMS; i++) {
+		if (saved[i][0])
+			param_write(thrash_param(i), saved[i]);
+		saved[i][0] = 0;
+	}
+}
+
+/*
  * The kernel log. The run as a whole fails on any kernel report
  * (scripts/dmesg-check.sh), but a subtest that provokes one should fail
  * itself, and name the report: read /dev/kmsg from a mark set when the

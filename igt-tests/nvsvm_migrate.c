@@ -1950,6 +1950,88 @@ static void test_peer_migrate_kill(void)
 	}
 }
 
+/* --- thrash-cpu-gpu ---------------------------------------------------- */
+
+#define THRASH_ROUNDS	24
+#define THRASH_TAIL	8
+
+static char thrash_saved[THRASH_NPARAMS][THRASH_VALUE_LEN];
+
+/*
+ * The CPU and the GPU take turns on the same pages of a range advised to
+ * VRAM: each GPU turn faults them to VRAM, each CPU turn faults them back.
+ * The mitigation (DOC: Thrashing) finds them thrashing, throttles the GPU
+ * faults, then pins the pages in system memory, where both sides reach
+ * them without moving them: the last rounds migrate nothing. Without it
+ * (thrash_enable=0) every round moves every page twice, and this fails.
+ * Every word is checked, by the CPU, in every round.
+ */
+static void test_thrash_cpu_gpu(void)
+{
+	/* The emulated GPU's times: a long lapse and pin, a short throttle. */
+	static const char *const params[THRASH_NPARAMS] = {
+		"2000000", "2000", "10", "600000",
+	};
+	const size_t len = 16 * PAGE_SZ, pages = len / PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	uint64_t *ones = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_nvsvm_stats s0, s1, tail, per[THRASH_ROUNDS + 1];
+	struct gpu g;
+	uint64_t base = 0x7a000000, moved;
+	unsigned int r;
+	int ret;
+
+	thrash_params_set(thrash_saved, params);
+	g = gpu_open(0);
+	igt_assert_eq(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	cpu_fill(ones, len, 1, 0);
+	cpu_fill(buf, len, base, STEP);
+	ret = nvsvm_advise(g.fd, buf, len, PREFERRED, TO_VRAM);
+	igt_assert_f(!ret, "ADVISE: %s\n", nvsvm_strerror(ret));
+
+	s0 = gpu_stats(&g);
+	per[0] = s0;
+	for (r = 0; r < THRASH_ROUNDS; r++) {
+		/* GPU: buf[i] += 1, reading and writing every word. */
+		gpu_ok(&g, nvsvm_op_triad(buf, buf, ones, len, 1));
+		/* CPU: every word has the GPU's update; then a new pattern. */
+		assert_buf(buf, len, base + 1, STEP);
+		base += 0x100000;
+		cpu_fill(buf, len, base, STEP);
+		per[r + 1] = gpu_stats(&g);
+	}
+	s1 = per[THRASH_ROUNDS];
+	tail = per[THRASH_ROUNDS - THRASH_TAIL];
+	for (r = 1; r <= THRASH_ROUNDS; r++)
+		igt_debug("round %u: %llu to VRAM, %llu to system memory\n", r,
+			  DELTA(per[r], per[r - 1], migrated_to_vram),
+			  DELTA(per[r], per[r - 1], migrated_to_sys));
+	moved = s1.migrated_to_vram - tail.migrated_to_vram +
+		s1.migrated_to_sys - tail.migrated_to_sys;
+	igt_info("first round: %llu + %llu pages moved; last %u rounds: %llu; %llu pages thrashing, %llu throttles, %llu pins\n",
+		 DELTA(per[1], per[0], migrated_to_vram),
+		 DELTA(per[1], per[0], migrated_to_sys), THRASH_TAIL,
+		 (unsigned long long)moved, DELTA(s1, s0, thrash_detections),
+		 DELTA(s1, s0, throttles), DELTA(s1, s0, pins));
+
+	/* It does thrash: the first round moves every page both ways. */
+	igt_assert_eq_u64(DELTA(per[1], per[0], migrated_to_vram), pages);
+	igt_assert_eq_u64(DELTA(per[1], per[0], migrated_to_sys), pages);
+	/* Near zero after detection: less than one page per round. */
+	igt_assert_f(moved < THRASH_TAIL,
+		     "%llu pages moved in the last %u rounds: the pages still thrash\n",
+		     (unsigned long long)moved, THRASH_TAIL);
+	igt_assert_lte(pages, DELTA(s1, s0, thrash_detections));
+	igt_assert_lte(1, DELTA(s1, s0, throttles));
+	igt_assert_lte(pages, DELTA(s1, s0, pins));
+	/* Pinned in system memory, and the GPU still sees the CPU's data. */
+	assert_gpu_sees(&g, buf, len);
+	assert_buf(buf, len, base, STEP);
+	close(g.fd);
+	munmap(buf, len);
+	munmap(ones, len);
+}
+
 /* --- unload-with-vram --------------------------------------------------- */
 
 /* Close every DRM file of this process, whoever opened it. */
@@ -2526,6 +2608,13 @@ igt_main
 		param_write("debug_peer_delay_us", "0");
 		param_write("debug_migrate_delay_ms", "0");
 	}
+
+	igt_describe("CPU and GPU taking turns on pages advised to VRAM: thrashing is detected, the pages are pinned, migrations stop, and every word is right.");
+	igt_subtest("thrash-cpu-gpu")
+		test_thrash_cpu_gpu();
+
+	igt_fixture
+		thrash_params_restore(thrash_saved);
 
 	/* Last: these unload and reload the module. */
 	igt_describe("Unloading the driver after a migration to VRAM loses no data.");
