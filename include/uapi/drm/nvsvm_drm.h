@@ -42,7 +42,7 @@ extern "C" {
  * Bumped whenever an ioctl, a structure field, a flag or a parameter is
  * added.
  */
-#define NVSVM_UAPI_VERSION		5
+#define NVSVM_UAPI_VERSION		6
 
 /**
  * enum drm_nvsvm_ioctl_id - Ioctl numbers, relative to %DRM_COMMAND_BASE.
@@ -435,6 +435,12 @@ struct drm_nvsvm_stats {
 	 * version 5.
 	 */
 	__u64 pins;
+	/**
+	 * @prefetched: Pages that GPU faults moved to VRAM beyond the pages
+	 * they faulted on, because the part of the 2 MiB block around them
+	 * was dense enough (see DOC: Device memory). Since version 6.
+	 */
+	__u64 prefetched;
 };
 
 /**
@@ -452,6 +458,13 @@ struct drm_nvsvm_stats {
  * they stay there after the file is closed, and come back on CPU access,
  * on eviction, or when the driver is unloaded, which first brings every
  * page of a live process back to system memory.
+ *
+ * A GPU fault in a range advised to VRAM moves more than the pages it
+ * faulted on when much of the 2 MiB block around them is in VRAM already
+ * or faulting: the largest aligned part of the block, within the advised
+ * range, that is mostly there moves whole
+ * (&drm_nvsvm_stats.prefetched). A sweep of a range thus takes a few
+ * faults per 2 MiB, not one per page.
  *
  * Only private anonymous memory moves; shared and file-backed pages, and
  * pages never populated, stay where they are.

@@ -212,6 +212,7 @@ static const char *const nvsvm_stat_names[NVSVM_STAT_COUNT] = {
 	[NVSVM_STAT_THRASH_DETECTIONS]		= "thrash_detections",
 	[NVSVM_STAT_THROTTLES]			= "throttles",
 	[NVSVM_STAT_PINS]			= "pins",
+	[NVSVM_STAT_PREFETCHED]			= "prefetched",
 };
 
 static int nvsvm_debugfs_stats(struct seq_file *m, void *data)

@@ -12,6 +12,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
+#include "nvsvm_dmem.h"
 #include "nvsvm_drv.h"
 #include "nvsvm_perf.h"
 #include "nvsvm_svm.h"
@@ -64,6 +65,39 @@
  * reading), and in the notifier of an exclusive revocation, which holds the
  * page lock and the mmap lock (nvsvm_perf_revoking()).
  */
+
+/**
+ * DOC: Density prefetch
+ *
+ * A GPU fault in a range advised to VRAM migrates its fault window
+ * (fault_window_kb); with a small window, a GPU sweep would grow the
+ * VRAM copy of a range a window at a time, a fault each. Like UVM
+ * (uvm_perf_prefetch), nvsvm looks instead at the subregions of the
+ * fault's 2 MiB block that hold the window, from the block down, in
+ * powers of two: the largest one whose pages are resident in VRAM or
+ * faulting now for at least prefetch_threshold percent is migrated
+ * whole, clamped to the advised range and to the window's VMA. A sweep
+ * then takes a fault for the first page, and one for each doubling of
+ * what is resident: about 10 faults for a block instead of 512 (STATS
+ * prefetched counts the pages moved beyond the windows). Pinned pages
+ * stay where they are.
+ *
+ * Residency is a bitmap of each block of &nvsvm_perf.blocks, set and
+ * cleared where the driver migrates advised pages, under &nvsvm_perf.lock.
+ * It is a hint: a page evicted from VRAM, or moved before its range was
+ * advised, is not seen, and may only make a prefetch larger or smaller.
+ * prefetch_enable=0 switches prefetch off.
+ */
+
+static bool prefetch_enable = true;
+module_param(prefetch_enable, bool, 0644);
+MODULE_PARM_DESC(prefetch_enable,
+		 "A GPU fault in a range advised to VRAM also migrates the dense part of its 2 MiB block: see prefetch_threshold (default 1)");
+
+static unsigned int prefetch_threshold = 51;
+module_param(prefetch_threshold, uint, 0644);
+MODULE_PARM_DESC(prefetch_threshold,
+		 "Percentage of a subregion of a 2 MiB block, resident in VRAM or faulting, from which a GPU fault migrates it whole, 1 to 100 (default 51)");
 
 static bool thrash_enable = true;
 module_param(thrash_enable, bool, 0644);
@@ -121,8 +155,10 @@ struct nvsvm_perf_page {
 	u8 flags;
 };
 
+/* @resident: the pages known to be in VRAM (DOC: Density prefetch). */
 struct nvsvm_perf_block {
 	struct nvsvm_perf_page page[NVSVM_PERF_BLOCK_PAGES];
+	DECLARE_BITMAP(resident, NVSVM_PERF_BLOCK_PAGES);
 };
 
 /**
@@ -249,23 +285,25 @@ static bool nvsvm_perf_advised(struct nvsvm_svmm *svmm, u64 start, u64 end)
  * nvsvm_perf_migrated() - Count migrations of pages, for thrashing.
  * @svmm: An SVMM that mirrors the pages.
  * @start: Address of the first page.
- * @npages: Number of pages, all of which moved, either way.
+ * @npages: Number of pages, all of which moved.
+ * @to_vram: Their direction.
  *
- * Only pages of ranges advised to VRAM count: see DOC: Thrashing.
+ * Only pages of ranges advised to VRAM count: see DOC: Thrashing. Their
+ * residency is noted for DOC: Density prefetch.
  *
  * Context: Process context, with the mmap lock held for reading and the
  * svmm lock not held; may allocate.
  */
 void nvsvm_perf_migrated(struct nvsvm_svmm *svmm, u64 start,
-			 unsigned long npages)
+			 unsigned long npages, bool to_vram)
 {
 	struct nvsvm_perf *perf = &svmm->perf;
 	struct nvsvm_device *ndev = svmm->ndev;
 	u64 va, end = start + ((u64)npages << PAGE_SHIFT), now;
+	bool thrash = READ_ONCE(thrash_enable);
 	u64 detected = 0;
 
-	if (!READ_ONCE(thrash_enable) || !npages ||
-	    !nvsvm_perf_advised(svmm, start, end))
+	if (!npages || !nvsvm_perf_advised(svmm, start, end))
 		return;
 
 	for (va = start; va < end;) {
@@ -278,7 +316,15 @@ void nvsvm_perf_migrated(struct nvsvm_svmm *svmm, u64 start,
 		now = ktime_get_ns();
 		spin_lock(&perf->lock);
 		for (; va < next; va += PAGE_SIZE) {
-			if (!nvsvm_perf_event(perf, nvsvm_perf_page(block, va),
+			unsigned long bit = (va >> PAGE_SHIFT) %
+					    NVSVM_PERF_BLOCK_PAGES;
+
+			if (to_vram)
+				__set_bit(bit, block->resident);
+			else
+				__clear_bit(bit, block->resident);
+			if (!thrash ||
+			    !nvsvm_perf_event(perf, nvsvm_perf_page(block, va),
 					      now))
 				continue;
 			detected++;
@@ -291,19 +337,12 @@ void nvsvm_perf_migrated(struct nvsvm_svmm *svmm, u64 start,
 		       detected);
 }
 
-/**
- * nvsvm_perf_throttle() - Throttle a GPU fault that migrates thrashing pages.
- * @svmm: The SVMM.
- * @start: Start of the range the fault would move to VRAM.
- * @end: Its end.
- *
- * Sleeps thrash_throttle_us if a page of the range is thrashing and not
- * pinned, and pins the pages that have been throttled often enough: see
- * DOC: Thrashing.
- *
- * Context: Process context, svmm lock not held; may sleep.
+/*
+ * Throttle a GPU fault that would migrate thrashing pages: sleep
+ * thrash_throttle_us if a page of [@start, @end) is thrashing and not
+ * pinned, and pin the pages throttled often enough (DOC: Thrashing).
  */
-void nvsvm_perf_throttle(struct nvsvm_svmm *svmm, u64 start, u64 end)
+static void nvsvm_perf_throttle(struct nvsvm_svmm *svmm, u64 start, u64 end)
 {
 	struct nvsvm_perf *perf = &svmm->perf;
 	struct nvsvm_device *ndev = svmm->ndev;
@@ -378,21 +417,12 @@ static bool nvsvm_perf_page_pinned(struct nvsvm_svmm *svmm, u64 va, u64 now)
 	return pinned;
 }
 
-/**
- * nvsvm_perf_pinned() - Is a page pinned where it is?
- * @svmm: The SVMM.
- * @va: Address of the page.
- * @end: End of the range of interest, after @va.
- * @run_end: Returns the end of the run of pages from @va, up to @end, that
- *	are pinned, or not pinned, like the page at @va.
- *
- * A GPU fault does not migrate a pinned page: see DOC: Thrashing.
- *
- * Context: Any context but under &nvsvm_perf.lock.
- * Return: True if the page at @va is pinned.
+/*
+ * Is the page at @va pinned where it is? *@run_end is the end of the run
+ * of pages from @va, up to @end, that are pinned, or not, like it.
  */
-bool nvsvm_perf_pinned(struct nvsvm_svmm *svmm, u64 va, u64 end,
-		       u64 *run_end)
+static bool nvsvm_perf_pinned(struct nvsvm_svmm *svmm, u64 va, u64 end,
+			      u64 *run_end)
 {
 	u64 now = ktime_get_ns();
 	bool pinned;
@@ -417,11 +447,13 @@ bool nvsvm_perf_pinned(struct nvsvm_svmm *svmm, u64 va, u64 end,
  * @start: Address of the first page.
  * @dst: migrate_vma destination entries: a page migrates if it has one.
  * @npages: Number of entries.
+ * @to_vram: The direction of the step.
  *
  * Context: As nvsvm_perf_migrated().
  */
 void nvsvm_perf_migrating(struct nvsvm_svmm *svmm, u64 start,
-			  const unsigned long *dst, unsigned long npages)
+			  const unsigned long *dst, unsigned long npages,
+			  bool to_vram)
 {
 	unsigned long i, j;
 
@@ -432,7 +464,7 @@ void nvsvm_perf_migrating(struct nvsvm_svmm *svmm, u64 start,
 			;
 		if (i < j)
 			nvsvm_perf_migrated(svmm, start + ((u64)i << PAGE_SHIFT),
-					    j - i);
+					    j - i, to_vram);
 	}
 }
 
@@ -519,4 +551,116 @@ void nvsvm_perf_revoking(struct nvsvm_svmm *svmm, u64 start, u64 end)
 	nvsvm_stat_add(svmm->ndev, &svmm->stats, NVSVM_STAT_THROTTLES, 1);
 	trace_nvsvm_thrash(svmm->ndev->index, NVSVM_PERF_TRACE_THROTTLE, start,
 			   wait);
+}
+
+/*
+ * The subregion of the block of [@from, @to) to migrate for a GPU fault on
+ * that window, in [*@start, *@end): DOC: Density prefetch. @lo and @hi
+ * bound it: the advised range and the window's VMA.
+ */
+static void nvsvm_perf_prefetch(struct nvsvm_svmm *svmm, u64 from, u64 to,
+				u64 lo, u64 hi, u64 *start, u64 *end)
+{
+	unsigned int threshold = clamp(READ_ONCE(prefetch_threshold), 1u, 100u);
+	u64 block_va = ALIGN_DOWN(from, SZ_2M), size, s, va;
+	struct nvsvm_perf *perf = &svmm->perf;
+	struct nvsvm_perf_block *block;
+	unsigned long dense;
+
+	*start = from;
+	*end = to;
+	if (!READ_ONCE(prefetch_enable) || to > block_va + SZ_2M)
+		return;
+	block = nvsvm_perf_block(svmm, from, true);
+	if (!block)
+		return;
+
+	spin_lock(&perf->lock);
+	for (size = SZ_2M; size > to - from; size >>= 1) {
+		s = ALIGN_DOWN(from, size);
+		if (s + size < to)
+			continue;
+		for (dense = 0, va = s; va < s + size; va += PAGE_SIZE)
+			if ((va >= from && va < to) ||
+			    test_bit((va - block_va) >> PAGE_SHIFT,
+				     block->resident))
+				dense++;
+		if (dense * 100 >= (u64)threshold * (size >> PAGE_SHIFT)) {
+			*start = max(s, lo);
+			*end = min(s + size, hi);
+			break;
+		}
+	}
+	spin_unlock(&perf->lock);
+}
+
+/*
+ * Migrate the pages of [@start, @end) that are not pinned to VRAM, with
+ * the nvsvm_dmem_migrate() @flags of the fault.
+ */
+static u64 nvsvm_perf_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
+			      u32 flags)
+{
+	u64 migrated = 0, run_end;
+
+	for (; start < end; start = run_end)
+		if (!nvsvm_perf_pinned(svmm, start, end, &run_end))
+			nvsvm_dmem_migrate(svmm, start, run_end,
+					   NVSVM_DMEM_TO_VRAM | flags, &migrated);
+	return migrated;
+}
+
+/**
+ * nvsvm_perf_place() - Migrate to VRAM for a GPU fault, by the policy.
+ * @svmm: The SVMM.
+ * @from: Start of the part of a fault window advised to VRAM.
+ * @to: Its end.
+ * @flags: nvsvm_dmem_migrate() flags of the fault: %NVSVM_DMEM_BLOCKING
+ *	or 0.
+ *
+ * Throttles a fault on thrashing pages, leaves pinned pages where they are
+ * (DOC: Thrashing), migrates the window, then what DOC: Density prefetch
+ * adds around it.
+ *
+ * Context: Process context, svmm lock and mmap lock not held; may sleep.
+ */
+void nvsvm_perf_place(struct nvsvm_svmm *svmm, u64 from, u64 to, u32 flags)
+{
+	struct mm_struct *mm = svmm->mm;
+	struct vm_area_struct *vma;
+	u64 lo = 0, hi = 0, start, end, prefetched;
+	unsigned int i;
+
+	lockdep_assert_not_held(&svmm->mutex);
+
+	nvsvm_perf_throttle(svmm, from, to);
+	nvsvm_perf_migrate(svmm, from, to, flags);
+
+	spin_lock(&svmm->advice_lock);
+	for (i = 0; i < svmm->nadvice; i++) {
+		if (svmm->advice[i].start <= from && svmm->advice[i].end >= to) {
+			lo = svmm->advice[i].start;
+			hi = svmm->advice[i].end;
+			break;
+		}
+	}
+	spin_unlock(&svmm->advice_lock);
+	if (lo >= hi || !mmget_not_zero(mm))
+		return;
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, from);
+	if (vma) {
+		lo = max_t(u64, lo, vma->vm_start);
+		hi = min_t(u64, hi, vma->vm_end);
+	}
+	mmap_read_unlock(mm);
+	mmput(mm);
+	if (!vma)
+		return;
+
+	nvsvm_perf_prefetch(svmm, from, to, lo, hi, &start, &end);
+	prefetched = nvsvm_perf_migrate(svmm, start, from, flags) +
+		     nvsvm_perf_migrate(svmm, to, end, flags);
+	nvsvm_stat_add(svmm->ndev, &svmm->stats, NVSVM_STAT_PREFETCHED,
+		       prefetched);
 }

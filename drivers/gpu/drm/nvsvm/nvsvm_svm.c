@@ -1064,22 +1064,12 @@ static bool nvsvm_svmm_prefers_vram(struct nvsvm_svmm *svmm, u64 start,
 static bool nvsvm_svmm_place(struct nvsvm_svmm *svmm, u64 start, u64 end,
 			     bool blocking)
 {
-	u64 from, to, migrated = 0;
+	u64 from, to;
 
 	if (!nvsvm_svmm_prefers_vram(svmm, start, end, &from, &to))
 		return false;
-	/* DOC: Thrashing in nvsvm_perf.c: throttle, and leave pinned pages. */
-	nvsvm_perf_throttle(svmm, from, to);
-	while (from < to) {
-		u64 run_end;
-
-		if (!nvsvm_perf_pinned(svmm, from, to, &run_end))
-			nvsvm_dmem_migrate(svmm, from, run_end,
-					   NVSVM_DMEM_TO_VRAM |
-					   (blocking ? NVSVM_DMEM_BLOCKING : 0),
-					   &migrated);
-		from = run_end;
-	}
+	/* DOC: Thrashing and DOC: Density prefetch in nvsvm_perf.c. */
+	nvsvm_perf_place(svmm, from, to, blocking ? NVSVM_DMEM_BLOCKING : 0);
 	return true;
 }
 
@@ -1466,7 +1456,7 @@ void nvsvm_svm_migrating(struct nvsvm_device *ndev, struct mm_struct *mm,
 			n += j - i;
 		}
 		mutex_unlock(&svmm->mutex);
-		nvsvm_perf_migrating(svmm, start, dst, npages);
+		nvsvm_perf_migrating(svmm, start, dst, npages, to_vram);
 		nvsvm_stat_add(ndev, &svmm->stats,
 			       NVSVM_STAT_MIGRATION_INVALIDATIONS, n);
 		if (!to_vram)

@@ -66,6 +66,8 @@ struct nvsvm_vmm;
  * @NVSVM_STAT_THROTTLES: GPU faults or CPU revocations delayed because of
  *	thrashing.
  * @NVSVM_STAT_PINS: Thrashing pages pinned where they are.
+ * @NVSVM_STAT_PREFETCHED: Pages GPU faults moved to VRAM beyond their
+ *	windows, by density prefetch.
  * @NVSVM_STAT_COUNT: Number of counters.
  */
 enum nvsvm_stat {
@@ -99,6 +101,7 @@ enum nvsvm_stat {
 	NVSVM_STAT_THRASH_DETECTIONS,
 	NVSVM_STAT_THROTTLES,
 	NVSVM_STAT_PINS,
+	NVSVM_STAT_PREFETCHED,
 	NVSVM_STAT_COUNT,
 };
 
