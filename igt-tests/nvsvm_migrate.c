@@ -32,6 +32,8 @@ IGT_TEST_DESCRIPTION("Device memory: migration of process pages to and from VRAM
 #define TO_SYS		DRM_NVSVM_MIGRATE_TO_SYSTEM
 #define TO_VRAM		DRM_NVSVM_MIGRATE_TO_VRAM
 #define PREFERRED	DRM_NVSVM_ADVISE_PREFERRED_LOCATION
+#define ACCESSED_BY	DRM_NVSVM_ADVISE_ACCESSED_BY
+#define ATOMIC		DRM_NVSVM_ADVISE_ATOMIC
 
 #define NVSVM_PARAMS	"/sys/module/nvsvm/parameters"
 #define SKIP_OWN_MIGRATE NVSVM_PARAMS "/skip_own_migrate"
@@ -1241,10 +1243,22 @@ static void bad_advise(int fd, uint64_t *buf, size_t len)
 		WITH(base, pad, 1),
 		WITH(base, pad, 1u << 31),
 		WITH(base, attr, 0),
-		WITH(base, attr, PREFERRED + 1),
+		WITH(base, attr, ATOMIC + 1),
 		WITH(base, attr, ~0u),
 		WITH(base, value, 2),
 		WITH(base, value, ~0u),
+		WITH(WITH(base, attr, ACCESSED_BY), value, 2),
+		WITH(WITH(base, attr, ACCESSED_BY), value, ~0u),
+		WITH(WITH(base, attr, ACCESSED_BY), flags, 1),
+		WITH(WITH(base, attr, ACCESSED_BY), pad, 1),
+		WITH(WITH(base, attr, ACCESSED_BY), size, 0),
+		WITH(WITH(base, attr, ACCESSED_BY), addr, base.addr + 1),
+		WITH(WITH(base, attr, ATOMIC), value, DRM_NVSVM_ATOMIC_NONE + 1),
+		WITH(WITH(base, attr, ATOMIC), value, ~0u),
+		WITH(WITH(WITH(base, attr, ATOMIC), value, DRM_NVSVM_ATOMIC_NONE),
+		     flags, 1),
+		WITH(WITH(WITH(base, attr, ATOMIC), value, DRM_NVSVM_ATOMIC_NONE),
+		     size, len + 8),
 		WITH(base, addr, base.addr + 1),
 		WITH(base, size, 8),
 		WITH(base, size, len + 8),
@@ -1272,6 +1286,18 @@ static void advise_too_many(int fd)
 				   PREFERRED, TO_VRAM), -ENOSPC);
 	/* Advice on a range that has some replaces it: no new range. */
 	igt_assert_eq(nvsvm_advise(fd, buf, PAGE_SZ, PREFERRED, TO_VRAM), 0);
+	/* Each attribute has ranges of its own. */
+	for (i = 0; i < DRM_NVSVM_ADVISE_MAX_RANGES; i++)
+		igt_assert_eq(nvsvm_advise_accessed_by(fd, buf + 2 * i * PAGE_SZ,
+						       PAGE_SZ, 1), 0);
+	igt_assert_eq(nvsvm_advise_accessed_by(fd, buf + 2 * i * PAGE_SZ,
+					       PAGE_SZ, 1), -ENOSPC);
+	igt_assert_eq(nvsvm_advise_atomic(fd, buf + 2 * i * PAGE_SZ, PAGE_SZ,
+					  DRM_NVSVM_ATOMIC_VRAM), 0);
+	/* Clearing needs no room, and makes some. */
+	igt_assert_eq(nvsvm_advise_accessed_by(fd, buf, 2 * PAGE_SZ, 0), 0);
+	igt_assert_eq(nvsvm_advise_accessed_by(fd, buf + 2 * i * PAGE_SZ,
+					       PAGE_SZ, 1), 0);
 	munmap(buf, len);
 }
 
@@ -1325,9 +1351,12 @@ static void test_bad_ioctl_args(void)
 	/* None of it took: a GPU first touch leaves the pages in system memory. */
 	f0 = gpu_stats(&g);
 	gpu_ok(&g, nvsvm_op_fill(fresh, len, 0xfe));
+	/* No atomic policy took either: atomics go through grants. */
+	gpu_ok(&g, nvsvm_op_atomic_add(fresh, len, 1));
 	f1 = gpu_stats(&g);
 	igt_assert_eq_u64(DELTA(f1, f0, migrated_to_vram), 0);
-	assert_buf(fresh, len, 0xfe, 0);
+	igt_assert_lte(len / PAGE_SZ, DELTA(f1, f0, exclusive_grants));
+	assert_buf(fresh, len, 0xff, 0);
 	advise_too_many(g.fd);
 	close(g.fd);
 
@@ -1948,6 +1977,110 @@ static void test_peer_migrate_kill(void)
 
 		assert_peer_to_peer(&m);
 	}
+}
+
+/* --- accessed-by ------------------------------------------------------- */
+
+/*
+ * A range advised both to VRAM and accessed by the device: GPU faults map
+ * its pages in system memory and never migrate them, and the mappings
+ * last, so the GPU reads each pattern the CPU writes next without a
+ * fault. Cleared, the advice lets the next fault migrate the range.
+ */
+static void test_accessed_by(void)
+{
+	const size_t len = 64 * PAGE_SZ, pages = len / PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_nvsvm_stats s0, s1, s2, s3;
+	struct gpu g = gpu_open(0);
+	uint64_t first = 0xacce0000;
+	unsigned int r;
+
+	igt_assert_eq(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	cpu_fill(buf, len, first, STEP);
+	igt_assert_eq(nvsvm_advise(g.fd, buf, len, PREFERRED, TO_VRAM), 0);
+	igt_assert_eq(nvsvm_advise_accessed_by(g.fd, buf, len, 1), 0);
+
+	s0 = gpu_stats(&g);
+	assert_gpu_sees(&g, buf, len);
+	s1 = gpu_stats(&g);
+	for (r = 0; r < 4; r++) {
+		first += 0x10000;
+		cpu_fill(buf, len, first, STEP);
+		assert_gpu_sees(&g, buf, len);
+	}
+	s2 = gpu_stats(&g);
+	igt_info("accessed-by: %llu faults and %llu pages mapped first, %llu faults after; %llu pages to VRAM, %llu to system memory\n",
+		 DELTA(s1, s0, faults), DELTA(s1, s0, pages_mapped),
+		 DELTA(s2, s1, faults), DELTA(s2, s0, migrated_to_vram),
+		 DELTA(s2, s0, migrated_to_sys));
+	igt_assert_lte(pages, DELTA(s1, s0, pages_mapped));
+	igt_assert_eq_u64(DELTA(s2, s0, migrated_to_vram), 0);
+	igt_assert_eq_u64(DELTA(s2, s0, migrated_to_sys), 0);
+	igt_assert_eq_u64(DELTA(s2, s1, faults), 0);
+	assert_buf(buf, len, first, STEP);
+
+	/* Cleared: the next faults, after an invalidation, migrate. */
+	igt_assert_eq(nvsvm_advise_accessed_by(g.fd, buf, len, 0), 0);
+	igt_assert_eq(mprotect(buf, len, PROT_READ), 0);
+	igt_assert_eq(mprotect(buf, len, PROT_READ | PROT_WRITE), 0);
+	assert_gpu_sees(&g, buf, len);
+	s3 = gpu_stats(&g);
+	igt_assert_eq_u64(DELTA(s3, s2, migrated_to_vram), pages);
+	assert_buf(buf, len, first, STEP);
+	close(g.fd);
+	munmap(buf, len);
+}
+
+/* --- advise-atomic ------------------------------------------------------ */
+
+/*
+ * The atomic policy of a range: refused atomics fail their job and write
+ * nothing, VRAM atomics move the pages there without a grant, and grants
+ * (the default again) take system pages exclusive without moving them.
+ */
+static void test_advise_atomic(void)
+{
+	const size_t len = 4 * PAGE_SZ, pages = len / PAGE_SZ;
+	uint64_t *buf = map_anon(len, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	struct drm_nvsvm_stats s0, s1, s2;
+	struct gpu g = gpu_open(0);
+	int ret;
+
+	igt_assert_eq(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	cpu_fill(buf, len, 0xa70000, STEP);
+
+	igt_assert_eq(nvsvm_advise_atomic(g.fd, buf, len,
+					  DRM_NVSVM_ATOMIC_NONE), 0);
+	ret = gpu_run(&g, nvsvm_op_atomic_add(buf, len, 1));
+	igt_assert_f(ret == -EFAULT, "refused atomics: %d (%s)\n", ret,
+		     nvsvm_strerror(ret));
+	assert_buf(buf, len, 0xa70000, STEP);
+	/* Plain accesses are not atomics. */
+	assert_gpu_sees(&g, buf, len);
+
+	igt_assert_eq(nvsvm_advise_atomic(g.fd, buf, len,
+					  DRM_NVSVM_ATOMIC_VRAM), 0);
+	s0 = gpu_stats(&g);
+	gpu_ok(&g, nvsvm_op_atomic_add(buf, len, 3));
+	s1 = gpu_stats(&g);
+	igt_info("VRAM policy: %llu pages to VRAM, %llu grants\n",
+		 DELTA(s1, s0, migrated_to_vram), DELTA(s1, s0, exclusive_grants));
+	igt_assert_eq_u64(DELTA(s1, s0, migrated_to_vram), pages);
+	igt_assert_eq_u64(DELTA(s1, s0, exclusive_grants), 0);
+	assert_buf(buf, len, 0xa70003, STEP);
+
+	igt_assert_eq(nvsvm_advise_atomic(g.fd, buf, len,
+					  DRM_NVSVM_ATOMIC_GRANT), 0);
+	gpu_ok(&g, nvsvm_op_atomic_add(buf, len, 5));
+	s2 = gpu_stats(&g);
+	igt_info("grant policy: %llu pages to VRAM, %llu grants\n",
+		 DELTA(s2, s1, migrated_to_vram), DELTA(s2, s1, exclusive_grants));
+	igt_assert_eq_u64(DELTA(s2, s1, migrated_to_vram), 0);
+	igt_assert_lte(pages, DELTA(s2, s1, exclusive_grants));
+	assert_buf(buf, len, 0xa70008, STEP);
+	close(g.fd);
+	munmap(buf, len);
 }
 
 /* --- thrash-cpu-gpu ---------------------------------------------------- */
@@ -2684,6 +2817,14 @@ igt_main
 		param_write("debug_peer_delay_us", "0");
 		param_write("debug_migrate_delay_ms", "0");
 	}
+
+	igt_describe("Pages of a range advised to VRAM and accessed by the device stay in system memory, mapped: no migration, and the GPU reads what the CPU writes.");
+	igt_subtest("accessed-by")
+		test_accessed_by();
+
+	igt_describe("Atomic policies: refused atomics fail with EFAULT, VRAM atomics migrate without grants, grants do not migrate.");
+	igt_subtest("advise-atomic")
+		test_advise_atomic();
 
 	igt_describe("CPU and GPU taking turns on pages advised to VRAM: thrashing is detected, the pages are pinned, migrations stop, and every word is right.");
 	igt_subtest("thrash-cpu-gpu")

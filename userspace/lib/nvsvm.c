@@ -267,6 +267,16 @@ int nvsvm_advise(int fd, void *addr, size_t size, uint32_t attr,
 	return nvsvm_ioctl(fd, DRM_IOCTL_NVSVM_ADVISE, &args);
 }
 
+int nvsvm_advise_accessed_by(int fd, void *addr, size_t size, int on)
+{
+	return nvsvm_advise(fd, addr, size, DRM_NVSVM_ADVISE_ACCESSED_BY, !!on);
+}
+
+int nvsvm_advise_atomic(int fd, void *addr, size_t size, uint32_t policy)
+{
+	return nvsvm_advise(fd, addr, size, DRM_NVSVM_ADVISE_ATOMIC, policy);
+}
+
 uint64_t nvsvm_checksum(const void *buf, size_t len)
 {
 	const uint64_t *words = buf;

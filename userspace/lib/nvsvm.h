@@ -469,19 +469,55 @@ NVSVM_EXPORT int nvsvm_prefetch(int fd, void *addr, size_t size);
  * @fd: An nvsvm file descriptor.
  * @addr: Start of the range, page aligned.
  * @size: Size of the range in bytes, page aligned, nonzero.
- * @attr: %DRM_NVSVM_ADVISE_PREFERRED_LOCATION.
+ * @attr: A %DRM_NVSVM_ADVISE_* attribute.
  * @value: For %DRM_NVSVM_ADVISE_PREFERRED_LOCATION, a migration target:
  *         with %DRM_NVSVM_MIGRATE_TO_VRAM, GPU faults on system pages of
- *         the range migrate them to VRAM first.
+ *         the range migrate them to VRAM first. For
+ *         %DRM_NVSVM_ADVISE_ACCESSED_BY and %DRM_NVSVM_ADVISE_ATOMIC, see
+ *         nvsvm_advise_accessed_by() and nvsvm_advise_atomic().
  *
- * A later advice on an overlapping range replaces the earlier one there. A
- * file has at most %DRM_NVSVM_ADVISE_MAX_RANGES advised ranges.
+ * A later advice on an overlapping range replaces the earlier one of the
+ * same attribute there. A file has at most %DRM_NVSVM_ADVISE_MAX_RANGES
+ * advised ranges per attribute.
  *
  * Return: 0, -EINVAL for a malformed range, attribute or value, or another
  * negative errno.
  */
 NVSVM_EXPORT int nvsvm_advise(int fd, void *addr, size_t size, uint32_t attr,
 			      uint32_t value);
+
+/**
+ * nvsvm_advise_accessed_by() - Have this device map a range where it is.
+ * @fd: An nvsvm file descriptor.
+ * @addr: Start of the range, page aligned.
+ * @size: Size of the range in bytes, page aligned, nonzero.
+ * @on: Nonzero: GPU faults of @fd map the pages where they are and never
+ *      migrate them, even where the preferred location is VRAM. Zero:
+ *      back to the default.
+ *
+ * Needs uAPI version 7.
+ *
+ * Return: As nvsvm_advise().
+ */
+NVSVM_EXPORT int nvsvm_advise_accessed_by(int fd, void *addr, size_t size,
+					  int on);
+
+/**
+ * nvsvm_advise_atomic() - Set how device atomics on a range work.
+ * @fd: An nvsvm file descriptor.
+ * @addr: Start of the range, page aligned.
+ * @size: Size of the range in bytes, page aligned, nonzero.
+ * @policy: %DRM_NVSVM_ATOMIC_GRANT (the default: system pages are taken
+ *          exclusive from the CPU), %DRM_NVSVM_ATOMIC_VRAM (pages move to
+ *          VRAM, where atomics are native) or %DRM_NVSVM_ATOMIC_NONE
+ *          (device atomics on system pages fail the job with -EFAULT).
+ *
+ * Needs uAPI version 7.
+ *
+ * Return: As nvsvm_advise().
+ */
+NVSVM_EXPORT int nvsvm_advise_atomic(int fd, void *addr, size_t size,
+				     uint32_t policy);
 
 /**
  * nvsvm_checksum() - CPU reference of %DRM_NVSVM_OP_CHECKSUM.

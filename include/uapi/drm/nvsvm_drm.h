@@ -42,7 +42,7 @@ extern "C" {
  * Bumped whenever an ioctl, a structure field, a flag or a parameter is
  * added.
  */
-#define NVSVM_UAPI_VERSION		6
+#define NVSVM_UAPI_VERSION		7
 
 /**
  * enum drm_nvsvm_ioctl_id - Ioctl numbers, relative to %DRM_COMMAND_BASE.
@@ -66,7 +66,7 @@ enum drm_nvsvm_ioctl_id {
 	DRM_NVSVM_STATS,
 	/** @DRM_NVSVM_MIGRATE: Move a range to VRAM or to system memory. */
 	DRM_NVSVM_MIGRATE,
-	/** @DRM_NVSVM_ADVISE: Set the preferred location of a range. */
+	/** @DRM_NVSVM_ADVISE: Set an attribute of a range. */
 	DRM_NVSVM_ADVISE,
 };
 
@@ -523,16 +523,59 @@ struct drm_nvsvm_migrate {
 
 /** define DRM_NVSVM_ADVISE_PREFERRED_LOCATION - Attribute: where GPU faults put pages. */
 #define DRM_NVSVM_ADVISE_PREFERRED_LOCATION	1
+/**
+ * define DRM_NVSVM_ADVISE_ACCESSED_BY - Attribute of the ranges this
+ * device maps where they are, never migrating them. Since version 7.
+ */
+#define DRM_NVSVM_ADVISE_ACCESSED_BY		2
+/**
+ * define DRM_NVSVM_ADVISE_ATOMIC - Attribute of how device atomics on the
+ * range's system pages work, a %DRM_NVSVM_ATOMIC_* value. Since version 7.
+ */
+#define DRM_NVSVM_ADVISE_ATOMIC			3
+
+/**
+ * define DRM_NVSVM_ATOMIC_GRANT - Atomic policy that takes a system page
+ * exclusive from the CPU for the device's atomics (the default).
+ */
+#define DRM_NVSVM_ATOMIC_GRANT			0
+/**
+ * define DRM_NVSVM_ATOMIC_VRAM - Atomic policy that moves the page to
+ * VRAM, where atomics are native; a page that cannot move is granted
+ * instead.
+ */
+#define DRM_NVSVM_ATOMIC_VRAM			1
+/**
+ * define DRM_NVSVM_ATOMIC_NONE - Atomic policy that refuses device
+ * atomics on system pages, failing their job with -EFAULT.
+ */
+#define DRM_NVSVM_ATOMIC_NONE			2
 
 /**
  * struct drm_nvsvm_advise - Argument of %DRM_IOCTL_NVSVM_ADVISE.
  *
- * With a preferred location of %DRM_NVSVM_MIGRATE_TO_VRAM, a GPU fault on
- * a system page of the range migrates it to VRAM before mapping it. With
- * %DRM_NVSVM_MIGRATE_TO_SYSTEM (the default everywhere), pages stay where
- * they are. A GPU fault on a page never populated populates it, then moves it.
- * A later advice replaces every earlier one it overlaps, in full. At most
- * %DRM_NVSVM_ADVISE_MAX_RANGES ranges per file (-ENOSPC beyond). Needs
+ * Advice is per file: it is about this device's accesses. The attributes:
+ *
+ * - %DRM_NVSVM_ADVISE_PREFERRED_LOCATION: with %DRM_NVSVM_MIGRATE_TO_VRAM,
+ *   a GPU fault on a system page of the range migrates it to VRAM before
+ *   mapping it. With %DRM_NVSVM_MIGRATE_TO_SYSTEM (the default
+ *   everywhere), pages stay where they are. A GPU fault on a page never
+ *   populated populates it, then moves it.
+ * - %DRM_NVSVM_ADVISE_ACCESSED_BY: with 1, GPU faults of this device map
+ *   the pages of the range where they are, in system memory or VRAM, and
+ *   never migrate them, even where the preferred location is VRAM; its
+ *   mappings of system pages then last across the CPU's accesses. With 0
+ *   (the default), they do not.
+ * - %DRM_NVSVM_ADVISE_ATOMIC: a %DRM_NVSVM_ATOMIC_* policy for the device
+ *   atomics of this file on the range's system pages, as in Xe's madvise:
+ *   through exclusive grants (%DRM_NVSVM_ATOMIC_GRANT, the default),
+ *   through VRAM (%DRM_NVSVM_ATOMIC_VRAM), or refused
+ *   (%DRM_NVSVM_ATOMIC_NONE). Pages in VRAM take atomics natively whatever
+ *   the policy.
+ *
+ * A later advice of an attribute replaces every earlier one of the same
+ * attribute it overlaps, in full. At most %DRM_NVSVM_ADVISE_MAX_RANGES
+ * ranges per file and attribute (-ENOSPC beyond). Needs
  * %DRM_IOCTL_NVSVM_SVM_INIT first (-ENOENT otherwise).
  */
 struct drm_nvsvm_advise {
@@ -540,9 +583,14 @@ struct drm_nvsvm_advise {
 	__u64 addr;
 	/** @size: Size of the range, page aligned, nonzero. */
 	__u64 size;
-	/** @attr: %DRM_NVSVM_ADVISE_PREFERRED_LOCATION. */
+	/** @attr: A %DRM_NVSVM_ADVISE_* attribute. */
 	__u32 attr;
-	/** @value: A migration target, as in &drm_nvsvm_migrate.target. */
+	/**
+	 * @value: For %DRM_NVSVM_ADVISE_PREFERRED_LOCATION a migration
+	 * target, as in &drm_nvsvm_migrate.target; for
+	 * %DRM_NVSVM_ADVISE_ACCESSED_BY 0 or 1; for %DRM_NVSVM_ADVISE_ATOMIC
+	 * a %DRM_NVSVM_ATOMIC_* policy.
+	 */
 	__u32 value;
 	/** @flags: Must be zero. */
 	__u32 flags;
@@ -550,7 +598,7 @@ struct drm_nvsvm_advise {
 	__u32 pad;
 };
 
-/** define DRM_NVSVM_ADVISE_MAX_RANGES - Most advised ranges per file. */
+/** define DRM_NVSVM_ADVISE_MAX_RANGES - Most advised ranges per file and attribute. */
 #define DRM_NVSVM_ADVISE_MAX_RANGES	64
 
 /**
@@ -599,7 +647,7 @@ struct drm_nvsvm_advise {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_NVSVM_MIGRATE, struct drm_nvsvm_migrate)
 
 /**
- * define DRM_IOCTL_NVSVM_ADVISE - Set the preferred location of a range.
+ * define DRM_IOCTL_NVSVM_ADVISE - Set an attribute of a range.
  */
 #define DRM_IOCTL_NVSVM_ADVISE \
 	DRM_IOW(DRM_COMMAND_BASE + DRM_NVSVM_ADVISE, struct drm_nvsvm_advise)

@@ -33,6 +33,7 @@ static_assert((int)DRM_NVSVM_OP_TRIAD == (int)NVSVM_HW_OP_TRIAD);
 static_assert(NVSVM_JOB_MAX_OPS == NVSVM_HW_JOB_MAX_OPS);
 static_assert(NVSVM_OP_MAX_LEN == NVSVM_HW_OP_MAX_LEN);
 static_assert(DRM_NVSVM_ADVISE_MAX_RANGES == NVSVM_SVM_MAX_ADVICE);
+static_assert(DRM_NVSVM_ADVISE_MAX_RANGES == NVSVM_PERF_MAX_ADVICE);
 
 /* The counters of struct drm_nvsvm_stats follow enum nvsvm_stat. */
 static_assert(offsetof(struct drm_nvsvm_stats, faults) == 8);
@@ -436,7 +437,7 @@ int nvsvm_migrate_ioctl(struct drm_device *drm, void *data,
 }
 
 /**
- * nvsvm_advise_ioctl() - Set the preferred location of a range.
+ * nvsvm_advise_ioctl() - Set an attribute of a range.
  * @drm: The DRM device.
  * @data: &struct drm_nvsvm_advise.
  * @file: The file.
@@ -450,16 +451,32 @@ int nvsvm_advise_ioctl(struct drm_device *drm, void *data,
 {
 	struct drm_nvsvm_advise *args = data;
 	struct nvsvm_svmm *svmm;
+	u32 max;
 
-	if (args->flags || args->pad ||
-	    args->attr != DRM_NVSVM_ADVISE_PREFERRED_LOCATION ||
-	    args->value > DRM_NVSVM_MIGRATE_TO_VRAM ||
+	switch (args->attr) {
+	case DRM_NVSVM_ADVISE_PREFERRED_LOCATION:
+		max = DRM_NVSVM_MIGRATE_TO_VRAM;
+		break;
+	case DRM_NVSVM_ADVISE_ACCESSED_BY:
+		max = 1;
+		break;
+	case DRM_NVSVM_ADVISE_ATOMIC:
+		max = DRM_NVSVM_ATOMIC_NONE;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (args->flags || args->pad || args->value > max ||
 	    nvsvm_check_range(args->addr, args->size, U64_MAX))
 		return -EINVAL;
 	svmm = nvsvm_file_svmm(to_nvsvm_file(file));
 	if (IS_ERR(svmm))
 		return PTR_ERR(svmm);
 
+	if (args->attr != DRM_NVSVM_ADVISE_PREFERRED_LOCATION)
+		return nvsvm_perf_advise(svmm, args->addr,
+					 args->addr + args->size, args->attr,
+					 args->value);
 	return nvsvm_svmm_advise(svmm, args->addr, args->addr + args->size,
 				 args->value == DRM_NVSVM_MIGRATE_TO_VRAM);
 }

@@ -12,6 +12,8 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
+#include <uapi/drm/nvsvm_drm.h>
+
 #include "nvsvm_dmem.h"
 #include "nvsvm_drv.h"
 #include "nvsvm_perf.h"
@@ -595,18 +597,57 @@ static void nvsvm_perf_prefetch(struct nvsvm_svmm *svmm, u64 from, u64 to,
 }
 
 /*
- * Migrate the pages of [@start, @end) that are not pinned to VRAM, with
- * the nvsvm_dmem_migrate() @flags of the fault.
+ * The value of @advice at @va, 0 (the default) outside its ranges.
+ * *@run_end is the end of the run of pages from @va, up to @end, that
+ * have the same value.
+ */
+static u32 nvsvm_perf_advice_at(struct nvsvm_perf *perf,
+				const struct nvsvm_perf_advice *advice, u64 va,
+				u64 end, u64 *run_end)
+{
+	u32 value = 0;
+	unsigned int i;
+
+	lockdep_assert_held(&perf->lock);
+
+	*run_end = end;
+	for (i = 0; i < advice->n; i++) {
+		if (advice->range[i].start <= va && advice->range[i].end > va) {
+			value = advice->range[i].value;
+			*run_end = min(end, advice->range[i].end);
+			break;
+		}
+		if (advice->range[i].start > va)
+			*run_end = min(*run_end, advice->range[i].start);
+	}
+	return value;
+}
+
+/*
+ * Migrate the pages of [@start, @end) to VRAM but those pinned and those
+ * accessed by this device, which stay where they are, with the
+ * nvsvm_dmem_migrate() @flags of the fault.
  */
 static u64 nvsvm_perf_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 			      u32 flags)
 {
-	u64 migrated = 0, run_end;
+	struct nvsvm_perf *perf = &svmm->perf;
+	u64 migrated = 0, run_end, pin_end, va;
+	bool accessed;
 
-	for (; start < end; start = run_end)
-		if (!nvsvm_perf_pinned(svmm, start, end, &run_end))
-			nvsvm_dmem_migrate(svmm, start, run_end,
-					   NVSVM_DMEM_TO_VRAM | flags, &migrated);
+	for (; start < end; start = run_end) {
+		spin_lock(&perf->lock);
+		accessed = nvsvm_perf_advice_at(perf, &perf->accessed_by, start,
+						end, &run_end);
+		spin_unlock(&perf->lock);
+		if (accessed)
+			continue;
+		for (va = start; va < run_end; va = pin_end)
+			if (!nvsvm_perf_pinned(svmm, va, run_end, &pin_end))
+				nvsvm_dmem_migrate(svmm, va, pin_end,
+						   NVSVM_DMEM_TO_VRAM | flags,
+						   &migrated);
+	}
 	return migrated;
 }
 
@@ -663,4 +704,96 @@ void nvsvm_perf_place(struct nvsvm_svmm *svmm, u64 from, u64 to, u32 flags)
 		     nvsvm_perf_migrate(svmm, to, end, flags);
 	nvsvm_stat_add(svmm->ndev, &svmm->stats, NVSVM_STAT_PREFETCHED,
 		       prefetched);
+}
+
+/**
+ * DOC: Advice
+ *
+ * Besides the preferred location (&nvsvm_svmm.advice), ADVISE sets two
+ * attributes that the placement policy keeps, in &nvsvm_perf.accessed_by
+ * and &nvsvm_perf.atomic, under &nvsvm_perf.lock:
+ *
+ * - accessed by this device: GPU faults map the pages where they are and
+ *   never migrate them, even in a range that prefers VRAM;
+ * - the atomic policy: %DRM_NVSVM_ATOMIC_GRANT (the default) takes system
+ *   pages exclusive for device atomics (DOC: Atomics in nvsvm_svm.c),
+ *   %DRM_NVSVM_ATOMIC_VRAM migrates the page of an atomic fault to VRAM,
+ *   where atomics are native, and falls back to a grant when it cannot
+ *   move, %DRM_NVSVM_ATOMIC_NONE fails the job of an atomic fault with
+ *   -EFAULT. Pages in VRAM take atomics without faulting whatever the
+ *   policy.
+ *
+ * Each attribute keeps ranges that do not overlap: an advice replaces, in
+ * full, every range of its attribute that it overlaps, and an advice of
+ * the default value only does that.
+ */
+
+/**
+ * nvsvm_perf_advise() - Set accessed-by or the atomic policy of a range.
+ * @svmm: The SVMM.
+ * @start: Start of the range.
+ * @end: End of the range.
+ * @attr: %DRM_NVSVM_ADVISE_ACCESSED_BY or %DRM_NVSVM_ADVISE_ATOMIC.
+ * @value: The attribute's value, checked by the caller.
+ *
+ * See DOC: Advice.
+ *
+ * Context: Any context but under &nvsvm_perf.lock.
+ * Return: 0, or -ENOSPC with %NVSVM_PERF_MAX_ADVICE ranges of @attr
+ * already, none of which the range overlaps; nothing changes then.
+ */
+int nvsvm_perf_advise(struct nvsvm_svmm *svmm, u64 start, u64 end, u32 attr,
+		      u32 value)
+{
+	struct nvsvm_perf *perf = &svmm->perf;
+	struct nvsvm_perf_advice *advice;
+	unsigned int i, overlaps = 0;
+	int ret = 0;
+
+	advice = attr == DRM_NVSVM_ADVISE_ACCESSED_BY ? &perf->accessed_by :
+							  &perf->atomic;
+	spin_lock(&perf->lock);
+	for (i = 0; i < advice->n; i++)
+		if (advice->range[i].start < end && advice->range[i].end > start)
+			overlaps++;
+	if (value && advice->n - overlaps == NVSVM_PERF_MAX_ADVICE) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	for (i = 0; i < advice->n;) {
+		if (advice->range[i].start < end && advice->range[i].end > start)
+			advice->range[i] = advice->range[--advice->n];
+		else
+			i++;
+	}
+	if (value) {
+		advice->range[advice->n].start = start;
+		advice->range[advice->n].end = end;
+		advice->range[advice->n].value = value;
+		advice->n++;
+	}
+out:
+	spin_unlock(&perf->lock);
+	return ret;
+}
+
+/**
+ * nvsvm_perf_atomic_policy() - The atomic policy of a page.
+ * @svmm: The SVMM.
+ * @va: Address of the page.
+ *
+ * Context: Any context but under &nvsvm_perf.lock.
+ * Return: A %DRM_NVSVM_ATOMIC_* value: see DOC: Advice.
+ */
+u32 nvsvm_perf_atomic_policy(struct nvsvm_svmm *svmm, u64 va)
+{
+	struct nvsvm_perf *perf = &svmm->perf;
+	u64 run_end;
+	u32 policy;
+
+	spin_lock(&perf->lock);
+	policy = nvsvm_perf_advice_at(perf, &perf->atomic, va, va + PAGE_SIZE,
+				      &run_end);
+	spin_unlock(&perf->lock);
+	return policy;
 }

@@ -20,6 +20,7 @@
 #include <linux/sort.h>
 
 #include <drm/drm_print.h>
+#include <uapi/drm/nvsvm_drm.h>
 
 #include "nvsvm_dmem.h"
 #include "nvsvm_drv.h"
@@ -1008,11 +1009,19 @@ static int nvsvm_svmm_fault_atomic(struct nvsvm_svmm *svmm, u64 va)
 {
 	unsigned long timeout = jiffies +
 				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	u32 policy = nvsvm_perf_atomic_policy(svmm, va);
 	struct mm_struct *mm = svmm->mm;
+	u64 migrated = 0;
 	int ret;
 
+	/* The atomic policy of the range: DOC: Advice in nvsvm_perf.c. */
+	if (policy == DRM_NVSVM_ATOMIC_NONE)
+		return -EFAULT;
 	if (!mmget_not_zero(mm))
 		return -EFAULT;
+	if (policy == DRM_NVSVM_ATOMIC_VRAM)
+		nvsvm_dmem_migrate(svmm, va, va + PAGE_SIZE, NVSVM_DMEM_TO_VRAM,
+				   &migrated);
 	do {
 		struct nvsvm_svm_window page = {
 			.va = va,
