@@ -85,9 +85,11 @@
  * stay where they are.
  *
  * Residency is a bitmap of each block of &nvsvm_perf.blocks, set and
- * cleared where the driver migrates advised pages, under &nvsvm_perf.lock.
- * It is a hint: a page evicted from VRAM, or moved before its range was
- * advised, is not seen, and may only make a prefetch larger or smaller.
+ * cleared where the driver migrates advised pages, and cleared by the
+ * notifier's unmaps and clears (an eviction, a zap), under
+ * &nvsvm_perf.lock. It is a hint: a page moved before its range was
+ * advised is not seen, and may only make a prefetch smaller. An unmap
+ * also ends the thrashing state and the pins of its pages.
  * prefetch_enable=0 switches prefetch off.
  */
 
@@ -471,6 +473,46 @@ void nvsvm_perf_migrating(struct nvsvm_svmm *svmm, u64 start,
 }
 
 /**
+ * nvsvm_perf_invalidate() - Forget what an invalidation makes stale.
+ * @svmm: The SVMM.
+ * @start: Start of the invalidated range.
+ * @end: Its end.
+ * @unmap: The range is unmapped (munmap): its pages are gone, and the
+ *	pages mapped there next start afresh.
+ *
+ * Residency (DOC: Density prefetch) is cleared either way: a zap or an
+ * eviction may take the pages out of VRAM without a migration of this
+ * SVMM. With @unmap, thrashing state and pins go too.
+ *
+ * Context: The notifier, blockable or not: takes &nvsvm_perf.lock only.
+ */
+void nvsvm_perf_invalidate(struct nvsvm_svmm *svmm, u64 start, u64 end,
+			   bool unmap)
+{
+	struct nvsvm_perf *perf = &svmm->perf;
+	struct nvsvm_perf_block *block;
+	unsigned long index, first, n;
+	u64 bs, s, e;
+
+	if (start >= end)
+		return;
+	spin_lock(&perf->lock);
+	xa_for_each_range(&perf->blocks, index, block,
+			  start >> NVSVM_PERF_BLOCK_SHIFT,
+			  (end - 1) >> NVSVM_PERF_BLOCK_SHIFT) {
+		bs = (u64)index << NVSVM_PERF_BLOCK_SHIFT;
+		s = max(start, bs);
+		e = min(end, bs + SZ_2M);
+		first = (s - bs) >> PAGE_SHIFT;
+		n = (e - s) >> PAGE_SHIFT;
+		bitmap_clear(block->resident, first, n);
+		if (unmap)
+			memset(&block->page[first], 0, n * sizeof(*block->page));
+	}
+	spin_unlock(&perf->lock);
+}
+
+/**
  * nvsvm_perf_granted() - Count an exclusive grant of a page, for thrashing.
  * @svmm: The SVMM.
  * @va: Address of the page the GPU now holds for atomics.
@@ -651,6 +693,62 @@ static u64 nvsvm_perf_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
 	return migrated;
 }
 
+/*
+ * The bounds of a prefetch around [@from, @to): the advised range that
+ * holds it, within the VMA of @from. False if there is none.
+ */
+static bool nvsvm_perf_bounds(struct nvsvm_svmm *svmm, u64 from, u64 to,
+			      u64 *lo, u64 *hi)
+{
+	struct mm_struct *mm = svmm->mm;
+	struct vm_area_struct *vma;
+	unsigned int i;
+
+	*lo = 0;
+	*hi = 0;
+	spin_lock(&svmm->advice_lock);
+	for (i = 0; i < svmm->nadvice; i++) {
+		if (svmm->advice[i].start <= from && svmm->advice[i].end >= to) {
+			*lo = svmm->advice[i].start;
+			*hi = svmm->advice[i].end;
+			break;
+		}
+	}
+	spin_unlock(&svmm->advice_lock);
+	if (*lo >= *hi || !mmget_not_zero(mm))
+		return false;
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, from);
+	if (vma) {
+		*lo = max_t(u64, *lo, vma->vm_start);
+		*hi = min_t(u64, *hi, vma->vm_end);
+	}
+	mmap_read_unlock(mm);
+	mmput(mm);
+	return vma;
+}
+
+/* Pages known resident in [@start, @end) of one block, but [@from, @to). */
+static unsigned long nvsvm_perf_resident(struct nvsvm_svmm *svmm, u64 start,
+					 u64 end, u64 from, u64 to)
+{
+	u64 block_va = ALIGN_DOWN(start, SZ_2M), va;
+	struct nvsvm_perf *perf = &svmm->perf;
+	struct nvsvm_perf_block *block;
+	unsigned long n = 0;
+
+	block = nvsvm_perf_block(svmm, start, false);
+	if (!block)
+		return 0;
+	spin_lock(&perf->lock);
+	for (va = start; va < end; va += PAGE_SIZE)
+		if ((va < from || va >= to) &&
+		    test_bit((va - block_va) >> PAGE_SHIFT, block->resident))
+			n++;
+	spin_unlock(&perf->lock);
+	return n;
+}
+
 /**
  * nvsvm_perf_place() - Migrate to VRAM for a GPU fault, by the policy.
  * @svmm: The SVMM.
@@ -659,51 +757,35 @@ static u64 nvsvm_perf_migrate(struct nvsvm_svmm *svmm, u64 start, u64 end,
  * @flags: nvsvm_dmem_migrate() flags of the fault: %NVSVM_DMEM_BLOCKING
  *	or 0.
  *
- * Throttles a fault on thrashing pages, leaves pinned pages where they are
- * (DOC: Thrashing), migrates the window, then what DOC: Density prefetch
- * adds around it.
+ * Throttles a fault on thrashing pages, leaves pinned pages and those
+ * accessed by this device where they are (DOC: Thrashing, DOC: Advice),
+ * and migrates the window with what DOC: Density prefetch adds around it,
+ * in one migration.
  *
  * Context: Process context, svmm lock and mmap lock not held; may sleep.
  */
 void nvsvm_perf_place(struct nvsvm_svmm *svmm, u64 from, u64 to, u32 flags)
 {
-	struct mm_struct *mm = svmm->mm;
-	struct vm_area_struct *vma;
-	u64 lo = 0, hi = 0, start, end, prefetched;
-	unsigned int i;
+	u64 lo, hi, start = from, end = to;
+	unsigned long before, after;
 
 	lockdep_assert_not_held(&svmm->mutex);
 
 	nvsvm_perf_throttle(svmm, from, to);
-	nvsvm_perf_migrate(svmm, from, to, flags);
-
-	spin_lock(&svmm->advice_lock);
-	for (i = 0; i < svmm->nadvice; i++) {
-		if (svmm->advice[i].start <= from && svmm->advice[i].end >= to) {
-			lo = svmm->advice[i].start;
-			hi = svmm->advice[i].end;
-			break;
-		}
-	}
-	spin_unlock(&svmm->advice_lock);
-	if (lo >= hi || !mmget_not_zero(mm))
+	if (READ_ONCE(prefetch_enable) &&
+	    nvsvm_perf_bounds(svmm, from, to, &lo, &hi))
+		nvsvm_perf_prefetch(svmm, from, to, lo, hi, &start, &end);
+	if (start == from && end == to) {
+		nvsvm_perf_migrate(svmm, from, to, flags);
 		return;
-	mmap_read_lock(mm);
-	vma = vma_lookup(mm, from);
-	if (vma) {
-		lo = max_t(u64, lo, vma->vm_start);
-		hi = min_t(u64, hi, vma->vm_end);
 	}
-	mmap_read_unlock(mm);
-	mmput(mm);
-	if (!vma)
-		return;
 
-	nvsvm_perf_prefetch(svmm, from, to, lo, hi, &start, &end);
-	prefetched = nvsvm_perf_migrate(svmm, start, from, flags) +
-		     nvsvm_perf_migrate(svmm, to, end, flags);
-	nvsvm_stat_add(svmm->ndev, &svmm->stats, NVSVM_STAT_PREFETCHED,
-		       prefetched);
+	before = nvsvm_perf_resident(svmm, start, end, from, to);
+	nvsvm_perf_migrate(svmm, start, end, flags);
+	after = nvsvm_perf_resident(svmm, start, end, from, to);
+	if (after > before)
+		nvsvm_stat_add(svmm->ndev, &svmm->stats, NVSVM_STAT_PREFETCHED,
+			       after - before);
 }
 
 /**

@@ -59,6 +59,8 @@ void nvsvm_perf_migrating(struct nvsvm_svmm *svmm, u64 start,
 void nvsvm_perf_place(struct nvsvm_svmm *svmm, u64 from, u64 to, u32 flags);
 int nvsvm_perf_advise(struct nvsvm_svmm *svmm, u64 start, u64 end, u32 attr,
 		      u32 value);
+void nvsvm_perf_invalidate(struct nvsvm_svmm *svmm, u64 start, u64 end,
+			   bool unmap);
 u32 nvsvm_perf_atomic_policy(struct nvsvm_svmm *svmm, u64 va);
 void nvsvm_perf_granted(struct nvsvm_svmm *svmm, u64 va);
 void nvsvm_perf_revoking(struct nvsvm_svmm *svmm, u64 start, u64 end);

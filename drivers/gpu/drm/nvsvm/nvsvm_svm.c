@@ -372,6 +372,10 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 	if (range->event == MMU_NOTIFY_EXCLUSIVE &&
 	    mmu_notifier_range_blockable(range))
 		nvsvm_perf_revoking(svmm, start, end);
+	/* Placement state the change makes stale: DOC: Density prefetch. */
+	if (range->event == MMU_NOTIFY_UNMAP || range->event == MMU_NOTIFY_CLEAR)
+		nvsvm_perf_invalidate(svmm, start, end,
+				      range->event == MMU_NOTIFY_UNMAP);
 
 	if (mmu_notifier_range_blockable(range))
 		mutex_lock(&svmm->mutex);
