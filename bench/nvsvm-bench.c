@@ -1720,6 +1720,181 @@ static void bench_peer(void)
 
 /* --- Main ----------------------------------------------------------------- */
 
+/* --- 6: thrashing mitigation and density prefetch (issue 16) ------------- */
+
+#define THRASH_SIZE	(16 * PAGE_SZ)
+#define THRASH_DETECT	16	/* rounds to detect and pin: not timed */
+#define THRASH_ROUNDS	32	/* rounds timed */
+
+/* The thrashing times for the emulated GPU, as the IGT tests set them. */
+static const struct {
+	const char *name;
+	unsigned int value;
+} thrash_times[] = {
+	{ "thrash_lapse_us", 2000000 },
+	{ "thrash_throttle_us", 2000 },
+	{ "thrash_pin_threshold", 10 },
+	{ "thrash_pin_ms", 600000 },
+};
+
+/*
+ * The CPU and the GPU take turns on 16 pages advised to VRAM, a word of
+ * each page a turn: the GPU adds 1 to it (a one-word triad per page), the
+ * CPU checks it and writes the next value. Without the mitigation each
+ * turn moves every page both ways; with it, once the pages are found
+ * thrashing and pinned (the first rounds, not timed), nothing moves.
+ */
+static void thrash_rep(void *arg, unsigned int rep)
+{
+	struct setting_st *t = arg;
+	struct sample s = { .group = "thrashing", .driver = "nvsvm",
+			    .size = THRASH_SIZE, .thp_pct = -1 };
+	const size_t pages = THRASH_SIZE / PAGE_SZ, stride = PAGE_SZ / 8;
+	struct drm_nvsvm_op ops[THRASH_SIZE / PAGE_SZ];
+	uint64_t *w, *ones, base = (uint64_t)rep << 40;
+	struct drm_nvsvm_stats s0 = { 0 }, s1;
+	double t0 = 0, time;
+	struct buf b, o;
+	unsigned int r;
+	size_t i;
+	int ret;
+
+	buf_map(&b, THRASH_SIZE, false);
+	buf_map(&o, PAGE_SZ, false);
+	w = (uint64_t *)b.p;
+	ones = (uint64_t *)o.p;
+	ones[0] = 1;
+	for (i = 0; i < pages; i++) {
+		w[i * stride] = base + i;
+		ops[i] = nvsvm_op_triad(&w[i * stride], &w[i * stride], ones,
+					sizeof(uint64_t), 1);
+	}
+	ret = nvsvm_advise(t->g.fd, b.p, THRASH_SIZE,
+			   DRM_NVSVM_ADVISE_PREFERRED_LOCATION, TO_VRAM);
+	if (ret)
+		die("thrashing: ADVISE: %s", nvsvm_strerror(ret));
+	for (r = 0; r < THRASH_DETECT + THRASH_ROUNDS; r++) {
+		if (r == THRASH_DETECT) {
+			s0 = gpu_stats(&t->g);
+			t0 = now();
+		}
+		gpu_run(&t->g, ops, pages);
+		for (i = 0; i < pages; i++)
+			if (w[i * stride] != base + i + 1)
+				die("thrashing: page %zu lost its word in round %u",
+				    i, r);
+		base += 0x1000000;
+		for (i = 0; i < pages; i++)
+			w[i * stride] = base + i;
+	}
+	time = now() - t0;
+	s1 = gpu_stats(&t->g);
+	buf_unmap(&b);
+	buf_unmap(&o);
+	if (rep < warmup)
+		return;
+
+	s.unit = "rounds/s";
+	s.value = THRASH_ROUNDS / time;
+	emit(&s, "thrashing/%s/rounds_per_s", t->label);
+	s.unit = "count";
+	s.value = (DELTA(s1, s0, migrated_to_vram) +
+		   DELTA(s1, s0, migrated_to_sys)) / THRASH_ROUNDS;
+	emit(&s, "thrashing/%s/pages_moved_per_round", t->label);
+}
+
+static void bench_thrashing(void)
+{
+	struct setting_st st[] = {
+		{ .param = "thrash_enable", .value = 0, .label = "off" },
+		{ .param = "thrash_enable", .value = 1, .label = "on" },
+	};
+	unsigned int saved[ARRAY_SIZE(thrash_times)], i;
+
+	note("thrashing: thrash_enable 0 and 1");
+	for (i = 0; i < ARRAY_SIZE(thrash_times); i++) {
+		saved[i] = param_get(thrash_times[i].name);
+		param_set(thrash_times[i].name, thrash_times[i].value);
+	}
+	bench_settings("thrashing", "thrash_enable", st, ARRAY_SIZE(st),
+		       thrash_rep);
+	for (i = 0; i < ARRAY_SIZE(thrash_times); i++)
+		param_set(thrash_times[i].name, saved[i]);
+}
+
+#define PREFETCH_SIZE	(4 * SZ_1M)
+#define PREFETCH_STRIDE	(PREFETCH_SIZE / NVSVM_JOB_MAX_OPS)
+
+/*
+ * A GPU sweep of 4 MiB advised to VRAM, with one-page fault windows:
+ * sparse first (a word every 64 KiB), then dense (a checksum of every
+ * word). Density prefetch leaves the sparse touches alone and fills the
+ * blocks as the dense sweep finds them filling up.
+ */
+static void prefetch_rep(void *arg, unsigned int rep)
+{
+	struct setting_st *t = arg;
+	struct sample s = { .group = "prefetch", .driver = "nvsvm",
+			    .size = PREFETCH_SIZE, .thp_pct = -1 };
+	static uint64_t sums[NVSVM_JOB_MAX_OPS];
+	struct drm_nvsvm_op ops[NVSVM_JOB_MAX_OPS];
+	struct drm_nvsvm_stats s0, s1;
+	uint64_t want;
+	double time;
+	struct buf b;
+	unsigned int i;
+	int ret;
+
+	buf_map(&b, PREFETCH_SIZE, false);
+	buf_fill(&b, false, rep);
+	want = cpu_checksum(b.p, PREFETCH_SIZE);
+	ret = nvsvm_advise(t->g.fd, b.p, PREFETCH_SIZE,
+			   DRM_NVSVM_ADVISE_PREFERRED_LOCATION, TO_VRAM);
+	if (ret)
+		die("prefetch: ADVISE: %s", nvsvm_strerror(ret));
+	for (i = 0; i < NVSVM_JOB_MAX_OPS; i++)
+		ops[i] = nvsvm_op_checksum(&sums[i], b.p + i * PREFETCH_STRIDE,
+					   sizeof(uint64_t));
+	s0 = gpu_stats(&t->g);
+	time = now();
+	gpu_run(&t->g, ops, NVSVM_JOB_MAX_OPS);
+	if (gpu_checksum(&t->g, b.p, PREFETCH_SIZE) != want)
+		die("prefetch: the GPU read wrong data");
+	time = now() - time;
+	s1 = gpu_stats(&t->g);
+	if (DELTA(s1, s0, migrated_to_vram) != PREFETCH_SIZE / PAGE_SZ)
+		die("prefetch: %.0f of %zu pages moved",
+		    DELTA(s1, s0, migrated_to_vram), PREFETCH_SIZE / PAGE_SZ);
+	buf_unmap(&b);
+	if (rep < warmup)
+		return;
+
+	s.unit = "ms";
+	s.value = time * 1e3;
+	emit(&s, "prefetch/%s/time", t->label);
+	s.unit = "count";
+	s.value = DELTA(s1, s0, faults);
+	emit(&s, "prefetch/%s/faults", t->label);
+	s.value = DELTA(s1, s0, prefetched);
+	emit(&s, "prefetch/%s/prefetched", t->label);
+}
+
+static void bench_prefetch(void)
+{
+	struct setting_st st[] = {
+		{ .param = "prefetch_enable", .value = 0,
+		  .param2 = "fault_window_kb", .value2 = 4, .label = "off" },
+		{ .param = "prefetch_enable", .value = 1,
+		  .param2 = "fault_window_kb", .value2 = 4, .label = "on" },
+	};
+	unsigned int window = param_get("fault_window_kb");
+
+	note("prefetch: prefetch_enable 0 and 1, fault_window_kb 4");
+	bench_settings("prefetch", "prefetch_enable", st, ARRAY_SIZE(st),
+		       prefetch_rep);
+	param_set("fault_window_kb", window);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1737,6 +1912,8 @@ static const struct {
 	{ "cpufault", bench_cpufault, 2 * CPUFAULT_SIZE, false },
 	{ "cpufault1", bench_cpufault1, 2 * CPUFAULT_SIZE, true },
 	{ "oversub", bench_oversub, 0, false },
+	{ "thrashing", bench_thrashing, 0, false },
+	{ "prefetch", bench_prefetch, 2 * PREFETCH_SIZE, false },
 	/* Needs two devices: scripts/guest-bench.sh reloads nvsvm for it. */
 	{ "peer", bench_peer, 2 * 128 * SZ_1M, true },
 };
@@ -1752,10 +1929,11 @@ static void usage(void)
 		"  -H DEV     test_hmm device node (default /dev/hmm_dmirror0)\n"
 		"  -s MIB     the buffer of cpufault and cpufault1 (default 64)\n"
 		"  GROUP      migrate (with memcpy and kcopy), remigrate, gpufault,\n"
-		"             faultbound, latency, dma, tlb, cpufault, oversub\n"
-		"             (default: all of these), cpufault1 (the one-page\n"
-		"             fault-back alone, for scripts/profile-cpufault.sh),\n"
-		"             peer (device INDEX to INDEX + 1; needs both)\n");
+		"             faultbound, latency, dma, tlb, cpufault, oversub,\n"
+		"             thrashing, prefetch (default: all of these),\n"
+		"             cpufault1 (the one-page fault-back alone, for\n"
+		"             scripts/profile-cpufault.sh), peer (device INDEX\n"
+		"             to INDEX + 1; needs both)\n");
 	exit(2);
 }
 

@@ -116,6 +116,12 @@ def add_ratios(metrics):
             if p[1] != "test_hmm":
                 ratio(metrics, name, "cpufault/test_hmm/pages_per_s",
                       "ratio_test_hmm")
+        elif (m["group"] == "thrashing" and p[1] == "on" and
+              p[2] == "rounds_per_s"):
+            ratio(metrics, name, "thrashing/off/rounds_per_s", "ratio")
+        elif (m["group"] == "prefetch" and p[1] == "off" and
+              p[2] in ("faults", "time")):
+            ratio(metrics, name, f"prefetch/on/{p[2]}", "ratio")
         elif (m["group"] == "oversub" and p[1] == "over" and
               p[2] in ("iter_time", "triad_bandwidth")):
             ratio(metrics, name, f"oversub/fit/{p[2]}", "ratio")
@@ -167,6 +173,16 @@ def goals(metrics):
     v = get("peer/peer/128M/throughput", "ratio")
     goal("device to device at 128 MiB: peer-to-peer >= 1.8x the bounce "
          "through system memory", v, 1.8, v is not None and v >= 1.8)
+    # Issue 16: placement policy.
+    v = get("thrashing/on/rounds_per_s", "ratio")
+    goal("CPU/GPU alternation with thrashing mitigation: >= 5x the "
+         "throughput without", v, 5.0, v is not None and v >= 5.0)
+    v = get("prefetch/off/faults", "ratio")
+    goal("sparse-then-dense GPU sweep with density prefetch: >= 4x fewer "
+         "faults", v, 4.0, v is not None and v >= 4.0)
+    v = get("prefetch/off/time", "ratio")
+    goal("sparse-then-dense GPU sweep with density prefetch: >= 1.5x "
+         "faster", v, 1.5, v is not None and v >= 1.5)
     v = med("remigrate/skip_on/notifier_invalidations")
     r = med("remigrate/skip_on/resident_pages_refaulted")
     goal("remigration with the skip on: 0 GPU invalidations of resident pages",
@@ -373,6 +389,23 @@ def table(metrics, info):
         b = m(f"peer/bounce/{size}/throughput")
         add(f"{size + ' (GB/s)':34} {fmt(a.get('median')):>10} "
             f"{fmt(b.get('median')):>10} {fx(a.get('ratio')):>7}")
+    add("")
+
+    add("8. Thrashing: CPU and GPU take turns on a word of each of 16 pages advised")
+    add("   to VRAM, 32 rounds timed after 16 to detect (TCG times: 2 s lapse, 2 ms throttle)")
+    add(f"{'':34} {'off':>10} {'on':>10} {'ratio':>7}")
+    pairs("thrashing/off", "thrashing/on", "right",
+          (("rounds_per_s", "rounds/s"),
+           ("pages_moved_per_round", "pages moved per round")))
+    add("")
+
+    add("9. Density prefetch: sparse (a word per 64 KiB) then dense GPU sweep")
+    add("   of 4 MiB advised to VRAM, 4 KiB fault windows")
+    add(f"{'':34} {'off':>10} {'on':>10} {'ratio':>7}")
+    pairs("prefetch/off", "prefetch/on", "left",
+          (("faults", "GPU faults"),
+           ("time", "time (ms)"),
+           ("prefetched", "pages prefetched")))
     add("")
     return lines
 

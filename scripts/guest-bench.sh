@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -n "$groups$oversub$peer" ] || { groups="migrate remigrate gpufault faultbound latency dma tlb cpufault"; oversub=1; peer=1; }
+[ -n "$groups$oversub$peer" ] || { groups="migrate remigrate gpufault faultbound latency dma tlb cpufault thrashing prefetch"; oversub=1; peer=1; }
 vram_mb=$(cat /sys/module/nvsvm/parameters/vram_size_mb)
 
 # Under TCG, the rep movsb and rep stosb that glibc picks on ERMS CPUs run
