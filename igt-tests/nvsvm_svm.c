@@ -1009,16 +1009,16 @@ static void *cpu_hammer(void *arg)
  * CPU access takes back the GPU's exclusive grant; the thrashing
  * mitigation (DOC: Thrashing) holds a grant long enough for the GPU to
  * make progress, so each job completes within its time bound, each grant
- * serves at least a pass over the page on average, and no increment of
+ * serves at least 4 passes over the page on average, and no increment of
  * either side is lost. Without it (thrash_enable=0) every grant is taken
  * back after a few hundred atomics (under TCG; on hardware, after a few),
  * and this fails.
  */
 static void test_atomic_cpu_hammer(void)
 {
-	/* The emulated GPU's times: a long lapse, a 50 ms hold. */
+	/* The emulated GPU's times: a long lapse, a 200 ms hold. */
 	static const char *const params[THRASH_NPARAMS] = {
-		"2000000", "50000", "10", "150",
+		"2000000", "200000", "10", "150",
 	};
 	const uint64_t bound_ns = 60 * SEC_NS;
 	struct cpu_hammer *h = calloc(1, sizeof(*h));
@@ -1083,11 +1083,14 @@ static void test_atomic_cpu_hammer(void)
 			     (unsigned long long)h->counts[i]);
 	/*
 	 * The ping-pong is bounded: on average, each grant the CPU takes
-	 * back served at least one pass over the page, 512 atomics.
+	 * back served at least 4 passes over the page, 2048 atomics. Held
+	 * grants serve some 15 (about 10 revocations); without the hold,
+	 * one revocation comes every 100 to 700 atomics under TCG (95 to
+	 * 1252 revocations seen).
 	 */
 	igt_assert_f(DELTA(after, before, exclusive_revocations) <=
-		     HAMMER_JOBS * HAMMER_OPS,
-		     "%llu revocations for %u passes over the page: the CPU takes every grant back at once\n",
+		     HAMMER_JOBS * HAMMER_OPS / 4,
+		     "%llu revocations for %u passes over the page: the CPU takes the grants back too soon\n",
 		     DELTA(after, before, exclusive_revocations),
 		     HAMMER_JOBS * HAMMER_OPS);
 	munmap(h->words, PAGE_SZ);
