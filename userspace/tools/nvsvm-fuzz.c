@@ -1828,24 +1828,49 @@ static void fz_migrate(struct call *c)
 	}
 }
 
+/* The largest value ADVISE takes for @attr; 0 for no attribute. */
+static uint32_t advise_max(uint32_t attr)
+{
+	switch (attr) {
+	case DRM_NVSVM_ADVISE_PREFERRED_LOCATION:
+	case DRM_NVSVM_ADVISE_ACCESSED_BY:
+		return 1;
+	case DRM_NVSVM_ADVISE_ATOMIC:
+		return DRM_NVSVM_ATOMIC_NONE;
+	}
+	return 0;
+}
+
+static bool advise_attr_valid(uint32_t attr)
+{
+	return attr >= DRM_NVSVM_ADVISE_PREFERRED_LOCATION &&
+	       attr <= DRM_NVSVM_ADVISE_ATOMIC;
+}
+
 static void fz_advise(struct call *c)
 {
 	struct drm_nvsvm_advise a = {
-		.attr = DRM_NVSVM_ADVISE_PREFERRED_LOCATION,
-		.value = rng_below(&c->r, 2),
+		.attr = DRM_NVSVM_ADVISE_PREFERRED_LOCATION +
+			rng_below(&c->r, 3),
 	};
 	const char *what;
 	enum zone z;
 
+	a.value = rng_below(&c->r, advise_max(a.attr) + 1);
 	pick_file(c, rng_below(&c->r, 2));
 	z = pick_range(c, &a.addr, &a.size, &what);
 	/*
 	 * A GPU fault places the advised part of its whole window: another
 	 * thread's job through the shared file would move this thread's
 	 * pages, which its MIGRATE checks must see move only on its own.
+	 * Jobs on this thread's own pages must succeed, and their atomics
+	 * leave the pages where they are: no atomic policy but grants there.
 	 */
-	if (!c->quiet && (z == Z_PRIV || z == Z_SECRET))
+	if (!c->quiet && (z == Z_PRIV || z == Z_SECRET) &&
+	    a.attr == DRM_NVSVM_ADVISE_PREFERRED_LOCATION)
 		a.value = DRM_NVSVM_MIGRATE_TO_SYSTEM;
+	if ((z == Z_PRIV || z == Z_SECRET) && a.attr == DRM_NVSVM_ADVISE_ATOMIC)
+		a.value = DRM_NVSVM_ATOMIC_GRANT;
 	expect(c, what, 0, false);
 	also(c, -ENOSPC);
 	switch (rng_below(&c->r, 8)) {
@@ -1858,12 +1883,13 @@ static void fz_advise(struct call *c)
 		expect(c, "pad", -EINVAL, true);
 		break;
 	case 2:
-		a.attr = PICK(&c->r, 0, DRM_NVSVM_ADVISE_PREFERRED_LOCATION + 1,
+		a.attr = PICK(&c->r, 0, DRM_NVSVM_ADVISE_ATOMIC + 1,
 			      0x80000000u, ~0u);
 		expect(c, "attr", -EINVAL, true);
 		break;
 	case 3:
-		a.value = PICK(&c->r, 2, 3, 0x80000000u, ~0u);
+		a.value = PICK(&c->r, advise_max(a.attr) + 1,
+			       advise_max(a.attr) + 2, 0x80000000u, ~0u);
 		expect(c, "value", -EINVAL, true);
 		break;
 	case 4:
@@ -1957,8 +1983,8 @@ static int raw_model(struct call *c, unsigned int nr, const void *kv)
 		const struct drm_nvsvm_advise *a = kv;
 
 		c->early = a->flags || a->pad ||
-			   a->attr != DRM_NVSVM_ADVISE_PREFERRED_LOCATION ||
-			   a->value > 1 || !a->size || a->size % PAGE ||
+			   !advise_attr_valid(a->attr) ||
+			   a->value > advise_max(a->attr) || !a->size || a->size % PAGE ||
 			   a->addr % PAGE || a->addr + a->size < a->addr ||
 			   a->addr + a->size > zoo.user_end;
 		if (!c->early)
