@@ -175,17 +175,29 @@ static void nvsvm_emu_ce_unmap(u32 aperture, void *ptr)
 }
 
 /*
- * Move bytes as the engine does, wide words at a time: whole pages with
- * copy_page(). The kernel's memmove() uses "rep movsb" on CPUs that
- * advertise it fast, and under TCG that runs a byte at a time, several
- * times slower. Two aligned pages are the same page or do not overlap.
+ * Move bytes as the engine does, wide words at a time: page-aligned spans a
+ * page at a time with copy_page(). The kernel's memmove() uses "rep movsb"
+ * on CPUs that advertise it fast, and under TCG that runs a byte at a time,
+ * several times slower. Page-aligned spans overlap, if at all, by whole
+ * pages: copying away from the overlap moves each page before it is
+ * overwritten.
  */
 static void nvsvm_emu_ce_move(void *d, const void *s, u64 len)
 {
-	if (len == PAGE_SIZE && PAGE_ALIGNED(d) && PAGE_ALIGNED(s))
-		copy_page(d, (void *)s);
-	else
+	u64 off;
+
+	if (!PAGE_ALIGNED(d) || !PAGE_ALIGNED(s) || !PAGE_ALIGNED(len)) {
 		memmove(d, s, len);
+		return;
+	}
+	if (d > s && d < s + len) {
+		for (off = len; off; off -= PAGE_SIZE)
+			copy_page(d + off - PAGE_SIZE,
+				  (void *)s + off - PAGE_SIZE);
+		return;
+	}
+	for (off = 0; off < len; off += PAGE_SIZE)
+		copy_page(d + off, (void *)s + off);
 }
 
 static int nvsvm_emu_ce_run(struct nvsvm_emu_ce_batch *batch,

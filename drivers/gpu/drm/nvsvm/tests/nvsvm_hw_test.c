@@ -1257,6 +1257,11 @@ static const struct nvsvm_ce_case nvsvm_ce_cases[] = {
 	  0x100, 0x2f0, SZ_4K + 0x123 },
 	{ "vram-to-vram", NVSVM_HW_APERTURE_VRAM, NVSVM_HW_APERTURE_VRAM,
 	  0x8, SZ_1M, 3 * SZ_4K },
+	/* Whole pages, page by page; up into itself, from the last page. */
+	{ "vram-to-vram-pages", NVSVM_HW_APERTURE_VRAM, NVSVM_HW_APERTURE_VRAM,
+	  0, SZ_1M, 4 * SZ_4K },
+	{ "vram-overlap-up", NVSVM_HW_APERTURE_VRAM, NVSVM_HW_APERTURE_VRAM,
+	  0, SZ_4K, 4 * SZ_4K },
 	{ "sys-to-sys-noncoh", NVSVM_HW_APERTURE_SYS_NONCOHERENT,
 	  NVSVM_HW_APERTURE_SYS_NONCOHERENT, 0x10, 2 * SZ_4K + 0x18, 0x1800 },
 };
