@@ -3,10 +3,12 @@
  * Copyright 2026 The nvsvm authors
  */
 
+#include <kunit/visibility.h>
 #include <linux/delay.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/hash.h>
+#include <linux/hashtable.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/jiffies.h>
@@ -137,8 +139,8 @@
  * (IGT peer-migrate-race) was seen to need:
  *
  * - Migrations of one 2 MiB block take turns: a migration holds the
- *   block's lock, hashed from the address space and the block, over its
- *   steps in the block, each from its setup to its finalize. Without it,
+ *   block's lock, one of its address space's, over its steps in the
+ *   block, each from its setup to its finalize. Without it,
  *   two migrations that reach a block together take its pages
  *   (migrate_vma_setup() only trylocks them), and its large folio (each
  *   holds a reference that fails the other's split), from each other's
@@ -171,11 +173,16 @@
  *   It is taken with the mmap lock of the migrating process held, and it
  *   is never held while taking an mmap lock.
  * - The migration rwsem, then the mmap lock, then a block lock (DOC: Peer
- *   migration): a migration holds the rwsem for reading and one block lock
- *   per block; a GPU fault that blocks migrations holds the rwsem for
- *   writing, with no mmap lock, and its own migrations then take no rwsem.
- *   Page locks (trylocked), the svmm locks and &nvsvm_dmem.evict_mutex
- *   nest inside a block lock. CPU faults and evictions take neither.
+ *   migration), both of the address space (&struct nvsvm_dmem_mm, one per
+ *   address space, shared by every GPU's SVMMs of it): a migration holds
+ *   the rwsem for reading and one block lock per block; a GPU fault that
+ *   blocks migrations holds the rwsem for writing, with no mmap lock, and
+ *   its own migrations then take no rwsem. Page locks (trylocked), the
+ *   svmm locks and &nvsvm_dmem.evict_mutex nest inside a block lock. CPU
+ *   faults and evictions take neither.
+ * - nvsvm_dmem_mms_lock, a mutex, protects the table of those objects and
+ *   their users; it is taken when an SVMM is created or released, with no
+ *   other lock held, and nothing is taken under it.
  * - migrate_to_ram() takes no driver lock of its own but the svmm locks of
  *   the SVMMs whose GPU mappings it invalidates, in the order mmap lock >
  *   svmm lock that the svm layer documents.
@@ -1008,20 +1015,81 @@ static bool nvsvm_dmem_vma_migratable(struct vm_area_struct *vma)
 	       !(vma->vm_flags & (VM_SPECIAL | VM_SHARED));
 }
 
-/*
- * Block locks: a migration step holds the lock of its 2 MiB block, hashed
- * from the address space and the block's address, from its setup to its
- * finalize (DOC: Peer migration).
+/* The address spaces that have an SVMM on any GPU. */
+static DEFINE_MUTEX(nvsvm_dmem_mms_lock);
+static DEFINE_HASHTABLE(nvsvm_dmem_mms, 6);
+
+/**
+ * nvsvm_dmem_mm_get() - Find or make the migration state of an address space.
+ * @mm: The address space; the caller holds a mmgrab() reference until
+ *	nvsvm_dmem_mm_put().
+ *
+ * Every GPU's SVMM of @mm gets the same object: migrations of @mm by any
+ * GPU take turns through it, and those of other address spaces never wait
+ * for it.
+ *
+ * Context: Process context; takes nvsvm_dmem_mms_lock.
+ * Return: The state, or ERR_PTR(-ENOMEM).
  */
-#define NVSVM_DMEM_BLOCK_LOCK_BITS	8
-static struct mutex nvsvm_dmem_block_locks[1 << NVSVM_DMEM_BLOCK_LOCK_BITS];
-
-static struct mutex *nvsvm_dmem_block_lock(struct mm_struct *mm, u64 addr)
+struct nvsvm_dmem_mm *nvsvm_dmem_mm_get(struct mm_struct *mm)
 {
-	unsigned long key = (unsigned long)mm ^ (addr / NVSVM_DMEM_STEP);
+	struct nvsvm_dmem_mm *dmm;
+	unsigned int i;
 
-	return &nvsvm_dmem_block_locks[hash_long(key,
-						 NVSVM_DMEM_BLOCK_LOCK_BITS)];
+	mutex_lock(&nvsvm_dmem_mms_lock);
+	hash_for_each_possible(nvsvm_dmem_mms, dmm, node, (unsigned long)mm) {
+		if (dmm->mm == mm) {
+			dmm->users++;
+			goto out;
+		}
+	}
+	dmm = kzalloc(sizeof(*dmm), GFP_KERNEL);
+	if (!dmm) {
+		dmm = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	dmm->mm = mm;
+	dmm->users = 1;
+	init_rwsem(&dmm->gate);
+	dmm->holdoff_until = jiffies;
+	for (i = 0; i < ARRAY_SIZE(dmm->block_locks); i++)
+		mutex_init(&dmm->block_locks[i]);
+	hash_add(nvsvm_dmem_mms, &dmm->node, (unsigned long)mm);
+out:
+	mutex_unlock(&nvsvm_dmem_mms_lock);
+	return dmm;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_dmem_mm_get);
+
+/**
+ * nvsvm_dmem_mm_put() - Drop an SVMM's use of its address space's state.
+ * @dmm: From nvsvm_dmem_mm_get(); no migration of that SVMM runs.
+ *
+ * Context: Process context; takes nvsvm_dmem_mms_lock.
+ */
+void nvsvm_dmem_mm_put(struct nvsvm_dmem_mm *dmm)
+{
+	unsigned int i;
+	bool last;
+
+	mutex_lock(&nvsvm_dmem_mms_lock);
+	last = !--dmm->users;
+	if (last)
+		hash_del(&dmm->node);
+	mutex_unlock(&nvsvm_dmem_mms_lock);
+	if (!last)
+		return;
+	for (i = 0; i < ARRAY_SIZE(dmm->block_locks); i++)
+		mutex_destroy(&dmm->block_locks[i]);
+	kfree(dmm);
+}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_dmem_mm_put);
+
+static struct mutex *nvsvm_dmem_block_lock(struct nvsvm_dmem_mm *dmm,
+					   u64 addr)
+{
+	return &dmm->block_locks[hash_long(addr / NVSVM_DMEM_STEP,
+					   NVSVM_DMEM_BLOCK_LOCK_BITS)];
 }
 
 /**
@@ -1123,7 +1191,7 @@ static int nvsvm_dmem_migrate_block(struct nvsvm_dmem_migration *mig,
 				    u64 addr, u64 end, unsigned long *src,
 				    unsigned long *dst, u64 *pfns)
 {
-	struct mutex *lock = nvsvm_dmem_block_lock(mig->svmm->mm, addr);
+	struct mutex *lock = nvsvm_dmem_block_lock(mig->svmm->dmm, addr);
 	struct nvsvm_svmm *svmm = mig->svmm;
 	struct vm_area_struct *vma;
 	u64 moved = 0, next;
@@ -1159,46 +1227,29 @@ static int nvsvm_dmem_migrate_block(struct nvsvm_dmem_migration *mig,
 	return ret;
 }
 
-/*
- * Migration gates, one per address space (hashed): a migration holds its
- * address space's rwsem for reading per block; a GPU fault that keeps
- * losing the race with migrations holds it for writing, and then holds
- * them off for a while (DOC: Peer migration). Two address spaces that
- * share a gate only wait for each other's hold-offs.
- */
-#define NVSVM_DMEM_GATE_BITS	6
-
-static struct nvsvm_dmem_gate {
-	struct rw_semaphore sem;
-	unsigned long holdoff_until;	/* jiffies */
-} nvsvm_dmem_gates[1 << NVSVM_DMEM_GATE_BITS];
-
-static struct nvsvm_dmem_gate *nvsvm_dmem_gate(struct mm_struct *mm)
-{
-	return &nvsvm_dmem_gates[hash_ptr(mm, NVSVM_DMEM_GATE_BITS)];
-}
-
 /**
  * nvsvm_dmem_migrations_block() - Stop the migrations of an address space.
- * @mm: The address space.
+ * @svmm: An SVMM of the address space.
  *
- * Waits for the blocks in progress of @mm's migrations, by every GPU; until
- * nvsvm_dmem_migrations_unblock(), no other block starts. For a GPU fault
- * that has lost the race with migrations too often: it then gets one
- * fault-in with no migration moving its pages, or its notifier sequence.
- * CPU faults on VRAM pages and evictions go on. The caller's own
- * migrations pass %NVSVM_DMEM_BLOCKING.
+ * Waits for the blocks in progress of the address space's migrations, by
+ * every GPU; until nvsvm_dmem_migrations_unblock(), no other block starts.
+ * For a GPU fault that has lost the race with migrations too often: it then
+ * gets one fault-in with no migration moving its pages, or its notifier
+ * sequence. CPU faults on VRAM pages and evictions go on, and so do other
+ * address spaces' migrations. The caller's own migrations pass
+ * %NVSVM_DMEM_BLOCKING.
  *
  * Context: Process context, no mmap lock held; sleeps.
  */
-void nvsvm_dmem_migrations_block(struct mm_struct *mm)
+void nvsvm_dmem_migrations_block(struct nvsvm_svmm *svmm)
 {
-	down_write(&nvsvm_dmem_gate(mm)->sem);
+	down_write(&svmm->dmm->gate);
 }
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_dmem_migrations_block);
 
 /**
  * nvsvm_dmem_migrations_unblock() - Let migrations go on, after a while.
- * @mm: The address space of nvsvm_dmem_migrations_block().
+ * @svmm: The SVMM of nvsvm_dmem_migrations_block().
  * @holdoff_ms: How long they wait still, before their next block.
  *
  * The GPU fault that blocked migrations has mapped its pages, but the
@@ -1207,31 +1258,16 @@ void nvsvm_dmem_migrations_block(struct mm_struct *mm)
  *
  * Context: Process context, after nvsvm_dmem_migrations_block().
  */
-void nvsvm_dmem_migrations_unblock(struct mm_struct *mm,
+void nvsvm_dmem_migrations_unblock(struct nvsvm_svmm *svmm,
 				   unsigned int holdoff_ms)
 {
-	struct nvsvm_dmem_gate *gate = nvsvm_dmem_gate(mm);
+	struct nvsvm_dmem_mm *dmm = svmm->dmm;
 
-	WRITE_ONCE(gate->holdoff_until, jiffies + msecs_to_jiffies(holdoff_ms));
-	up_write(&gate->sem);
+	lockdep_assert_held_write(&dmm->gate);
+	WRITE_ONCE(dmm->holdoff_until, jiffies + msecs_to_jiffies(holdoff_ms));
+	up_write(&dmm->gate);
 }
-
-/**
- * nvsvm_dmem_module_init() - Set up what every GPU's migrations share.
- *
- * Context: Module init, before any GPU is created.
- */
-void nvsvm_dmem_module_init(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(nvsvm_dmem_block_locks); i++)
-		mutex_init(&nvsvm_dmem_block_locks[i]);
-	for (i = 0; i < ARRAY_SIZE(nvsvm_dmem_gates); i++) {
-		init_rwsem(&nvsvm_dmem_gates[i].sem);
-		nvsvm_dmem_gates[i].holdoff_until = jiffies;
-	}
-}
+EXPORT_SYMBOL_IF_KUNIT(nvsvm_dmem_migrations_unblock);
 
 /*
  * Pass the gate before a block: its rwsem, then the end of a hold-off. The
@@ -1241,7 +1277,7 @@ void nvsvm_dmem_module_init(void)
 static int nvsvm_dmem_migration_lock(struct nvsvm_dmem_migration *mig,
 				     bool caller)
 {
-	struct nvsvm_dmem_gate *gate = nvsvm_dmem_gate(mig->svmm->mm);
+	struct nvsvm_dmem_mm *dmm = mig->svmm->dmm;
 	unsigned long slice = msecs_to_jiffies(10) + 1;
 	long left;
 
@@ -1249,14 +1285,14 @@ static int nvsvm_dmem_migration_lock(struct nvsvm_dmem_migration *mig,
 		return 0;
 	for (;;) {
 		if (!caller)
-			down_read(&gate->sem);
-		else if (down_read_killable(&gate->sem))
+			down_read(&dmm->gate);
+		else if (down_read_killable(&dmm->gate))
 			return -EINTR;
 		/* Read once: jiffies may pass it between two reads. */
-		left = (long)(READ_ONCE(gate->holdoff_until) - jiffies);
+		left = (long)(READ_ONCE(dmm->holdoff_until) - jiffies);
 		if (left <= 0)
 			return 0;
-		up_read(&gate->sem);
+		up_read(&dmm->gate);
 		if (caller) {
 			if (schedule_timeout_killable(left) &&
 			    fatal_signal_pending(current))
@@ -1273,7 +1309,7 @@ static int nvsvm_dmem_migration_lock(struct nvsvm_dmem_migration *mig,
 static void nvsvm_dmem_migration_unlock(struct nvsvm_dmem_migration *mig)
 {
 	if (!mig->blocking)
-		up_read(&nvsvm_dmem_gate(mig->svmm->mm)->sem);
+		up_read(&mig->svmm->dmm->gate);
 }
 
 /*

@@ -381,7 +381,6 @@ static int __init nvsvm_init(void)
 		return -EINVAL;
 	}
 
-	nvsvm_dmem_module_init();
 	for (i = 0; i < num_devices; i++) {
 		struct nvsvm_device *ndev = nvsvm_device_create(i);
 

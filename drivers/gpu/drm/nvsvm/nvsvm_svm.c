@@ -692,7 +692,7 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 		/* Lost to migrations too often: DOC: Peer migration. */
 		if (!blocking && limit &&
 		    (retries++ >= limit || svmm->refaults >= limit)) {
-			nvsvm_dmem_migrations_block(mm);
+			nvsvm_dmem_migrations_block(svmm);
 			blocking = true;
 		}
 
@@ -803,7 +803,8 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 	 * times the hold-off.
 	 */
 	if (blocking)
-		nvsvm_dmem_migrations_unblock(mm, READ_ONCE(fault_holdoff_ms) <<
+		nvsvm_dmem_migrations_unblock(svmm,
+					      READ_ONCE(fault_holdoff_ms) <<
 					      min(svmm->refaults -
 						  min(svmm->refaults, limit),
 						  6u));
@@ -1596,12 +1597,17 @@ struct nvsvm_svmm *nvsvm_svmm_create(struct nvsvm_device *ndev,
 
 	mmgrab(mm);
 	svmm->mm = mm;
+	svmm->dmm = nvsvm_dmem_mm_get(mm);
+	if (IS_ERR(svmm->dmm)) {
+		ret = PTR_ERR(svmm->dmm);
+		goto err_mmdrop;
+	}
 	ret = mmu_interval_notifier_insert(&svmm->notifier, mm, 0,
 					   min_t(u64, mm->task_size,
 						 NVSVM_VMM_VA_END),
 					   &nvsvm_svmm_notifier_ops);
 	if (ret)
-		goto err_mmdrop;
+		goto err_dmm_put;
 
 	ret = xa_insert(&ndev->svm.svmms, svmm->inst >> PAGE_SHIFT, svmm,
 			GFP_KERNEL);
@@ -1612,6 +1618,8 @@ struct nvsvm_svmm *nvsvm_svmm_create(struct nvsvm_device *ndev,
 
 err_remove_notifier:
 	mmu_interval_notifier_remove(&svmm->notifier);
+err_dmm_put:
+	nvsvm_dmem_mm_put(svmm->dmm);
 err_mmdrop:
 	mmdrop(mm);
 	nvsvm_vmm_destroy(svmm->vmm);
@@ -1630,6 +1638,8 @@ static void nvsvm_svmm_release(struct kref *kref)
 	nvsvm_stat_add(svmm->ndev, NULL, NVSVM_STAT_DMA_UNMAPS,
 		       svmm->seen.dma_maps - svmm->seen.dma_unmaps);
 	nvsvm_vmm_destroy(svmm->vmm);
+	/* Out of the table before the mm's address can be another's. */
+	nvsvm_dmem_mm_put(svmm->dmm);
 	mmdrop(svmm->mm);
 	nvsvm_svmm_free(svmm);
 }

@@ -20,6 +20,7 @@
 
 struct mm_struct;
 struct nvsvm_device;
+struct nvsvm_dmem_mm;
 struct vm_area_struct;
 
 /** define NVSVM_SVM_MAX_ADVICE - Most advised ranges per SVMM. */
@@ -135,6 +136,8 @@ struct nvsvm_svm_device {
  * struct nvsvm_svmm - A process address space mirrored into a GPU VM.
  * @ndev: The GPU.
  * @mm: The mirrored address space; a mmgrab() reference.
+ * @dmm: What the migrations of @mm by every GPU share: its migration rwsem
+ *	and block locks (DOC: Peer migration in nvsvm_dmem.c).
  * @vmm: The GPU VM; GPU virtual addresses are CPU virtual addresses.
  * @notifier: Interval notifier over the whole user address space.
  * @mutex: The svmm lock; see DOC: Locking in nvsvm_svm.c.
@@ -175,6 +178,7 @@ struct nvsvm_svm_device {
 struct nvsvm_svmm {
 	struct nvsvm_device *ndev;
 	struct mm_struct *mm;
+	struct nvsvm_dmem_mm *dmm;
 	struct nvsvm_vmm *vmm;
 	struct mmu_interval_notifier notifier;
 	struct mutex mutex; /* see DOC: Locking */
