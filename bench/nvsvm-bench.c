@@ -1625,7 +1625,7 @@ static void bench_oversub(void)
 	}
 }
 
-/* --- 10: peer migration, device to device -------------------------------- */
+/* --- 7: peer migration, device to device --------------------------------- */
 
 /* The sizes of the peer group; the goal is at the larger. */
 static const size_t peer_sizes[] = { SZ_2M, 128 * SZ_1M };
@@ -1718,9 +1718,7 @@ static void bench_peer(void)
 	param_set("peer_access", saved);
 }
 
-/* --- Main ----------------------------------------------------------------- */
-
-/* --- 6: thrashing mitigation and density prefetch (issue 16) ------------- */
+/* --- 8, 9: thrashing mitigation and density prefetch --------------------- */
 
 #define THRASH_SIZE	(16 * PAGE_SZ)
 #define THRASH_DETECT	16	/* rounds to detect and pin: not timed */
@@ -1894,6 +1892,8 @@ static void bench_prefetch(void)
 		       prefetch_rep);
 	param_set("fault_window_kb", window);
 }
+
+/* --- Main ----------------------------------------------------------------- */
 
 static const struct {
 	const char *name;
