@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -174,13 +175,23 @@ static inline void param_write(const char *name, const char *value)
 	write_file(path, value);
 }
 
-/* A debug window: set a delay parameter, or skip if the module lacks it. */
+/*
+ * A debug window: set a delay parameter, or skip if the module lacks it,
+ * or if debug_devices keeps the driver's debug parameters off the first
+ * device of the test (the emulator's, debug_peer_delay_us, act on all).
+ */
 static inline void param_require_set(const char *name, const char *value)
 {
+	unsigned int dev = nvsvm_igt_dev_first();
 	char old[32];
 
 	igt_require_f(param_read(name, old, sizeof(old)),
 		      "nvsvm has no %s parameter\n", name);
+	if (param_read("debug_devices", old, sizeof(old)))
+		igt_require_f(dev >= 32 ||
+			      (strtoul(old, NULL, 0) >> dev & 1),
+			      "debug_devices=%s leaves out device %u\n", old,
+			      dev);
 	param_write(name, value);
 }
 

@@ -318,7 +318,7 @@ static void nvsvm_dmem_page_free(struct page *page)
 	__clear_bit(page_to_pfn(page) - first, chunk->used);
 	chunk->nused--;
 	spin_unlock(&dmem->lock);
-	if (READ_ONCE(debug_page_free_delay_us))
+	if (nvsvm_debug(dmem->ndev) && READ_ONCE(debug_page_free_delay_us))
 		udelay(READ_ONCE(debug_page_free_delay_us));
 
 	nvsvm_stat_add(dmem->ndev, NULL, NVSVM_STAT_VRAM_IN_USE, -PAGE_SIZE);
@@ -805,7 +805,7 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 	ret = migrate_vma_setup(&args);
 	if (ret)
 		goto out_put;
-	if (READ_ONCE(debug_migrate_setup_delay_ms))
+	if (nvsvm_debug(ndev) && READ_ONCE(debug_migrate_setup_delay_ms))
 		msleep(READ_ONCE(debug_migrate_setup_delay_ms));
 
 	for (i = 0; i < args.npages; i++) {
@@ -840,7 +840,7 @@ static int nvsvm_dmem_step_to_vram(struct nvsvm_svmm *svmm,
 
 	migrate_vma_pages(&args);
 	nvsvm_trace_lap(&t, &phase.pages);
-	if (READ_ONCE(debug_migrate_delay_ms))
+	if (nvsvm_debug(ndev) && READ_ONCE(debug_migrate_delay_ms))
 		msleep(READ_ONCE(debug_migrate_delay_ms));
 
 	for (i = 0, moved = 0; i < args.npages; i++) {
@@ -1193,13 +1193,15 @@ static int nvsvm_dmem_migrate_block(struct nvsvm_dmem_migration *mig,
 {
 	struct mutex *lock = nvsvm_dmem_block_lock(mig->svmm->dmm, addr);
 	struct nvsvm_svmm *svmm = mig->svmm;
+	/* Read once: the parameter may change before the unlock. */
+	bool turns = !(nvsvm_debug(svmm->ndev) && READ_ONCE(debug_no_block_lock));
 	struct vm_area_struct *vma;
 	u64 moved = 0, next;
 	int ret = 0;
 
 	mmap_assert_locked(svmm->mm);
 	/* Migrations of one block take turns: DOC: Peer migration. */
-	if (!READ_ONCE(debug_no_block_lock))
+	if (turns)
 		mutex_lock(lock);
 
 	for (; addr < end && !ret; addr = next) {
@@ -1221,7 +1223,7 @@ static int nvsvm_dmem_migrate_block(struct nvsvm_dmem_migration *mig,
 		if (ret == -EINVAL)
 			ret = 0;
 	}
-	if (!READ_ONCE(debug_no_block_lock))
+	if (turns)
 		mutex_unlock(lock);
 	atomic64_add(moved, &mig->moved);
 	return ret;

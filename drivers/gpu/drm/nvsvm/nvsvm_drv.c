@@ -46,10 +46,27 @@ static unsigned int vram_size_mb = 64;
 module_param(vram_size_mb, uint, 0444);
 MODULE_PARM_DESC(vram_size_mb, "VRAM size of each GPU in MiB (2-4096, multiple of 2, default 64)");
 
+static unsigned int debug_devices = ~0u;
+module_param(debug_devices, uint, 0600);
+MODULE_PARM_DESC(debug_devices,
+		 "Debug: the GPUs the driver's other debug_* parameters act on, a mask of device indexes (default: every GPU), so that a test run whose lanes use different GPUs keeps one lane's debug windows off the other's GPUs; the emulator's debug_peer_delay_us acts on every GPU");
+
 static bool debug_inject_warn;
 module_param(debug_inject_warn, bool, 0600);
 MODULE_PARM_DESC(debug_inject_warn,
 		 "Debug: GETPARAM raises a WARN while set, to prove that the test harness catches kernel splats (default false)");
+
+/**
+ * nvsvm_debug() - Whether the debug_* parameters act on a GPU.
+ * @ndev: The GPU.
+ *
+ * Context: Any context.
+ * Return: True if @ndev's index is in the mask debug_devices.
+ */
+bool nvsvm_debug(const struct nvsvm_device *ndev)
+{
+	return READ_ONCE(debug_devices) & BIT(ndev->index);
+}
 
 /* Every GPU, by index: set once it is registered, cleared at unload. */
 static struct nvsvm_device *nvsvm_devices[NVSVM_MAX_DEVICES];
@@ -160,10 +177,12 @@ EXPORT_SYMBOL_IF_KUNIT(nvsvm_getparam);
 static int nvsvm_getparam_ioctl(struct drm_device *drm, void *data,
 				struct drm_file *file)
 {
-	WARN(READ_ONCE(debug_inject_warn),
+	struct nvsvm_device *ndev = to_nvsvm_device(drm);
+
+	WARN(nvsvm_debug(ndev) && READ_ONCE(debug_inject_warn),
 	     "nvsvm: debug_inject_warn is set\n");
 
-	return nvsvm_getparam(to_nvsvm_device(drm), data);
+	return nvsvm_getparam(ndev, data);
 }
 
 static const struct drm_ioctl_desc nvsvm_ioctls[] = {

@@ -86,6 +86,7 @@ static inline struct nvsvm_device *to_nvsvm_device(struct drm_device *drm)
 }
 
 int nvsvm_getparam(struct nvsvm_device *ndev, struct drm_nvsvm_getparam *args);
+bool nvsvm_debug(const struct nvsvm_device *ndev);
 struct nvsvm_device *nvsvm_device_lookup(unsigned int index);
 bool nvsvm_device_is_gpu(const void *owner);
 

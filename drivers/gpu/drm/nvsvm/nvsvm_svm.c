@@ -404,13 +404,14 @@ static bool nvsvm_svmm_invalidate(struct mmu_interval_notifier *mni,
 		return true;
 	}
 
-	if (start < end && !READ_ONCE(debug_skip_invalidate)) {
+	if (start < end &&
+	    !(nvsvm_debug(ndev) && READ_ONCE(debug_skip_invalidate))) {
 		trace_nvsvm_invalidate(ndev->index, range->event, start, end,
 				       false);
 		if (range->event == MMU_NOTIFY_EXCLUSIVE)
 			trace_nvsvm_exclusive(ndev->index, true, start);
 		nvsvm_vmm_unmap(svmm->vmm, start, end - start);
-		if (READ_ONCE(debug_invalidate_delay_ms) &&
+		if (nvsvm_debug(ndev) && READ_ONCE(debug_invalidate_delay_ms) &&
 		    mmu_notifier_range_blockable(range))
 			msleep(READ_ONCE(debug_invalidate_delay_ms));
 		nvsvm_svmm_flush(svmm, start, end - start);
@@ -465,7 +466,7 @@ static int nvsvm_svmm_map(struct nvsvm_svmm *svmm, u64 *pfns,
 			mapped++;
 			continue;
 		}
-		if (atomic && (hpfn & HMM_PFN_WRITE) &&
+		if (atomic && (hpfn & HMM_PFN_WRITE) && nvsvm_debug(ndev) &&
 		    READ_ONCE(debug_atomic_no_exclusive))
 			flags |= NVSVM_VMM_PFN_ATOMIC;
 		pfns[i] = nvsvm_vmm_pfn_sys(page, flags);
@@ -719,7 +720,8 @@ static int nvsvm_svmm_fault_window(struct nvsvm_svmm *svmm,
 			continue;
 		if (ret)
 			break;
-		if (READ_ONCE(debug_fault_map_delay_ms))
+		if (nvsvm_debug(svmm->ndev) &&
+		    READ_ONCE(debug_fault_map_delay_ms))
 			msleep(READ_ONCE(debug_fault_map_delay_ms));
 
 		/*
@@ -1036,7 +1038,8 @@ static int nvsvm_svmm_fault_atomic(struct nvsvm_svmm *svmm, u64 va)
 
 		nvsvm_svm_window_write(&page, va);
 		ret = nvsvm_svmm_fault_window(svmm, &page);
-		if (ret || page.vram || READ_ONCE(debug_atomic_no_exclusive))
+		if (ret || page.vram || (nvsvm_debug(svmm->ndev) &&
+					 READ_ONCE(debug_atomic_no_exclusive)))
 			break;
 		ret = nvsvm_svmm_grant_exclusive(svmm, va, page.huge);
 		if (!ret)
@@ -1286,7 +1289,7 @@ static void nvsvm_svmm_fault_work(struct work_struct *work)
 		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_FAULTS, n);
 		nvsvm_stat_add(ndev, &svmm->stats, NVSVM_STAT_ATOMIC_FAULTS,
 			       atomics);
-		if (READ_ONCE(debug_fault_delay_ms))
+		if (nvsvm_debug(ndev) && READ_ONCE(debug_fault_delay_ms))
 			msleep(READ_ONCE(debug_fault_delay_ms));
 		svmm->batch_windows = 0;
 		svmm->batch_pages = 0;
