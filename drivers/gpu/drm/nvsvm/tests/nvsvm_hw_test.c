@@ -1285,6 +1285,12 @@ static u8 *nvsvm_ce_ptr(struct nvsvm_fixture *fx, u32 aperture, u64 off)
 	return (u8 *)nvsvm_sys_ptr(fx, 0) + off;
 }
 
+/* Byte @i of a copy's source: no two pages of it alike. */
+static u8 nvsvm_ce_byte(u64 i)
+{
+	return i * 7 + 3 + i / SZ_4K;
+}
+
 static void nvsvm_test_ce_copy(struct kunit *test)
 {
 	const struct nvsvm_ce_case *c = test->param_value;
@@ -1300,7 +1306,7 @@ static void nvsvm_test_ce_copy(struct kunit *test)
 	u64 i;
 
 	for (i = 0; i < c->len; i++)
-		src[i] = i * 7 + 3;
+		src[i] = nvsvm_ce_byte(i);
 	memset(dst + c->len, 0x5a, 8);
 	copy.src = nvsvm_ce_is_vram(c->src_aperture) ? fx->data[0] + c->src_off :
 		   nvsvm_sys_addr(fx, 0) + c->src_off;
@@ -1310,7 +1316,7 @@ static void nvsvm_test_ce_copy(struct kunit *test)
 	fence = nvsvm_track(test, nvsvm_hw_ce_copy(fx->hw, &copy, 1));
 	KUNIT_EXPECT_EQ(test, nvsvm_fence_wait(fence), 0);
 	for (i = 0; i < c->len; i++)
-		if (dst[i] != (u8)(i * 7 + 3))
+		if (dst[i] != nvsvm_ce_byte(i))
 			break;
 	KUNIT_EXPECT_EQ(test, i, c->len);
 	KUNIT_EXPECT_EQ(test, dst[c->len], 0x5a);
@@ -1904,7 +1910,7 @@ static void nvsvm_test_peer_copy(struct kunit *test)
 
 	/* Different bytes at the same offsets of both GPUs. */
 	for (i = 0; i < c->len; i++) {
-		nvsvm_peer_vram(fx, src_gpu, c->src_off)[i] = i * 7 + 3;
+		nvsvm_peer_vram(fx, src_gpu, c->src_off)[i] = nvsvm_ce_byte(i);
 		nvsvm_peer_vram(fx, dst_gpu, c->src_off)[i] = i * 5 + 1;
 	}
 	memset(nvsvm_peer_vram(fx, dst_gpu, c->dst_off), 0xa5, c->len + 8);
@@ -1918,7 +1924,7 @@ static void nvsvm_test_peer_copy(struct kunit *test)
 	src = nvsvm_peer_vram(fx, src_gpu, c->src_off);
 	dst = nvsvm_peer_vram(fx, dst_gpu, c->dst_off);
 	for (i = 0; i < c->len; i++)
-		if (dst[i] != (u8)(i * 7 + 3))
+		if (dst[i] != nvsvm_ce_byte(i))
 			break;
 	KUNIT_EXPECT_EQ_MSG(test, i, c->len, "first wrong byte at %llu", i);
 	KUNIT_EXPECT_EQ(test, dst[c->len], 0xa5);
