@@ -12,6 +12,12 @@
 # kernel report, a timeout) catches it too: the tests must see the bug, in
 # data or in the kernel log. Prints "caught" or "survived" for each, with
 # the verdict of each test, and exits 1 if any survived.
+#
+# Caught-by: names igt@BINARY@SUBTEST, TOOL@RUN (scripts/guest-tools.sh),
+# or kunit@SUITE: the KUnit module's suites run once, when it loads, and
+# SUITE catches the mutant if its results hold a case that is "not ok".
+# Results that are missing count as a pass: a mutant that only broke the
+# test module's build or load would otherwise look caught.
 # Not part of make test: it builds and boots once per mutant.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -34,6 +40,11 @@ for patch in "$@"; do
 		igt@*@*)
 			bin=${t#igt@}
 			run="IGT_PLAIN_OUTPUT=1 build/igt/${bin%%@*} --run-subtest ${bin#*@}" ;;
+		kunit@*)
+			res=/sys/kernel/debug/kunit/${t#kunit@}/results
+			# shellcheck disable=SC2016 # expanded in the guest
+			run='{ grep -q "^nvsvm_test " /proc/modules || { insmod "$NVSVM_KDIR/lib/kunit/kunit.ko" enable=1; insmod drivers/gpu/drm/nvsvm/tests/nvsvm_test.ko; };'
+			run+=" cat $res; ! grep -q 'not ok' $res; }" ;;
 		*@*)
 			run="scripts/guest-tools.sh $t" ;;
 		*)
@@ -42,6 +53,8 @@ for patch in "$@"; do
 		cmd+=" if $run; then echo 'nvsvm-mutant: missed by $t'; missed=1;"
 		cmd+=" else echo 'nvsvm-mutant: caught by $t'; fi;"
 	done
+	# The test module holds nvsvm: unload it, as the VM's end unloads nvsvm.
+	cmd+=' ! grep -q "^nvsvm_test " /proc/modules || rmmod nvsvm_test;'
 	# shellcheck disable=SC2016 # expanded in the guest
 	cmd+=' [ $missed = 1 ]'
 	{
