@@ -640,7 +640,12 @@ static void test_migrate_sigkill(void)
 	sync_close_parent(&s, 1);
 	igt_info("SIGKILL to exit during MIGRATE: %.3f s\n",
 		 (t1 - t0) / 1e9);
-	igt_assert_f(t1 - t0 < SEC_NS,
+	/*
+	 * The blocks in flight finish, and the exit unmaps 256 MiB: 0.3 s
+	 * alone, 1.0 s once beside the tools' lane in make test; the
+	 * migration left to itself goes on for seconds more.
+	 */
+	igt_assert_f(t1 - t0 < 3 * SEC_NS,
 		     "a killed MIGRATE took %.3f s to end\n", (t1 - t0) / 1e9);
 
 	/* The device works on. */
