@@ -204,10 +204,6 @@ module_param(debug_fault_map_delay_ms, uint, 0600);
 MODULE_PARM_DESC(debug_fault_map_delay_ms,
 		 "Debug: sleep this long between hmm_range_fault() and the notifier sequence check of each GPU fault-in, to widen the window that an invalidation must hit to make it retry (default 0)");
 
-/*
- * VRAM that must be free before page tables are allocated: the spares of
- * every level, with room to spare (see nvsvm_dmem_make_room()).
- */
 static unsigned int fault_block_after = 3;
 module_param(fault_block_after, uint, 0644);
 MODULE_PARM_DESC(fault_block_after,
@@ -218,6 +214,10 @@ module_param(fault_holdoff_ms, uint, 0644);
 MODULE_PARM_DESC(fault_holdoff_ms,
 		 "How long migrations stay held off after a GPU fault-in that had to block them, so that the replayed access reaches the pages, in ms; doubled each time the same window faults again, up to 64 times (default 20)");
 
+/*
+ * VRAM that must be free before page tables are allocated: the spares of
+ * every level, with room to spare (see nvsvm_dmem_make_room()).
+ */
 #define NVSVM_SVM_TABLE_ROOM	SZ_64K
 
 #define NVSVM_SVM_WINDOW_MAX	SZ_2M
